@@ -1,0 +1,2 @@
+//! Placeholder, replaced by the harvest throughput benchmark.
+fn main() {}

@@ -1,0 +1,25 @@
+//! fedcat-catalog is the bottom layer of fedcat: the only code that opens the RDF store and the
+//! state database. It keeps every harvested record as its own named graph in Oxigraph, replaced
+//! atomically when the record changes and removed when the record disappears from a complete
+//! listing, with the record's provenance (source, page URL, job, time, canonical content hash)
+//! written as PROV/DCAT triples in a metadata graph. Operational state — sources, harvest jobs,
+//! per-record fingerprints and job errors — lives in SQLite through sqlx. Readers (the SPARQL
+//! endpoint, later the REST API) get a read handle on the store; the harvester writes through
+//! [`Catalog`].
+
+mod catalog;
+mod error;
+pub mod hash;
+mod iri;
+pub mod state;
+mod store;
+pub mod vocab;
+
+pub use catalog::{Catalog, RecordGraph, WriteCounts};
+pub use error::CatalogError;
+pub use iri::IriMinter;
+pub use state::{JobCounts, JobErrorRow, JobRow, JobStatus, StateDb};
+pub use store::RdfStore;
+
+/// Re-export of the RDF library, so that crates above use the same version of its types.
+pub use oxigraph;

@@ -1,0 +1,469 @@
+//! The state database (SQLite through sqlx): sources, harvest jobs with their counts, record
+//! fingerprints (content hash, first/last seen, tombstones) and job errors. The runtime query
+//! API is used rather than the compile-time-checked macros, so building needs no database.
+
+use crate::CatalogError;
+use serde::Serialize;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::path::Path;
+use std::str::FromStr;
+
+/// Current time as RFC 3339 UTC text, the format of every time column.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The state of a harvest job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    /// Still running.
+    Running,
+    /// Finished with a complete listing and no error.
+    Succeeded,
+    /// Finished, but some pages or records failed.
+    Partial,
+    /// Stopped before finishing (the source could not be listed).
+    Failed,
+}
+
+impl JobStatus {
+    /// The text stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+/// Counts of what a job did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct JobCounts {
+    /// Pages fetched successfully.
+    pub pages: u64,
+    /// Records seen for the first time (or seen again after a deletion).
+    pub added: u64,
+    /// Records whose content changed.
+    pub updated: u64,
+    /// Records whose content hash did not change.
+    pub unchanged: u64,
+    /// Records removed because a complete listing no longer had them.
+    pub deleted: u64,
+    /// Pages and records that failed.
+    pub failed: u64,
+}
+
+/// A job as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRow {
+    /// Job id.
+    pub id: i64,
+    /// Source id.
+    pub source_id: String,
+    /// Status text (`running`, `succeeded`, `partial`, `failed`).
+    pub status: String,
+    /// Start time.
+    pub started_at: String,
+    /// End time, if finished.
+    pub finished_at: Option<String>,
+    /// Whether the listing of the source was complete.
+    pub complete_listing: bool,
+    /// Counts.
+    pub counts: JobCounts,
+    /// A summary message, e.g. why the job failed.
+    pub message: Option<String>,
+}
+
+/// One error recorded for a job.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobErrorRow {
+    /// Job id.
+    pub job_id: i64,
+    /// Source id.
+    pub source_id: String,
+    /// The page or record URL concerned.
+    pub url: Option<String>,
+    /// The record key, for a record error.
+    pub record_key: Option<String>,
+    /// `page`, `record` or `job`.
+    pub kind: String,
+    /// The cause.
+    pub message: String,
+    /// When it happened.
+    pub at: String,
+}
+
+/// What the database knows of one record before a write.
+#[derive(Debug, Clone)]
+pub(crate) struct KnownRecord {
+    pub content_hash: String,
+    pub deleted: bool,
+}
+
+/// A live record listed for deletion.
+#[derive(Debug, Clone)]
+pub(crate) struct StaleRecord {
+    pub record_key: String,
+    pub graph_iri: String,
+    pub dataset_iri: String,
+}
+
+/// A row to upsert after a record was written or seen unchanged.
+pub(crate) struct RecordUpsert<'a> {
+    pub record_key: &'a str,
+    pub graph_iri: &'a str,
+    pub dataset_iri: &'a str,
+    pub content_hash: &'a str,
+    pub source_url: &'a str,
+}
+
+/// Handle on the state database.
+#[derive(Clone)]
+pub struct StateDb {
+    pool: SqlitePool,
+}
+
+impl StateDb {
+    /// Opens (creating if needed) the SQLite database at `path` and applies migrations.
+    pub async fn open(path: &Path) -> Result<Self, CatalogError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Creates or updates a source's row.
+    pub async fn upsert_source(
+        &self,
+        id: &str,
+        title: &str,
+        kind: &str,
+        url: &str,
+    ) -> Result<(), CatalogError> {
+        let now = now_text();
+        sqlx::query(
+            "INSERT INTO sources (id, title, kind, url, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+             ON CONFLICT(id) DO UPDATE SET title = ?2, kind = ?3, url = ?4, updated_at = ?5",
+        )
+        .bind(id)
+        .bind(title)
+        .bind(kind)
+        .bind(url)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Starts a job for `source_id` and returns its id.
+    pub async fn start_job(&self, source_id: &str) -> Result<(i64, String), CatalogError> {
+        let now = now_text();
+        let row = sqlx::query(
+            "INSERT INTO jobs (source_id, status, started_at, heartbeat_at)
+             VALUES (?1, 'running', ?2, ?2) RETURNING id",
+        )
+        .bind(source_id)
+        .bind(&now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get::<i64, _>(0), now))
+    }
+
+    /// Records the end of a job.
+    pub async fn finish_job(
+        &self,
+        job_id: i64,
+        status: JobStatus,
+        complete_listing: bool,
+        counts: &JobCounts,
+        message: Option<&str>,
+    ) -> Result<(), CatalogError> {
+        let result = sqlx::query(
+            "UPDATE jobs SET status = ?2, finished_at = ?3, complete_listing = ?4, pages = ?5,
+                 added = ?6, updated = ?7, unchanged = ?8, deleted = ?9, failed = ?10, message = ?11
+             WHERE id = ?1",
+        )
+        .bind(job_id)
+        .bind(status.as_str())
+        .bind(now_text())
+        .bind(complete_listing)
+        .bind(counts.pages as i64)
+        .bind(counts.added as i64)
+        .bind(counts.updated as i64)
+        .bind(counts.unchanged as i64)
+        .bind(counts.deleted as i64)
+        .bind(counts.failed as i64)
+        .bind(message)
+        .execute(&self.pool)
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(CatalogError::UnknownJob(job_id));
+        }
+        Ok(())
+    }
+
+    /// Records an error of a job: a page (`kind = "page"`), a record or the job itself.
+    pub async fn record_error(
+        &self,
+        job_id: i64,
+        source_id: &str,
+        kind: &str,
+        url: Option<&str>,
+        record_key: Option<&str>,
+        message: &str,
+    ) -> Result<(), CatalogError> {
+        sqlx::query(
+            "INSERT INTO job_errors (job_id, source_id, url, record_key, kind, message, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(job_id)
+        .bind(source_id)
+        .bind(url)
+        .bind(record_key)
+        .bind(kind)
+        .bind(message)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Jobs, newest first, optionally of one source.
+    pub async fn jobs(
+        &self,
+        source_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<JobRow>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT id, source_id, status, started_at, finished_at, complete_listing, pages,
+                    added, updated, unchanged, deleted, failed, message
+             FROM jobs WHERE (?1 IS NULL OR source_id = ?1) ORDER BY id DESC LIMIT ?2",
+        )
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| JobRow {
+                id: row.get("id"),
+                source_id: row.get("source_id"),
+                status: row.get("status"),
+                started_at: row.get("started_at"),
+                finished_at: row.get("finished_at"),
+                complete_listing: row.get::<i64, _>("complete_listing") != 0,
+                counts: JobCounts {
+                    pages: row.get::<i64, _>("pages") as u64,
+                    added: row.get::<i64, _>("added") as u64,
+                    updated: row.get::<i64, _>("updated") as u64,
+                    unchanged: row.get::<i64, _>("unchanged") as u64,
+                    deleted: row.get::<i64, _>("deleted") as u64,
+                    failed: row.get::<i64, _>("failed") as u64,
+                },
+                message: row.get("message"),
+            })
+            .collect())
+    }
+
+    /// Errors recorded for a job, in the order they happened.
+    pub async fn job_errors(&self, job_id: i64) -> Result<Vec<JobErrorRow>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT job_id, source_id, url, record_key, kind, message, at
+             FROM job_errors WHERE job_id = ?1 ORDER BY id",
+        )
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| JobErrorRow {
+                job_id: row.get("job_id"),
+                source_id: row.get("source_id"),
+                url: row.get("url"),
+                record_key: row.get("record_key"),
+                kind: row.get("kind"),
+                message: row.get("message"),
+                at: row.get("at"),
+            })
+            .collect())
+    }
+
+    /// Number of live (not deleted) records of a source.
+    pub async fn live_record_count(&self, source_id: &str) -> Result<i64, CatalogError> {
+        let row = sqlx::query("SELECT COUNT(*) FROM records WHERE source_id = ?1 AND deleted = 0")
+            .bind(source_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get(0))
+    }
+
+    /// Marks a job as alive (heartbeat), so a later start can tell a dead job from a live one.
+    pub async fn heartbeat(&self, job_id: i64) -> Result<(), CatalogError> {
+        sqlx::query("UPDATE jobs SET heartbeat_at = ?2 WHERE id = ?1")
+            .bind(job_id)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks jobs still `running` as failed: called at start-up, when no job of this process
+    /// can be running yet, so such jobs belong to a process that died.
+    pub async fn abandon_running_jobs(&self) -> Result<u64, CatalogError> {
+        let result = sqlx::query(
+            "UPDATE jobs SET status = 'failed', finished_at = ?1,
+                 message = 'abandoned: the process running this job stopped before it finished'
+             WHERE status = 'running'",
+        )
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
+    pub(crate) async fn known_records(
+        &self,
+        source_id: &str,
+        keys: &[&str],
+    ) -> Result<Vec<Option<KnownRecord>>, CatalogError> {
+        let mut conn = self.pool.acquire().await?;
+        let mut known = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row = sqlx::query(
+                "SELECT content_hash, deleted FROM records WHERE source_id = ?1 AND record_key = ?2",
+            )
+            .bind(source_id)
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+            known.push(row.map(|row| KnownRecord {
+                content_hash: row.get("content_hash"),
+                deleted: row.get::<i64, _>("deleted") != 0,
+            }));
+        }
+        Ok(known)
+    }
+
+    pub(crate) async fn upsert_records(
+        &self,
+        source_id: &str,
+        job_id: i64,
+        records: &[RecordUpsert<'_>],
+    ) -> Result<(), CatalogError> {
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        for record in records {
+            sqlx::query(
+                "INSERT INTO records (source_id, record_key, graph_iri, dataset_iri, content_hash,
+                                      source_url, first_seen_at, last_seen_at, last_seen_job)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)
+                 ON CONFLICT(source_id, record_key) DO UPDATE SET
+                     graph_iri = ?3, dataset_iri = ?4, content_hash = ?5, source_url = ?6,
+                     last_seen_at = ?7, last_seen_job = ?8,
+                     first_seen_at = CASE WHEN records.deleted = 1 THEN ?7
+                                          ELSE records.first_seen_at END,
+                     deleted = 0, deleted_at = NULL, deleted_by_job = NULL",
+            )
+            .bind(source_id)
+            .bind(record.record_key)
+            .bind(record.graph_iri)
+            .bind(record.dataset_iri)
+            .bind(record.content_hash)
+            .bind(record.source_url)
+            .bind(&now)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn touch_records(
+        &self,
+        source_id: &str,
+        job_id: i64,
+        keys: &[&str],
+    ) -> Result<(), CatalogError> {
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        for key in keys {
+            sqlx::query(
+                "UPDATE records SET last_seen_at = ?3, last_seen_job = ?4
+                 WHERE source_id = ?1 AND record_key = ?2",
+            )
+            .bind(source_id)
+            .bind(key)
+            .bind(&now)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Live records of the source not seen by `job_id`, in batches of `limit`.
+    pub(crate) async fn stale_records(
+        &self,
+        source_id: &str,
+        job_id: i64,
+        limit: i64,
+    ) -> Result<Vec<StaleRecord>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT record_key, graph_iri, dataset_iri FROM records
+             WHERE source_id = ?1 AND deleted = 0 AND last_seen_job <> ?2 LIMIT ?3",
+        )
+        .bind(source_id)
+        .bind(job_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StaleRecord {
+                record_key: row.get("record_key"),
+                graph_iri: row.get("graph_iri"),
+                dataset_iri: row.get("dataset_iri"),
+            })
+            .collect())
+    }
+
+    pub(crate) async fn mark_deleted(
+        &self,
+        source_id: &str,
+        job_id: i64,
+        keys: &[&str],
+    ) -> Result<(), CatalogError> {
+        let now = now_text();
+        let mut tx = self.pool.begin().await?;
+        for key in keys {
+            sqlx::query(
+                "UPDATE records SET deleted = 1, deleted_at = ?3, deleted_by_job = ?4
+                 WHERE source_id = ?1 AND record_key = ?2",
+            )
+            .bind(source_id)
+            .bind(key)
+            .bind(&now)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,163 @@
+//! The Oxigraph store: on disk under the data directory, or in memory for tests that do not
+//! need a restart. Writes of record graphs happen in transactions so a reader never sees half
+//! a record.
+
+use crate::CatalogError;
+use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef};
+use oxigraph::store::Store;
+use std::path::Path;
+
+/// A handle on the RDF store; cheap to clone (the store is reference-counted).
+#[derive(Clone)]
+pub struct RdfStore {
+    store: Store,
+}
+
+/// One record graph to replace: its IRI, its new quads, and the metadata quads describing it.
+pub(crate) struct GraphReplacement {
+    pub graph: oxigraph::model::NamedNode,
+    pub quads: Vec<Quad>,
+    pub meta: Vec<Quad>,
+}
+
+impl RdfStore {
+    /// Opens (creating if needed) the RocksDB-backed store in `path`.
+    pub fn open(path: &Path) -> Result<Self, CatalogError> {
+        std::fs::create_dir_all(path).map_err(|source| CatalogError::DataDir {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            store: Store::open(path)?,
+        })
+    }
+
+    /// A store that lives in memory only (same engine, no persistence).
+    pub fn in_memory() -> Result<Self, CatalogError> {
+        Ok(Self {
+            store: Store::new()?,
+        })
+    }
+
+    /// The underlying Oxigraph store, for read-only query evaluation.
+    pub fn oxigraph(&self) -> &Store {
+        &self.store
+    }
+
+    /// Number of quads in the store, all graphs included.
+    pub fn len(&self) -> Result<usize, CatalogError> {
+        Ok(self.store.len()?)
+    }
+
+    /// True when the store holds no quad.
+    pub fn is_empty(&self) -> Result<bool, CatalogError> {
+        Ok(self.store.is_empty()?)
+    }
+
+    /// Replaces each listed record graph and its metadata (the quads of `meta_graph` whose
+    /// subject is the record graph) in one atomic transaction.
+    pub(crate) fn replace_graphs(
+        &self,
+        meta_graph: NamedNodeRef<'_>,
+        replacements: &[GraphReplacement],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.store.start_transaction()?;
+        for replacement in replacements {
+            tx.clear_graph(replacement.graph.as_ref())?;
+            remove_subject_in_graph(&mut tx, replacement.graph.as_ref().into(), meta_graph)?;
+            tx.insert_named_graph(replacement.graph.as_ref());
+            for quad in replacement.quads.iter().chain(&replacement.meta) {
+                tx.insert(quad);
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes record graphs, their metadata, and the given extra metadata quads (links from the
+    /// source catalogue), atomically.
+    pub(crate) fn remove_graphs(
+        &self,
+        meta_graph: NamedNodeRef<'_>,
+        graphs: &[oxigraph::model::NamedNode],
+        extra_meta: &[Quad],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.store.start_transaction()?;
+        for graph in graphs {
+            tx.remove_named_graph(graph.as_ref())?;
+            remove_subject_in_graph(&mut tx, graph.as_ref().into(), meta_graph)?;
+        }
+        for quad in extra_meta {
+            tx.remove(quad);
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Inserts quads (catalogue and job descriptions) in one transaction.
+    pub(crate) fn insert_all(&self, quads: &[Quad]) -> Result<(), CatalogError> {
+        let mut tx = self.store.start_transaction()?;
+        for quad in quads {
+            tx.insert(quad);
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes every quad with `subject` and `predicate` in `graph`, then inserts `quads`, in one
+    /// transaction (used to update single-valued metadata such as a catalogue title).
+    pub(crate) fn set_values(
+        &self,
+        graph: NamedNodeRef<'_>,
+        subject: NamedNodeRef<'_>,
+        predicates: &[NamedNodeRef<'_>],
+        quads: &[Quad],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.store.start_transaction()?;
+        for predicate in predicates {
+            let old: Vec<Quad> = tx
+                .quads_for_pattern(
+                    Some(subject.into()),
+                    Some(*predicate),
+                    None,
+                    Some(graph.into()),
+                )
+                .collect::<Result<_, _>>()?;
+            for quad in &old {
+                tx.remove(quad);
+            }
+        }
+        for quad in quads {
+            tx.insert(quad);
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Number of quads in one named graph.
+    pub fn graph_len(&self, graph: NamedNodeRef<'_>) -> Result<usize, CatalogError> {
+        let mut count = 0;
+        for quad in self
+            .store
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
+        {
+            quad?;
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+fn remove_subject_in_graph(
+    tx: &mut oxigraph::store::Transaction<'_>,
+    subject: NamedOrBlankNodeRef<'_>,
+    graph: NamedNodeRef<'_>,
+) -> Result<(), CatalogError> {
+    let old: Vec<Quad> = tx
+        .quads_for_pattern(Some(subject), None, None, Some(graph.into()))
+        .collect::<Result<_, _>>()?;
+    for quad in &old {
+        tx.remove(QuadRef::from(quad));
+    }
+    Ok(())
+}

@@ -1,0 +1,446 @@
+//! `sources.toml`: the list of sources, read in two steps (ripgrep style). [`RawSourcesFile`] is
+//! what serde reads, with unknown keys rejected; [`SourcesFile::from_toml`] then validates every
+//! source and reports *every* problem at once, each with the file and the key.
+
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+use url::Url;
+
+/// One problem found in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The file.
+    pub file: String,
+    /// The key, e.g. `source[2].url` (empty for a syntax error of the whole file).
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.file, self.key, self.message)
+        }
+    }
+}
+
+/// The portal software of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceType {
+    /// CKAN Action API.
+    Ckan,
+    /// udata API v1 (data.gouv.fr).
+    Udata,
+    /// Opendatasoft Explore API v2.1.
+    Ods,
+    /// A DCAT catalogue in RDF (Turtle, RDF/XML, JSON-LD, N-Triples), Hydra-paged.
+    Dcat,
+}
+
+impl SourceType {
+    /// The name used in configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ckan => "ckan",
+            Self::Udata => "udata",
+            Self::Ods => "ods",
+            Self::Dcat => "dcat",
+        }
+    }
+}
+
+/// A source as written in `sources.toml`, before validation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    /// Slug, unique: used in IRIs and on the command line.
+    pub id: Option<String>,
+    /// Human title.
+    pub title: Option<String>,
+    /// Portal software.
+    #[serde(rename = "type")]
+    pub source_type: Option<SourceType>,
+    /// Portal base URL; for `dcat`, the catalogue URL (`http(s)://` or `file://`).
+    pub url: Option<String>,
+    /// Organization filter (ckan: organization name; udata: organization id).
+    pub organization: Option<String>,
+    /// Tag filter (udata).
+    pub tag: Option<String>,
+    /// Extra CKAN `fq` filter, combined with `organization`.
+    pub fq: Option<String>,
+    /// Cron expression (6 or 7 fields, seconds first) for scheduled harvests.
+    pub schedule: Option<String>,
+    /// Higher wins as primary among duplicates.
+    #[serde(default)]
+    pub priority: i64,
+    /// Requests per second allowed to this source's host.
+    pub rate_limit_per_sec: Option<f64>,
+    /// Default language of untagged literals (`fr`, `en`…).
+    pub language: Option<String>,
+    /// Records asked per page (CKAN `rows`).
+    pub page_size: Option<u32>,
+    /// A disabled source stays configured but is not harvested.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSourcesFile {
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+/// Options of a CKAN source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CkanOptions {
+    /// Organization name filter (`fq=organization:NAME`).
+    pub organization: Option<String>,
+    /// Extra `fq` clause.
+    pub fq: Option<String>,
+    /// `rows` per page.
+    pub page_size: u32,
+}
+
+/// Options of a DCAT source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DcatOptions {}
+
+/// What kind of source, with its kind-specific options.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    /// CKAN Action API.
+    Ckan(CkanOptions),
+    /// DCAT RDF catalogue.
+    Dcat(DcatOptions),
+}
+
+impl SourceKind {
+    /// The configuration name of the kind.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Ckan(_) => "ckan",
+            Self::Dcat(_) => "dcat",
+        }
+    }
+}
+
+/// A validated source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    /// Slug id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Base or catalogue URL.
+    pub url: Url,
+    /// Kind and options.
+    pub kind: SourceKind,
+    /// Cron schedule, if any.
+    pub schedule: Option<cron::Schedule>,
+    /// Priority among duplicates.
+    pub priority: i64,
+    /// Requests per second to the host, if limited.
+    pub rate_limit_per_sec: Option<f64>,
+    /// Default language tag.
+    pub language: Option<String>,
+    /// Whether it is harvested.
+    pub enabled: bool,
+}
+
+/// The validated `sources.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct SourcesFile {
+    /// The sources, in file order.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// True for a slug: lowercase ASCII letters, digits and inner hyphens or underscores.
+pub fn is_slug(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && !text.starts_with(['-', '_'])
+        && !text.ends_with(['-', '_'])
+}
+
+/// True for a BCP 47-looking language tag (`fr`, `en`, `fr-CA`).
+fn is_language_tag(text: &str) -> bool {
+    let mut parts = text.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Turns a `toml` deserialisation error into a problem with the key path when toml gives one.
+pub fn toml_problem(file: &str, error: &toml::de::Error) -> ConfigProblem {
+    ConfigProblem {
+        file: file.to_owned(),
+        key: String::new(),
+        message: error.to_string().trim().replace('\n', " | "),
+    }
+}
+
+impl SourcesFile {
+    /// Reads and validates a sources file.
+    pub fn load(path: &Path) -> Result<Self, Vec<ConfigProblem>> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![ConfigProblem {
+                file: file.clone(),
+                key: String::new(),
+                message: format!("cannot read: {e}"),
+            }]
+        })?;
+        Self::from_toml(&file, &text)
+    }
+
+    /// Parses and validates `text`, the content of `file`.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, Vec<ConfigProblem>> {
+        let raw: RawSourcesFile = toml::from_str(text).map_err(|e| vec![toml_problem(file, &e)])?;
+        let mut problems = Vec::new();
+        let mut sources = Vec::new();
+        let mut ids = HashSet::new();
+        for (index, raw) in raw.source.into_iter().enumerate() {
+            let mut problem = |key: &str, message: String| {
+                problems.push(ConfigProblem {
+                    file: file.to_owned(),
+                    key: format!("source[{index}].{key}"),
+                    message,
+                })
+            };
+            if let Some(source) = validate_source(&raw, &mut problem) {
+                if !ids.insert(source.id.clone()) {
+                    problem("id", format!("duplicate source id {:?}", source.id));
+                } else {
+                    sources.push(source);
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(Self { sources })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The source with this id.
+    pub fn get(&self, id: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}
+
+fn validate_source(
+    raw: &RawSource,
+    problem: &mut impl FnMut(&str, String),
+) -> Option<SourceConfig> {
+    let mut ok = true;
+    let id = match raw.id.as_deref() {
+        None => {
+            problem("id", "missing (a unique slug such as \"msss\")".into());
+            ok = false;
+            String::new()
+        }
+        Some(id) if !is_slug(id) => {
+            problem(
+                "id",
+                format!("{id:?} is not a slug: use lowercase letters, digits, '-' or '_'"),
+            );
+            ok = false;
+            id.to_owned()
+        }
+        Some(id) => id.to_owned(),
+    };
+    let title = match raw.title.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_owned(),
+        _ => {
+            problem("title", "missing or empty".into());
+            ok = false;
+            String::new()
+        }
+    };
+    let url = match raw.url.as_deref().map(Url::parse) {
+        None => {
+            problem("url", "missing".into());
+            None
+        }
+        Some(Err(e)) => {
+            problem("url", format!("{:?} is not a URL: {e}", raw.url.as_deref().unwrap_or("")));
+            None
+        }
+        Some(Ok(u)) if !matches!(u.scheme(), "http" | "https" | "file") => {
+            problem("url", format!("scheme {:?} is not supported (http, https or file)", u.scheme()));
+            None
+        }
+        Some(Ok(u)) => Some(u),
+    };
+    let schedule = match raw.schedule.as_deref() {
+        None => None,
+        Some(text) => match cron::Schedule::from_str(text) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                problem(
+                    "schedule",
+                    format!("{text:?} is not a cron expression (6 or 7 fields, seconds first): {e}"),
+                );
+                ok = false;
+                None
+            }
+        },
+    };
+    if let Some(rate) = raw.rate_limit_per_sec
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        problem("rate_limit_per_sec", format!("must be positive, got {rate}"));
+        ok = false;
+    }
+    if raw.page_size == Some(0) {
+        problem("page_size", "must be positive".into());
+        ok = false;
+    }
+    if let Some(language) = raw.language.as_deref()
+        && !is_language_tag(language)
+    {
+        problem("language", format!("{language:?} is not a language tag such as \"fr\""));
+        ok = false;
+    }
+    let kind = match raw.source_type {
+        None => {
+            problem("type", "missing (ckan, udata, ods or dcat)".into());
+            None
+        }
+        Some(SourceType::Ckan) => {
+            if raw.tag.is_some() {
+                problem("tag", "only udata sources take a tag filter".into());
+                ok = false;
+            }
+            if let Some(org) = raw.organization.as_deref()
+                && org.trim().is_empty()
+            {
+                problem("organization", "empty".into());
+                ok = false;
+            }
+            Some(SourceKind::Ckan(CkanOptions {
+                organization: raw.organization.clone(),
+                fq: raw.fq.clone(),
+                page_size: raw.page_size.unwrap_or(100),
+            }))
+        }
+        Some(SourceType::Dcat) => {
+            for (key, present) in [
+                ("organization", raw.organization.is_some()),
+                ("tag", raw.tag.is_some()),
+                ("fq", raw.fq.is_some()),
+            ] {
+                if present {
+                    problem(key, "a dcat source takes no filter: put it in the catalogue URL".into());
+                    ok = false;
+                }
+            }
+            Some(SourceKind::Dcat(DcatOptions {}))
+        }
+        Some(other @ (SourceType::Udata | SourceType::Ods)) => {
+            problem(
+                "type",
+                format!(
+                    "{:?} sources are not supported by this version yet (ckan and dcat are)",
+                    other.as_str()
+                ),
+            );
+            None
+        }
+    };
+    if let (Some(url), Some(kind)) = (&url, &kind)
+        && url.scheme() == "file"
+        && !matches!(kind, SourceKind::Dcat(_))
+    {
+        problem("url", "file:// URLs are only for dcat sources".into());
+        ok = false;
+    }
+    match (ok, url, kind) {
+        (true, Some(url), Some(kind)) => Some(SourceConfig {
+            id,
+            title,
+            url,
+            kind,
+            schedule,
+            priority: raw.priority,
+            rate_limit_per_sec: raw.rate_limit_per_sec,
+            language: raw.language.clone(),
+            enabled: raw.enabled,
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_every_problem_with_its_key() {
+        let text = r#"
+            [[source]]
+            id = "Bad Id"
+            title = ""
+            type = "ckan"
+            url = "not a url"
+            schedule = "every day"
+            rate_limit_per_sec = 0
+
+            [[source]]
+            id = "ok"
+            title = "OK"
+            type = "dcat"
+            url = "https://example.org/catalog.ttl"
+
+            [[source]]
+            id = "ok"
+            title = "Again"
+            type = "dcat"
+            url = "https://example.org/other.ttl"
+        "#;
+        let problems = SourcesFile::from_toml("sources.toml", text).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "source[0].id",
+                "source[0].title",
+                "source[0].url",
+                "source[0].schedule",
+                "source[0].rate_limit_per_sec",
+                "source[2].id"
+            ]
+        );
+        assert!(problems.iter().all(|p| p.file == "sources.toml"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let text = "[[source]]\nid = \"a\"\ntitle = \"A\"\ntype = \"ckan\"\nurl = \"https://x.org\"\norganisation = \"typo\"\n";
+        let problems = SourcesFile::from_toml("sources.toml", text).unwrap_err();
+        assert!(problems[0].message.contains("organisation"), "{problems:?}");
+    }
+
+    #[test]
+    fn default_sources_file_is_valid() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/sources.toml");
+        let file = SourcesFile::load(Path::new(path)).unwrap();
+        assert!(file.get("msss").is_some());
+    }
+}

@@ -1,0 +1,276 @@
+//! The shared harvest loop: one job per source. It pages through the listing (fetching the next
+//! page while the current one is stored), stops on a repeated page, records every page and
+//! record failure as a job error, and deletes records missing from the listing only when the
+//! listing was complete and no page failed.
+
+use crate::{Fetched, HarvestError, HttpClient, Page, PageRequest, Source};
+use fedcat_catalog::{Catalog, JobCounts, JobStatus};
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// Progress of a running job, for progress bars and logs.
+#[derive(Debug, Clone)]
+pub enum ProgressEvent {
+    /// A page was stored.
+    Page {
+        /// Its URL.
+        url: String,
+        /// Records on it (mapped or failed).
+        records: u64,
+        /// What the portal says the listing holds, if it does.
+        total_hint: Option<u64>,
+    },
+    /// A page failed.
+    PageFailed {
+        /// Its URL.
+        url: String,
+        /// Why.
+        message: String,
+    },
+}
+
+/// The outcome of one harvest job.
+#[derive(Debug, Clone)]
+pub struct HarvestReport {
+    /// Source id.
+    pub source_id: String,
+    /// Job id.
+    pub job_id: i64,
+    /// Final status.
+    pub status: JobStatus,
+    /// Whether every page of the listing was read.
+    pub complete_listing: bool,
+    /// Counts.
+    pub counts: JobCounts,
+    /// Wall time.
+    pub duration: Duration,
+    /// Summary message (why nothing was deleted, why the job failed).
+    pub message: Option<String>,
+}
+
+/// The most pages one job reads: a guard against a portal whose paging never ends.
+const MAX_PAGES: usize = 1_000_000;
+
+/// Harvests one source into the catalogue as one job.
+pub async fn harvest_source(
+    source: &dyn Source,
+    client: &HttpClient,
+    catalog: &Catalog,
+    on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+) -> Result<HarvestReport, HarvestError> {
+    let started = Instant::now();
+    let source_id = source.id().to_owned();
+    let job_id = catalog.start_job(&source_id).await?;
+    let mut run = JobRun {
+        source,
+        catalog,
+        job_id,
+        counts: JobCounts::default(),
+        page_failures: 0,
+        record_key_unknown: false,
+        listed_any_page: false,
+    };
+    let outcome = run.list_all(client, on_progress).await;
+    let mut message = None;
+    let complete = match outcome {
+        Ok(complete) => complete,
+        Err(error) => {
+            // A store failure ends the job; what was stored stays.
+            message = Some(format!("job stopped: {error}"));
+            catalog
+                .state()
+                .record_error(job_id, &source_id, "job", None, None, &error.to_string())
+                .await?;
+            false
+        }
+    };
+    let complete_listing = complete && run.page_failures == 0 && !run.record_key_unknown;
+    if complete_listing {
+        run.counts.deleted = catalog.delete_unseen(&source_id, job_id).await?;
+    } else if message.is_none() {
+        message = Some(if run.page_failures > 0 {
+            format!(
+                "{} page(s) failed: the listing is incomplete, so nothing was deleted",
+                run.page_failures
+            )
+        } else {
+            "a record without a key failed: nothing was deleted".to_owned()
+        });
+    }
+    let status = if !run.listed_any_page {
+        JobStatus::Failed
+    } else if complete_listing && run.counts.failed == 0 {
+        JobStatus::Succeeded
+    } else {
+        JobStatus::Partial
+    };
+    catalog
+        .state()
+        .finish_job(
+            job_id,
+            status,
+            complete_listing,
+            &run.counts,
+            message.as_deref(),
+        )
+        .await?;
+    Ok(HarvestReport {
+        source_id,
+        job_id,
+        status,
+        complete_listing,
+        counts: run.counts,
+        duration: started.elapsed(),
+        message,
+    })
+}
+
+struct JobRun<'a> {
+    source: &'a dyn Source,
+    catalog: &'a Catalog,
+    job_id: i64,
+    counts: JobCounts,
+    page_failures: u64,
+    record_key_unknown: bool,
+    listed_any_page: bool,
+}
+
+impl JobRun<'_> {
+    /// Pages to the end. `Ok(true)` when the listing ended normally (no next page).
+    async fn list_all(
+        &mut self,
+        client: &HttpClient,
+        on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    ) -> Result<bool, HarvestError> {
+        let mut seen_pages = HashSet::new();
+        let mut request = Some(self.source.first_page()?);
+        let mut prefetched: Option<Result<Fetched, HarvestError>> = None;
+        while let Some(current) = request.take() {
+            if !seen_pages.insert(current.url.to_string()) {
+                tracing::warn!(source = self.source.id(), page = %current.url, "repeated page: listing ends");
+                return Ok(true);
+            }
+            if seen_pages.len() > MAX_PAGES {
+                self.page_failed(&current, "too many pages: the paging never ends", on_progress)
+                    .await?;
+                return Ok(false);
+            }
+            let fetched = match prefetched.take() {
+                Some(result) => result,
+                None => client.get(&current.url, current.accept).await,
+            };
+            let page = fetched.and_then(|f| self.source.parse_page(&current, &f));
+            match page {
+                Ok(page) => {
+                    self.listed_any_page = true;
+                    let next = page.next.clone();
+                    // Fetch the next page while this one is stored.
+                    let (stored, next_fetch) = match &next {
+                        Some(next_request) if !seen_pages.contains(next_request.url.as_str()) => {
+                            let (stored, fetched) = tokio::join!(
+                                self.store_page(&current, page, on_progress),
+                                client.get(&next_request.url, next_request.accept)
+                            );
+                            (stored, Some(fetched))
+                        }
+                        _ => (self.store_page(&current, page, on_progress).await, None),
+                    };
+                    stored?;
+                    prefetched = next_fetch;
+                    request = next;
+                }
+                Err(error) => {
+                    self.page_failed(&current, &error.to_string(), on_progress)
+                        .await?;
+                    request = self.source.page_after_failure(&current);
+                    if request.is_none() {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    async fn page_failed(
+        &mut self,
+        page: &PageRequest,
+        message: &str,
+        on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    ) -> Result<(), HarvestError> {
+        tracing::warn!(source = self.source.id(), page = %page.url, error = message, "page failed");
+        self.page_failures += 1;
+        self.counts.failed += 1;
+        self.catalog
+            .state()
+            .record_error(
+                self.job_id,
+                self.source.id(),
+                "page",
+                Some(page.url.as_str()),
+                None,
+                message,
+            )
+            .await?;
+        on_progress(ProgressEvent::PageFailed {
+            url: page.url.to_string(),
+            message: message.to_owned(),
+        });
+        Ok(())
+    }
+
+    async fn store_page(
+        &mut self,
+        request: &PageRequest,
+        page: Page,
+        on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    ) -> Result<(), HarvestError> {
+        let record_count = page.records.len() as u64;
+        let mut good = Vec::with_capacity(page.records.len());
+        let mut failed_keys = Vec::new();
+        for record in page.records {
+            match record {
+                Ok(record) => good.push(record),
+                Err(failure) => {
+                    tracing::warn!(source = self.source.id(), page = %request.url, record = ?failure.key, error = %failure.message, "record failed");
+                    self.counts.failed += 1;
+                    self.catalog
+                        .state()
+                        .record_error(
+                            self.job_id,
+                            self.source.id(),
+                            "record",
+                            Some(request.url.as_str()),
+                            failure.key.as_deref(),
+                            &failure.message,
+                        )
+                        .await?;
+                    match failure.key {
+                        Some(key) => failed_keys.push(key),
+                        None => self.record_key_unknown = true,
+                    }
+                }
+            }
+        }
+        let written = self
+            .catalog
+            .write_records(self.source.id(), self.job_id, good)
+            .await?;
+        // A record that failed keeps its previous version: it counts as seen, not deleted.
+        let failed_refs: Vec<&str> = failed_keys.iter().map(String::as_str).collect();
+        self.catalog
+            .mark_seen(self.source.id(), self.job_id, &failed_refs)
+            .await?;
+        self.counts.pages += 1;
+        self.counts.added += written.added;
+        self.counts.updated += written.updated;
+        self.counts.unchanged += written.unchanged;
+        self.catalog.state().heartbeat(self.job_id).await?;
+        on_progress(ProgressEvent::Page {
+            url: request.url.to_string(),
+            records: record_count,
+            total_hint: page.total_hint,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,359 @@
+//! The HTTP client every connector shares: gzip, connect and total timeouts, a redirect limit,
+//! a response size cap enforced while streaming, a clear User-Agent, a rate limit per host, and
+//! retries with exponential backoff and jitter on connection errors, 429 and 502–504 (honouring
+//! `Retry-After`). `file://` URLs are read from disk under the same size cap, so a catalogue
+//! dump can be harvested offline.
+
+use crate::HarvestError;
+use crate::error::body_snippet;
+use futures_util::StreamExt;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use url::Url;
+
+/// Limits of the shared client (from `[http]` in `fedcat.toml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpSettings {
+    /// User-Agent header.
+    pub user_agent: String,
+    /// Connect timeout.
+    pub connect_timeout_secs: u64,
+    /// Total timeout of one request, body included.
+    pub timeout_secs: u64,
+    /// Maximum redirects followed.
+    pub max_redirects: usize,
+    /// Maximum body size.
+    pub max_body_bytes: u64,
+    /// Attempts per request (1 = no retry).
+    pub max_attempts: u32,
+    /// First backoff delay; doubled at each retry.
+    pub retry_base_millis: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            user_agent: format!(
+                "fedcat/{} (federated DCAT-AP harvester)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            connect_timeout_secs: 10,
+            timeout_secs: 60,
+            max_redirects: 5,
+            max_body_bytes: 64 * 1024 * 1024,
+            max_attempts: 3,
+            retry_base_millis: 500,
+        }
+    }
+}
+
+/// A fetched response body.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The final URL (after redirects).
+    pub url: Url,
+    /// The HTTP status (200 for files).
+    pub status: u16,
+    /// The media type of the `Content-Type` header, lowercased, without parameters.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// The shared client.
+pub struct HttpClient {
+    client: reqwest::Client,
+    settings: HttpSettings,
+    limiters: Mutex<HashMap<String, (Arc<DefaultDirectRateLimiter>, Duration)>>,
+}
+
+/// The longest `Retry-After` we wait for; a longer one fails the attempt.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+impl HttpClient {
+    /// Builds the client.
+    pub fn new(settings: HttpSettings) -> Result<Self, HarvestError> {
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+            .timeout(Duration::from_secs(settings.timeout_secs))
+            .redirect(reqwest::redirect::Policy::limited(settings.max_redirects))
+            .gzip(true)
+            .build()
+            .map_err(|e| HarvestError::Request {
+                url: String::new(),
+                attempts: 0,
+                cause: format!("cannot build the HTTP client: {e}"),
+            })?;
+        Ok(Self {
+            client,
+            settings,
+            limiters: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
+    }
+
+    /// Limits requests to `host` to `per_sec` per second. When several sources share a host,
+    /// the strictest limit wins.
+    pub fn limit_host(&self, host: &str, per_sec: f64) {
+        let Some(period) = Duration::try_from_secs_f64(1.0 / per_sec).ok() else {
+            return;
+        };
+        let Some(quota) = Quota::with_period(period) else {
+            return;
+        };
+        let mut limiters = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        let stricter = limiters
+            .get(host)
+            .is_none_or(|(_, existing_period)| period > *existing_period);
+        if stricter {
+            limiters.insert(host.to_owned(), (Arc::new(RateLimiter::direct(quota)), period));
+        }
+    }
+
+    fn limiter(&self, host: &str) -> Option<Arc<DefaultDirectRateLimiter>> {
+        let limiters = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        limiters.get(host).map(|(l, _)| l.clone())
+    }
+
+    /// GETs `url` with `Accept: accept`, retrying transient failures; an error status after the
+    /// last attempt is an error.
+    pub async fn get(&self, url: &Url, accept: &str) -> Result<Fetched, HarvestError> {
+        if url.scheme() == "file" {
+            return self.read_file(url).await;
+        }
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            if let Some(limiter) = url.host_str().and_then(|h| self.limiter(h)) {
+                limiter.until_ready().await;
+            }
+            let (cause, retry_after) = match self.attempt(url, accept).await {
+                Ok(fetched) if fetched.status < 400 => return Ok(fetched),
+                Ok(fetched) => return status_error(url, fetched),
+                Err(AttemptError::Final(error)) => return Err(error),
+                Err(AttemptError::Retryable { cause, retry_after }) => (cause, retry_after),
+            };
+            if attempt >= self.settings.max_attempts.max(1)
+                || retry_after.is_some_and(|d| d > MAX_RETRY_AFTER)
+            {
+                return Err(match cause {
+                    RetryCause::Status(fetched) => match status_error(url, fetched) {
+                        Err(error) => error,
+                        Ok(_) => unreachable!("status_error always fails"),
+                    },
+                    RetryCause::Transport(cause) => HarvestError::Request {
+                        url: url.to_string(),
+                        attempts: attempt,
+                        cause,
+                    },
+                });
+            }
+            let delay = retry_after.unwrap_or_else(|| self.backoff(attempt));
+            tracing::debug!(url = %url, attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.settings.retry_base_millis.saturating_mul(1 << (attempt - 1).min(10));
+        // Jitter spreads retries of workers that failed together; the clock's nanoseconds are
+        // random enough for that.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() as u64)
+            .unwrap_or(0);
+        let jitter = if base == 0 { 0 } else { nanos % (base / 2 + 1) };
+        Duration::from_millis(base + jitter)
+    }
+
+    async fn attempt(&self, url: &Url, accept: &str) -> Result<Fetched, AttemptError> {
+        let response = self
+            .client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, accept)
+            .send()
+            .await
+            .map_err(|e| {
+                let cause = describe_reqwest_error(&e);
+                if e.is_redirect() || e.is_builder() {
+                    AttemptError::Final(HarvestError::Request {
+                        url: url.to_string(),
+                        attempts: 1,
+                        cause,
+                    })
+                } else {
+                    AttemptError::Retryable {
+                        cause: RetryCause::Transport(cause),
+                        retry_after: None,
+                    }
+                }
+            })?;
+        let status = response.status().as_u16();
+        let final_url = response.url().clone();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(media_type_of);
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let limit = self.settings.max_body_bytes;
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(AttemptError::Final(HarvestError::TooLarge {
+                url: url.to_string(),
+                limit,
+            }));
+        }
+        let mut body = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| AttemptError::Retryable {
+                cause: RetryCause::Transport(format!(
+                    "reading the body failed: {}",
+                    describe_reqwest_error(&e)
+                )),
+                retry_after: None,
+            })?;
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(AttemptError::Final(HarvestError::TooLarge {
+                    url: url.to_string(),
+                    limit,
+                }));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let fetched = Fetched {
+            url: final_url,
+            status,
+            content_type,
+            body,
+        };
+        if matches!(status, 429 | 502..=504) {
+            return Err(AttemptError::Retryable {
+                cause: RetryCause::Status(fetched),
+                retry_after,
+            });
+        }
+        Ok(fetched)
+    }
+
+    async fn read_file(&self, url: &Url) -> Result<Fetched, HarvestError> {
+        let path = url.to_file_path().map_err(|()| HarvestError::InvalidUrl {
+            url: url.to_string(),
+            cause: "not a local file path".into(),
+        })?;
+        let file_error = |cause: String| HarvestError::File {
+            path: path.display().to_string(),
+            cause,
+        };
+        let metadata = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| file_error(e.to_string()))?;
+        if metadata.len() > self.settings.max_body_bytes {
+            return Err(HarvestError::TooLarge {
+                url: url.to_string(),
+                limit: self.settings.max_body_bytes,
+            });
+        }
+        let body = tokio::fs::read(&path)
+            .await
+            .map_err(|e| file_error(e.to_string()))?;
+        Ok(Fetched {
+            url: url.clone(),
+            status: 200,
+            content_type: None,
+            body,
+        })
+    }
+}
+
+enum RetryCause {
+    Status(Fetched),
+    Transport(String),
+}
+
+enum AttemptError {
+    Retryable {
+        cause: RetryCause,
+        retry_after: Option<Duration>,
+    },
+    Final(HarvestError),
+}
+
+fn status_error(url: &Url, fetched: Fetched) -> Result<Fetched, HarvestError> {
+    Err(HarvestError::Status {
+        url: url.to_string(),
+        status: fetched.status,
+        snippet: body_snippet(&fetched.body, 120),
+    })
+}
+
+/// `text/html; charset=utf-8` → `text/html`.
+fn media_type_of(header: &str) -> String {
+    header
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+fn describe_reqwest_error(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "connection failed".to_owned()
+    } else if error.is_redirect() {
+        "too many redirects (or a redirect loop)".to_owned()
+    } else {
+        error.to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_accepts_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn media_type_drops_parameters() {
+        assert_eq!(media_type_of("Text/HTML; charset=UTF-8"), "text/html");
+    }
+}

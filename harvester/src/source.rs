@@ -1,0 +1,54 @@
+//! The [`Source`] trait: the small hooks a connector implements. Everything else — fetching,
+//! retries, paging to the end, storing, deletion — is the shared [`crate::fetch_loop`].
+
+use crate::{Fetched, HarvestError};
+use fedcat_catalog::RecordGraph;
+use url::Url;
+
+/// A page to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    /// The page URL.
+    pub url: Url,
+    /// The `Accept` header to send.
+    pub accept: &'static str,
+}
+
+/// A record that could not be mapped.
+#[derive(Debug, Clone)]
+pub struct RecordFailure {
+    /// The record's key when it is known: the stored version of that record is then kept.
+    pub key: Option<String>,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// One parsed page.
+#[derive(Debug)]
+pub struct Page {
+    /// The page's records, each mapped or failed on its own.
+    pub records: Vec<Result<RecordGraph, RecordFailure>>,
+    /// The next page, if any.
+    pub next: Option<PageRequest>,
+    /// The number of records the whole listing announces, when the portal says.
+    pub total_hint: Option<u64>,
+}
+
+/// A portal connector.
+pub trait Source: Send + Sync {
+    /// The source id.
+    fn id(&self) -> &str;
+
+    /// The first page of the listing.
+    fn first_page(&self) -> Result<PageRequest, HarvestError>;
+
+    /// Parses one fetched page into records and the next page.
+    fn parse_page(&self, request: &PageRequest, fetched: &Fetched) -> Result<Page, HarvestError>;
+
+    /// The page to try after `failed` could not be fetched or parsed, when the paging scheme
+    /// allows skipping (offset paging); `None` stops the listing there.
+    fn page_after_failure(&self, failed: &PageRequest) -> Option<PageRequest> {
+        let _ = failed;
+        None
+    }
+}

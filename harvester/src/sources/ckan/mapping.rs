@@ -1,0 +1,199 @@
+//! One CKAN package → one DCAT-AP 3 record. Follows ckanext-dcat's profile where it is clear
+//! (package → `dcat:Dataset`, resource → `dcat:Distribution`, organization → publisher,
+//! maintainer/author → contact point, tags → keywords) with IRIs minted under fedcat's base.
+
+use crate::mapping::{TripleBuilder, url_to_iri, validate_record};
+use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
+use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
+use fedcat_catalog::vocab::{dcat, dct, eu_language, foaf, iana, rdfs, vcard};
+use fedcat_catalog::{IriMinter, RecordGraph};
+use serde_json::Value;
+
+/// What the mapping needs to know besides the package.
+pub(super) struct MappingContext<'a> {
+    pub source_id: &'a str,
+    pub portal_base: &'a str,
+    pub language: Option<&'a str>,
+    pub iris: &'a IriMinter,
+    pub page_url: &'a str,
+}
+
+fn string<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+    value.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+}
+
+/// ISO 639-1 → EU language authority code, for the languages of the portals we harvest.
+fn eu_language_code(tag: &str) -> Option<&'static str> {
+    let primary = tag.split('-').next()?.to_ascii_lowercase();
+    Some(match primary.as_str() {
+        "fr" => "FRA",
+        "en" => "ENG",
+        "de" => "DEU",
+        "es" => "SPA",
+        "it" => "ITA",
+        "nl" => "NLD",
+        "pt" => "POR",
+        _ => return None,
+    })
+}
+
+/// Maps one package; the error says which field is wrong.
+pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Result<RecordGraph, String> {
+    let id = string(package, "id").ok_or("package without an `id`")?;
+    let dataset = ctx.iris.entity("dataset", ctx.source_id, id);
+    let mut out = TripleBuilder::new(ctx.language);
+    out.add(dataset.clone(), rdf::TYPE, dcat::DATASET);
+    out.text(&dataset, dct::TITLE, string(package, "title").or(string(package, "name")));
+    out.text(&dataset, dct::DESCRIPTION, string(package, "notes"));
+    out.plain(&dataset, dct::IDENTIFIER, Some(id));
+    if let Some(name) = string(package, "name") {
+        let page = format!("{}/dataset/{}", ctx.portal_base, name);
+        out.iri(&dataset, dcat::LANDING_PAGE, Some(&page))?;
+    }
+    // CKAN's `url` is the dataset's "source" page on the producer's site; an unusable value
+    // there is common and not worth failing the record for.
+    if let Some(Ok(page)) = string(package, "url").map(url_to_iri) {
+        out.add(dataset.clone(), foaf::PAGE, page);
+    }
+    out.date(&dataset, dct::ISSUED, string(package, "metadata_created"))?;
+    out.date(&dataset, dct::MODIFIED, string(package, "metadata_modified"))?;
+    if let Some(code) = ctx.language.and_then(eu_language_code) {
+        out.add(
+            dataset.clone(),
+            dct::LANGUAGE,
+            NamedNode::new_unchecked(format!("{}{code}", eu_language::NS)),
+        );
+    }
+
+    if let Some(org) = package.get("organization").filter(|o| o.is_object())
+        && let Some(org_name) = string(org, "name")
+    {
+        let publisher = url_to_iri(&format!("{}/organization/{org_name}", ctx.portal_base))?;
+        out.add(dataset.clone(), dct::PUBLISHER, publisher.clone());
+        out.add(publisher.clone(), rdf::TYPE, foaf::ORGANIZATION);
+        out.add(publisher.clone(), rdf::TYPE, foaf::AGENT);
+        out.text(&publisher, foaf::NAME, string(org, "title").or(Some(org_name)));
+    }
+
+    let (contact_name, contact_email) = match (
+        string(package, "maintainer"),
+        string(package, "maintainer_email"),
+    ) {
+        (None, None) => (string(package, "author"), string(package, "author_email")),
+        pair => pair,
+    };
+    if contact_name.is_some() || contact_email.is_some() {
+        let contact = ctx.iris.entity("contact", ctx.source_id, id);
+        out.add(dataset.clone(), dcat::CONTACT_POINT, contact.clone());
+        out.add(contact.clone(), rdf::TYPE, vcard::KIND);
+        out.plain(&contact, vcard::FN, contact_name);
+        if let Some(email) = contact_email {
+            out.iri(&contact, vcard::HAS_EMAIL, Some(&format!("mailto:{}", email.trim())))?;
+        }
+    }
+
+    if let Some(tags) = package.get("tags").and_then(Value::as_array) {
+        for tag in tags {
+            out.text(
+                &dataset,
+                dcat::KEYWORD,
+                string(tag, "display_name").or(string(tag, "name")),
+            );
+        }
+    }
+
+    let licence = licence(ctx, package, &mut out)?;
+    if let Some(licence) = &licence {
+        out.add(dataset.clone(), dct::LICENSE, licence.clone());
+    }
+
+    if let Some(resources) = package.get("resources").and_then(Value::as_array) {
+        for (index, resource) in resources.iter().enumerate() {
+            let local = match string(resource, "id") {
+                Some(rid) => rid.to_owned(),
+                None => format!("{id}-{index}"),
+            };
+            let distribution = ctx.iris.entity("distribution", ctx.source_id, &local);
+            map_resource(ctx, resource, &distribution, licence.as_ref(), &mut out)
+                .map_err(|e| format!("resource {local}: {e}"))?;
+            out.add(dataset.clone(), dcat::HAS_DISTRIBUTION, distribution);
+        }
+    }
+
+    let triples = out.into_triples();
+    let problems = validate_record(&triples);
+    if !problems.is_empty() {
+        return Err(problems.join("; "));
+    }
+    Ok(RecordGraph {
+        key: id.to_owned(),
+        dataset,
+        triples,
+        source_url: ctx.page_url.to_owned(),
+    })
+}
+
+/// The licence: the portal's licence URL when it gives a valid one, else a licence document
+/// minted from `license_id` with its title as label.
+fn licence(
+    ctx: &MappingContext<'_>,
+    package: &Value,
+    out: &mut TripleBuilder,
+) -> Result<Option<NamedNode>, String> {
+    let node = match (string(package, "license_url").map(url_to_iri), string(package, "license_id")) {
+        (Some(Ok(url)), _) => url,
+        (_, Some(license_id)) => ctx.iris.entity("licence", ctx.source_id, license_id),
+        _ => return Ok(None),
+    };
+    out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
+    out.plain(&node, rdfs::LABEL, string(package, "license_title"));
+    out.plain(&node, dct::IDENTIFIER, string(package, "license_id"));
+    Ok(Some(node))
+}
+
+fn map_resource(
+    ctx: &MappingContext<'_>,
+    resource: &Value,
+    distribution: &NamedNode,
+    licence: Option<&NamedNode>,
+    out: &mut TripleBuilder,
+) -> Result<(), String> {
+    let _ = ctx;
+    out.add(distribution.clone(), rdf::TYPE, dcat::DISTRIBUTION);
+    out.text(distribution, dct::TITLE, string(resource, "name"));
+    out.text(distribution, dct::DESCRIPTION, string(resource, "description"));
+    let url = string(resource, "url");
+    out.iri(distribution, dcat::ACCESS_URL, url)?;
+    // An uploaded file (or an explicit download URL) is a direct download.
+    let is_upload = string(resource, "url_type") == Some("upload")
+        || string(resource, "resource_type").is_some_and(|t| t.contains("upload"));
+    match string(resource, "download_url") {
+        Some(download) => out.iri(distribution, dcat::DOWNLOAD_URL, Some(download))?,
+        None if is_upload => out.iri(distribution, dcat::DOWNLOAD_URL, url)?,
+        None => {}
+    }
+    out.plain(distribution, dct::FORMAT, string(resource, "format"));
+    if let Some(mimetype) = string(resource, "mimetype")
+        && let Ok(media_type) = NamedNode::new(format!("{}{}", iana::NS, mimetype.trim()))
+    {
+        out.add(distribution.clone(), dcat::MEDIA_TYPE, media_type);
+    }
+    let size = resource.get("size").and_then(|v| match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    });
+    if let Some(size) = size {
+        out.add(
+            distribution.clone(),
+            dcat::BYTE_SIZE,
+            Literal::new_typed_literal(size.to_string(), xsd::NON_NEGATIVE_INTEGER),
+        );
+    }
+    out.date(distribution, dct::ISSUED, string(resource, "created"))?;
+    out.date(distribution, dct::MODIFIED, string(resource, "last_modified"))?;
+    if let Some(licence) = licence {
+        out.add(distribution.clone(), dct::LICENSE, licence.clone());
+    }
+    Ok(())
+}

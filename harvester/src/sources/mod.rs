@@ -1,0 +1,45 @@
+//! The connectors, one module per portal software. Adding a portal software is one module here
+//! and one arm in [`build_source`] (and in `config::SourceKind`).
+
+pub mod ckan;
+pub mod dcat;
+
+use crate::{HarvestError, Source, SourceConfig, SourceKind};
+use fedcat_catalog::IriMinter;
+
+/// Builds the connector for a validated source.
+pub fn build_source(
+    config: &SourceConfig,
+    iris: &IriMinter,
+) -> Result<Box<dyn Source>, HarvestError> {
+    Ok(match &config.kind {
+        SourceKind::Ckan(options) => Box::new(ckan::CkanSource::new(config, options, iris)),
+        SourceKind::Dcat(_) => Box::new(dcat::DcatSource::new(config, iris)),
+    })
+}
+
+/// Rejects an HTML page or other non-data body where the API returns JSON or RDF.
+pub(crate) fn reject_html(
+    fetched: &crate::Fetched,
+    expected: &'static str,
+) -> Result<(), HarvestError> {
+    let looks_html = {
+        let start = String::from_utf8_lossy(&fetched.body[..fetched.body.len().min(512)])
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .to_ascii_lowercase();
+        start.starts_with("<!doctype html") || start.starts_with("<html")
+    };
+    if fetched.content_type.as_deref() == Some("text/html") || looks_html {
+        return Err(HarvestError::UnexpectedContent {
+            url: fetched.url.to_string(),
+            expected,
+            got: format!(
+                "an HTML page (Content-Type {})",
+                fetched.content_type.as_deref().unwrap_or("none")
+            ),
+            snippet: crate::error::body_snippet(&fetched.body, 120),
+        });
+    }
+    Ok(())
+}

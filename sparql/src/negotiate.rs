@@ -1,0 +1,107 @@
+//! Content negotiation for query results (SPARQL 1.1 Protocol §2.1.3 leaves it to HTTP).
+
+use oxigraph::io::{JsonLdProfileSet, RdfFormat};
+use oxigraph::sparql::results::QueryResultsFormat;
+
+/// One media range of an `Accept` header with its quality.
+struct Range<'a> {
+    media: &'a str,
+    quality: f32,
+}
+
+fn parse_accept(header: &str) -> Vec<Range<'_>> {
+    let mut ranges: Vec<Range<'_>> = header
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.split(';');
+            let media = pieces.next()?.trim();
+            if media.is_empty() {
+                return None;
+            }
+            let quality = pieces
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some(Range { media, quality })
+        })
+        .filter(|r| r.quality > 0.0)
+        .collect();
+    // Stable sort: equal qualities keep the client's order.
+    ranges.sort_by(|a, b| b.quality.total_cmp(&a.quality));
+    ranges
+}
+
+/// Picks the first offered format the client accepts. `offers` lists (media type, value) in
+/// the server's order of preference; the first one is the default for `*/*` or no header.
+fn choose<T: Copy>(accept: Option<&str>, offers: &[(&str, T)]) -> Option<T> {
+    let Some(header) = accept.filter(|h| !h.trim().is_empty()) else {
+        return offers.first().map(|(_, v)| *v);
+    };
+    for range in parse_accept(header) {
+        let media = range.media.to_ascii_lowercase();
+        if media == "*/*" {
+            return offers.first().map(|(_, v)| *v);
+        }
+        if let Some(prefix) = media.strip_suffix("/*") {
+            if let Some((_, v)) = offers.iter().find(|(m, _)| m.starts_with(&format!("{prefix}/"))) {
+                return Some(*v);
+            }
+            continue;
+        }
+        if let Some((_, v)) = offers.iter().find(|(m, _)| *m == media) {
+            return Some(*v);
+        }
+    }
+    None
+}
+
+/// The results format for SELECT/ASK, JSON by default.
+pub fn results_format(accept: Option<&str>) -> Option<QueryResultsFormat> {
+    choose(
+        accept,
+        &[
+            ("application/sparql-results+json", QueryResultsFormat::Json),
+            ("application/json", QueryResultsFormat::Json),
+            ("application/sparql-results+xml", QueryResultsFormat::Xml),
+            ("application/xml", QueryResultsFormat::Xml),
+            ("text/xml", QueryResultsFormat::Xml),
+            ("text/csv", QueryResultsFormat::Csv),
+            ("text/tab-separated-values", QueryResultsFormat::Tsv),
+        ],
+    )
+}
+
+/// The RDF format for CONSTRUCT/DESCRIBE, Turtle by default.
+pub fn graph_format(accept: Option<&str>) -> Option<RdfFormat> {
+    let json_ld = RdfFormat::JsonLd {
+        profile: JsonLdProfileSet::empty(),
+    };
+    choose(
+        accept,
+        &[
+            ("text/turtle", RdfFormat::Turtle),
+            ("application/n-triples", RdfFormat::NTriples),
+            ("text/plain", RdfFormat::NTriples),
+            ("application/rdf+xml", RdfFormat::RdfXml),
+            ("application/xml", RdfFormat::RdfXml),
+            ("application/ld+json", json_ld),
+            ("application/json", json_ld),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quality_orders_choices() {
+        assert_eq!(
+            results_format(Some("text/csv;q=0.5, application/sparql-results+xml")),
+            Some(QueryResultsFormat::Xml)
+        );
+        assert_eq!(results_format(None), Some(QueryResultsFormat::Json));
+        assert_eq!(results_format(Some("image/png")), None);
+        assert_eq!(graph_format(Some("text/*")), Some(RdfFormat::Turtle));
+    }
+}

@@ -1,0 +1,237 @@
+//! `fedcat.toml`, read in two steps: [`RawConfig`] is what serde reads (unknown keys rejected),
+//! [`AppConfig::load`] validates it together with the sources file it names and reports every
+//! problem of both files at once, each with its file and key. Paths are relative to the file.
+
+use fedcat_harvester::config::toml_problem;
+use fedcat_harvester::{ConfigProblem, HttpSettings, SourcesFile};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    data_dir: Option<String>,
+    base_iri: Option<String>,
+    listen: Option<String>,
+    sources_file: Option<String>,
+    #[serde(default)]
+    sparql: RawSparql,
+    #[serde(default)]
+    admin: RawAdmin,
+    #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
+    serve: RawServe,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSparql {
+    timeout_secs: Option<f64>,
+    max_results: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdmin {
+    token: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    user_agent: Option<String>,
+    connect_timeout_secs: Option<u64>,
+    timeout_secs: Option<u64>,
+    max_redirects: Option<u64>,
+    max_body_bytes: Option<u64>,
+    max_attempts: Option<u64>,
+    retry_base_millis: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServe {
+    harvest_on_start: Option<bool>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The configuration file read.
+    pub file: PathBuf,
+    /// Where the store and the state database live.
+    pub data_dir: PathBuf,
+    /// Base of minted IRIs.
+    pub base_iri: String,
+    /// Address the server listens on.
+    pub listen: SocketAddr,
+    /// The sources.
+    pub sources: SourcesFile,
+    /// SPARQL query time limit.
+    pub sparql_timeout: Duration,
+    /// SPARQL result cap.
+    pub sparql_max_results: usize,
+    /// Admin bearer token for write endpoints (`FEDCAT_ADMIN_TOKEN` overrides the file).
+    pub admin_token: Option<String>,
+    /// The shared HTTP client's limits.
+    pub http: HttpSettings,
+    /// Whether `serve` harvests every enabled source when it starts.
+    pub harvest_on_start: bool,
+}
+
+impl AppConfig {
+    /// Reads and validates `file` and the sources file it names.
+    pub fn load(file: &Path) -> Result<Self, Vec<ConfigProblem>> {
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(file).map_err(|e| {
+            vec![ConfigProblem {
+                file: name.clone(),
+                key: String::new(),
+                message: format!("cannot read: {e}"),
+            }]
+        })?;
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| vec![toml_problem(&name, &e)])?;
+        let dir = file.parent().unwrap_or(Path::new("."));
+        let mut problems = Vec::new();
+        let mut problem = |key: &str, message: String| {
+            problems.push(ConfigProblem {
+                file: name.clone(),
+                key: key.to_owned(),
+                message,
+            })
+        };
+
+        let data_dir = dir.join(raw.data_dir.as_deref().unwrap_or("data"));
+        let base_iri = raw
+            .base_iri
+            .clone()
+            .unwrap_or_else(|| "http://localhost:8080".into());
+        match url::Url::parse(&base_iri) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.query().is_none() => {}
+            Ok(_) => problem("base_iri", format!("{base_iri:?} must be an http(s) IRI without query")),
+            Err(e) => problem("base_iri", format!("{base_iri:?} is not an IRI: {e}")),
+        }
+        let listen_text = raw.listen.as_deref().unwrap_or("127.0.0.1:8080");
+        let listen = match listen_text.parse::<SocketAddr>() {
+            Ok(addr) => Some(addr),
+            Err(e) => {
+                problem("listen", format!("{listen_text:?} is not an address such as 127.0.0.1:8080: {e}"));
+                None
+            }
+        };
+        let timeout_secs = raw.sparql.timeout_secs.unwrap_or(30.0);
+        if !(timeout_secs.is_finite() && timeout_secs > 0.0) {
+            problem("sparql.timeout_secs", format!("must be positive, got {timeout_secs}"));
+        }
+        let max_results = raw.sparql.max_results.unwrap_or(100_000);
+        if max_results == 0 {
+            problem("sparql.max_results", "must be positive".into());
+        }
+        let defaults = HttpSettings::default();
+        let mut positive = |key: &str, value: Option<u64>, default: u64| -> u64 {
+            match value {
+                Some(0) => {
+                    problem(key, "must be positive".into());
+                    default
+                }
+                Some(v) => v,
+                None => default,
+            }
+        };
+        let http = HttpSettings {
+            user_agent: raw.http.user_agent.clone().unwrap_or(defaults.user_agent),
+            connect_timeout_secs: positive(
+                "http.connect_timeout_secs",
+                raw.http.connect_timeout_secs,
+                defaults.connect_timeout_secs,
+            ),
+            timeout_secs: positive("http.timeout_secs", raw.http.timeout_secs, defaults.timeout_secs),
+            max_redirects: raw
+                .http
+                .max_redirects
+                .map_or(defaults.max_redirects, |v| v as usize),
+            max_body_bytes: positive(
+                "http.max_body_bytes",
+                raw.http.max_body_bytes,
+                defaults.max_body_bytes,
+            ),
+            max_attempts: positive(
+                "http.max_attempts",
+                raw.http.max_attempts,
+                u64::from(defaults.max_attempts),
+            ) as u32,
+            retry_base_millis: raw
+                .http
+                .retry_base_millis
+                .unwrap_or(defaults.retry_base_millis),
+        };
+        let admin_token = std::env::var("FEDCAT_ADMIN_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .or(raw.admin.token.clone());
+        if admin_token.as_deref().is_some_and(|t| t.len() < 16) {
+            problem("admin.token", "too short: use at least 16 characters".into());
+        }
+
+        let sources_path = dir.join(raw.sources_file.as_deref().unwrap_or("sources.toml"));
+        let sources = match SourcesFile::load(&sources_path) {
+            Ok(sources) => Some(sources),
+            Err(source_problems) => {
+                problems.extend(source_problems);
+                None
+            }
+        };
+        match (problems.is_empty(), listen, sources) {
+            (true, Some(listen), Some(sources)) => Ok(Self {
+                file: file.to_owned(),
+                data_dir,
+                base_iri,
+                listen,
+                sources,
+                sparql_timeout: Duration::from_secs_f64(timeout_secs),
+                sparql_max_results: max_results as usize,
+                admin_token,
+                http,
+                harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_files_are_valid() {
+        let file = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config/fedcat.toml"));
+        let config = AppConfig::load(file).unwrap();
+        assert!(config.sources.get("msss").is_some());
+        assert!(config.sparql_max_results > 0);
+    }
+
+    #[test]
+    fn every_problem_of_both_files_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("fedcat.toml"),
+            "listen = \"nowhere\"\n[sparql]\ntimeout_secs = 0\nmax_results = 0\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("sources.toml"),
+            "[[source]]\nid = \"x\"\ntitle = \"X\"\ntype = \"ckan\"\nurl = \"ftp://x\"\n",
+        )
+        .unwrap();
+        let problems = AppConfig::load(&dir.path().join("fedcat.toml")).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["listen", "sparql.timeout_secs", "sparql.max_results", "source[0].url"]
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! Runs harvest jobs: one per selected source, in configuration order, each recorded in the
+//! state database whatever happens to it.
+
+use crate::AppConfig;
+use fedcat_catalog::Catalog;
+use fedcat_harvester::{
+    HarvestError, HarvestReport, HttpClient, ProgressEvent, SourceConfig, build_source,
+    harvest_source,
+};
+use std::sync::Arc;
+
+/// The sources to harvest: those named (all of them must exist), else every enabled one.
+pub fn select_sources<'a>(
+    config: &'a AppConfig,
+    ids: &[String],
+) -> Result<Vec<&'a SourceConfig>, String> {
+    if ids.is_empty() {
+        return Ok(config.sources.sources.iter().filter(|s| s.enabled).collect());
+    }
+    ids.iter()
+        .map(|id| {
+            config.sources.get(id).ok_or_else(|| {
+                let known: Vec<&str> = config.sources.sources.iter().map(|s| s.id.as_str()).collect();
+                format!("unknown source {id:?}; configured sources: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+/// Builds the shared HTTP client with each source's host rate limit.
+pub fn http_client(config: &AppConfig) -> Result<Arc<HttpClient>, HarvestError> {
+    let client = HttpClient::new(config.http.clone())?;
+    for source in &config.sources.sources {
+        if let (Some(rate), Some(host)) = (source.rate_limit_per_sec, source.url.host_str()) {
+            client.limit_host(host, rate);
+        }
+    }
+    Ok(Arc::new(client))
+}
+
+/// Harvests one source as one job.
+pub async fn harvest_one(
+    source: &SourceConfig,
+    client: &HttpClient,
+    catalog: &Catalog,
+    on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+) -> Result<HarvestReport, HarvestError> {
+    catalog
+        .register_source(&source.id, &source.title, source.kind.as_str(), source.url.as_str())
+        .await?;
+    let connector = build_source(source, catalog.iris())?;
+    harvest_source(connector.as_ref(), client, catalog, on_progress).await
+}
+
+/// One line summarising a job.
+pub fn summary_line(report: &HarvestReport) -> String {
+    let c = &report.counts;
+    format!(
+        "{}: {} in {:.1} s (job {}) — pages {}, added {}, updated {}, unchanged {}, deleted {}, failed {}",
+        report.source_id,
+        report.status.as_str(),
+        report.duration.as_secs_f64(),
+        report.job_id,
+        c.pages,
+        c.added,
+        c.updated,
+        c.unchanged,
+        c.deleted,
+        c.failed
+    )
+}

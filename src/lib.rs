@@ -1,0 +1,10 @@
+//! The `fedcat` application: configuration, the harvest runner that wires sources to the
+//! catalogue, and the HTTP server that mounts the SPARQL endpoint. The command line itself is
+//! in `main.rs`; this library exists so that end-to-end tests and benchmarks drive the same
+//! code as the binary.
+
+pub mod config;
+pub mod harvest;
+pub mod server;
+
+pub use config::AppConfig;

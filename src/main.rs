@@ -1,0 +1,258 @@
+//! The `fedcat` command line (DESIGN.md, Contract): `check-config`, `harvest`, `serve`, `jobs`.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use fedcat::harvest::{harvest_one, http_client, select_sources, summary_line};
+use fedcat::{AppConfig, server};
+use fedcat_catalog::{Catalog, JobStatus};
+use fedcat_harvester::ProgressEvent;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Federated DCAT-AP catalogue: harvest producer portals, serve one catalogue over SPARQL.
+#[derive(Parser)]
+#[command(name = "fedcat", version, about)]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, env = "FEDCAT_CONFIG", default_value = "config/fedcat.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate fedcat.toml and the sources file; print every problem.
+    CheckConfig,
+    /// Harvest sources now (all enabled sources unless --source is given).
+    Harvest {
+        /// Source id to harvest (repeatable).
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+        /// Full sweep. Every harvest of this version is a full sweep; the flag is accepted so
+        /// scripts written for incremental harvesting keep working.
+        #[arg(long)]
+        full: bool,
+    },
+    /// Serve the catalogue (SPARQL, health), harvesting every enabled source at start.
+    Serve,
+    /// List harvest jobs, newest first.
+    Jobs {
+        /// Only the jobs of this source.
+        #[arg(long = "source", value_name = "ID")]
+        source: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_filter = match cli.command {
+        Command::Serve => "info",
+        _ => "warn",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(path: &Path) -> Result<AppConfig> {
+    AppConfig::load(path).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        anyhow::anyhow!(
+            "invalid configuration ({} problem(s)):\n{}",
+            problems.len(),
+            lines.join("\n")
+        )
+    })
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::CheckConfig => match AppConfig::load(&cli.config) {
+            Ok(config) => {
+                let enabled = config.sources.sources.iter().filter(|s| s.enabled).count();
+                println!(
+                    "{}: OK — {} source(s), {} enabled; data in {}",
+                    cli.config.display(),
+                    config.sources.sources.len(),
+                    enabled,
+                    config.data_dir.display()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(problems) => {
+                for problem in &problems {
+                    eprintln!("{problem}");
+                }
+                eprintln!("{} problem(s) found", problems.len());
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Command::Harvest { sources, full: _ } => {
+            let config = load_config(&cli.config)?;
+            let catalog = open_catalog(&config).await?;
+            let selected = select_sources(&config, &sources).map_err(anyhow::Error::msg)?;
+            if selected.is_empty() {
+                bail!("no source to harvest: every source is disabled in the sources file");
+            }
+            let client = http_client(&config)?;
+            let mut failed_jobs = 0;
+            for source in selected {
+                let bar = progress_bar(&source.id);
+                let on_progress = {
+                    let bar = bar.clone();
+                    move |event: ProgressEvent| match event {
+                        ProgressEvent::Page {
+                            records,
+                            total_hint,
+                            ..
+                        } => {
+                            if let Some(total) = total_hint {
+                                bar.set_length(total);
+                            }
+                            bar.inc(records);
+                        }
+                        ProgressEvent::PageFailed { url, .. } => {
+                            bar.set_message(format!("page failed: {url}"));
+                        }
+                    }
+                };
+                let report = harvest_one(source, &client, &catalog, &on_progress)
+                    .await
+                    .with_context(|| format!("harvest of {} stopped", source.id))?;
+                bar.finish_and_clear();
+                println!("{}", summary_line(&report));
+                if let Some(message) = &report.message {
+                    println!("  {message}");
+                }
+                print_errors(&catalog, report.job_id).await?;
+                if report.status == JobStatus::Failed {
+                    failed_jobs += 1;
+                }
+            }
+            if failed_jobs > 0 {
+                eprintln!("{failed_jobs} job(s) failed");
+                return Ok(ExitCode::FAILURE);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve => {
+            let config = load_config(&cli.config)?;
+            let catalog = open_catalog(&config).await?;
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", config.listen))?;
+            let address = listener.local_addr()?;
+            println!("fedcat listening on http://{address} (SPARQL at http://{address}/sparql)");
+            if config.harvest_on_start {
+                spawn_startup_harvest(config.clone(), catalog.clone())?;
+            }
+            axum::serve(listener, server::app(catalog.store().clone(), &config))
+                .with_graceful_shutdown(server::shutdown_signal())
+                .await
+                .context("server failed")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Jobs { source } => {
+            let config = load_config(&cli.config)?;
+            let catalog = open_catalog(&config).await?;
+            let jobs = catalog.state().jobs(source.as_deref(), 50).await?;
+            if jobs.is_empty() {
+                println!("no harvest job yet");
+            }
+            for job in jobs {
+                let c = job.counts;
+                println!(
+                    "job {:>5}  {:<12} {:<10} {}  pages {} added {} updated {} unchanged {} deleted {} failed {}{}",
+                    job.id,
+                    job.source_id,
+                    job.status,
+                    job.started_at,
+                    c.pages,
+                    c.added,
+                    c.updated,
+                    c.unchanged,
+                    c.deleted,
+                    c.failed,
+                    job.message.map(|m| format!("  — {m}")).unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn open_catalog(config: &AppConfig) -> Result<Catalog> {
+    let catalog = Catalog::open(&config.data_dir, &config.base_iri)
+        .await
+        .with_context(|| format!("cannot open the catalogue in {}", config.data_dir.display()))?;
+    let abandoned = catalog.state().abandon_running_jobs().await?;
+    if abandoned > 0 {
+        eprintln!("note: {abandoned} job(s) left running by a stopped process were marked failed");
+    }
+    Ok(catalog)
+}
+
+fn progress_bar(source_id: &str) -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} records {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(source_id.to_owned());
+    bar
+}
+
+async fn print_errors(catalog: &Catalog, job_id: i64) -> Result<()> {
+    const SHOWN: usize = 10;
+    let errors = catalog.state().job_errors(job_id).await?;
+    for error in errors.iter().take(SHOWN) {
+        let place = match (&error.record_key, &error.url) {
+            (Some(key), Some(url)) => format!("record {key} on {url}"),
+            (None, Some(url)) => url.clone(),
+            (Some(key), None) => format!("record {key}"),
+            (None, None) => "job".into(),
+        };
+        println!("  {} error: {place}: {}", error.kind, error.message);
+    }
+    if errors.len() > SHOWN {
+        println!("  … and {} more (see `fedcat jobs`)", errors.len() - SHOWN);
+    }
+    Ok(())
+}
+
+/// Harvests every enabled source in the background while the server answers; a portal that
+/// cannot be reached leaves a failed job and the server keeps serving what it has.
+fn spawn_startup_harvest(config: AppConfig, catalog: Catalog) -> Result<()> {
+    let client = http_client(&config)?;
+    tokio::spawn(async move {
+        for source in config.sources.sources.iter().filter(|s| s.enabled) {
+            tracing::info!(source = %source.id, "harvest started");
+            match harvest_one(source, &client, &catalog, &|_| {}).await {
+                Ok(report) => tracing::info!(source = %source.id, "{}", summary_line(&report)),
+                Err(error) => tracing::error!(source = %source.id, error = %error, "harvest stopped"),
+            }
+        }
+    });
+    Ok(())
+}

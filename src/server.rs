@@ -1,0 +1,62 @@
+//! The HTTP server: `/health` and the SPARQL endpoint, with request tracing and graceful
+//! shutdown on Ctrl-C or SIGTERM.
+
+use crate::AppConfig;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use fedcat_catalog::RdfStore;
+use fedcat_sparql::SparqlConfig;
+
+/// The application's routes.
+pub fn app(store: RdfStore, config: &AppConfig) -> Router {
+    let sparql = fedcat_sparql::router(
+        store.clone(),
+        SparqlConfig {
+            timeout: config.sparql_timeout,
+            max_results: config.sparql_max_results,
+        },
+    );
+    Router::new()
+        .route("/health", get(health))
+        .with_state(store)
+        .merge(sparql)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// `/health`: 200 when the store answers, 503 otherwise.
+async fn health(State(store): State<RdfStore>) -> impl IntoResponse {
+    let probe = tokio::task::spawn_blocking(move || store.is_empty()).await;
+    match probe {
+        Ok(Ok(_)) => (StatusCode::OK, [("content-type", "application/json")], "{\"status\":\"ok\"}"),
+        _ => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("content-type", "application/json")],
+            "{\"status\":\"store unavailable\"}",
+        ),
+    }
+}
+
+/// Resolves when the process is asked to stop.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

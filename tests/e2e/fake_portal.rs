@@ -1,0 +1,448 @@
+//! A fake portal on 127.0.0.1:0 that serves the recorded fixtures of `../shared/fixtures/` with
+//! each API's real paging:
+//! - CKAN `package_search` re-slices recorded package lists by `rows`/`start` in `id asc` order,
+//!   with the `fq=organization:` filter, in the real Action API envelope;
+//! - DCAT "re-paged" collections split a recorded catalogue page into smaller pages (each
+//!   dataset with everything reachable from it) and add Hydra paging triples in either style
+//!   real portals use, serialised in the format asked for;
+//! - DCAT "file" collections serve recorded files byte for byte, one file per page, with only a
+//!   Hydra next-page link inserted, so defective real files are served exactly as recorded;
+//! - single recorded files, an HTML page served where data is expected, and failures on demand.
+//! Nothing here invents a record: every dataset comes from a recorded file.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use fedcat_catalog::oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser, RdfSerializer};
+use fedcat_catalog::oxigraph::model::vocab::rdf;
+use fedcat_catalog::oxigraph::model::{
+    Literal, NamedNode, NamedOrBlankNode, Term, Triple,
+};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+/// Path of a file under `../shared/fixtures/`.
+pub fn fixture_path(relative: &str) -> std::path::PathBuf {
+    assert!(!relative.contains("holdout"), "holdout fixtures are reserved");
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(relative)
+}
+
+/// Reads a recorded file.
+pub fn fixture_bytes(relative: &str) -> Vec<u8> {
+    std::fs::read(fixture_path(relative))
+        .unwrap_or_else(|e| panic!("cannot read fixture {relative}: {e}"))
+}
+
+/// The packages of a recorded CKAN `package_search` (or `package_show`) response.
+pub fn ckan_packages(relative: &str) -> Vec<Value> {
+    let body: Value = serde_json::from_slice(&fixture_bytes(relative)).unwrap();
+    let result = body.get("result").cloned().unwrap_or(body);
+    match result.get("results") {
+        Some(Value::Array(results)) => results.clone(),
+        _ => vec![result],
+    }
+}
+
+/// Hydra paging style.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HydraStyle {
+    /// `hydra:PagedCollection` + `hydra:nextPage` (ckanext-dcat).
+    PagedCollection,
+    /// `hydra:PartialCollectionView` + `hydra:next` (udata).
+    PartialCollectionView,
+}
+
+#[derive(Clone)]
+struct CkanPortal {
+    packages: Vec<Value>,
+    /// `start` offsets that answer HTTP 500.
+    failing_starts: HashSet<u64>,
+}
+
+#[derive(Clone)]
+struct RepagedCollection {
+    /// Each page's triples (without paging triples).
+    pages: Vec<Vec<Triple>>,
+    style: HydraStyle,
+    format: RdfFormat,
+}
+
+#[derive(Clone)]
+struct FileCollection {
+    files: Vec<String>,
+    /// The last page links back to the first, as a broken portal's paging does.
+    loop_back: bool,
+}
+
+#[derive(Default)]
+struct PortalState {
+    base: String,
+    ckan: HashMap<String, CkanPortal>,
+    repaged: HashMap<String, RepagedCollection>,
+    file_collections: HashMap<String, FileCollection>,
+    requests: Vec<String>,
+}
+
+/// A running fake portal.
+pub struct FakePortal {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    state: Arc<Mutex<PortalState>>,
+}
+
+impl FakePortal {
+    /// Starts the portal on an ephemeral loopback port.
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(PortalState {
+            base: base.clone(),
+            ..PortalState::default()
+        }));
+        let app = Router::new()
+            .route("/ckan/{portal}/api/3/action/package_search", get(ckan_search))
+            .route("/dcat/{name}/page/{number}", get(repaged_page))
+            .route("/files-collection/{name}/page/{number}", get(file_page))
+            .route("/files/{*path}", get(single_file))
+            .route("/html", get(html_page))
+            .with_state(state.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self { base, state }
+    }
+
+    /// Serves `packages` as CKAN portal `name` at `{base}/ckan/{name}`.
+    pub fn add_ckan(&self, name: &str, packages: Vec<Value>) -> String {
+        let mut unique = HashMap::new();
+        for package in packages {
+            let id = package["id"].as_str().unwrap().to_owned();
+            unique.entry(id).or_insert(package);
+        }
+        let mut packages: Vec<Value> = unique.into_values().collect();
+        packages.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+        self.state.lock().unwrap().ckan.insert(
+            name.to_owned(),
+            CkanPortal {
+                packages,
+                failing_starts: HashSet::new(),
+            },
+        );
+        format!("{}/ckan/{name}", self.base)
+    }
+
+    /// Removes a package from a CKAN portal (as if it was deleted on the portal).
+    pub fn remove_ckan_package(&self, name: &str, id: &str) {
+        let mut state = self.state.lock().unwrap();
+        let portal = state.ckan.get_mut(name).unwrap();
+        let before = portal.packages.len();
+        portal.packages.retain(|p| p["id"].as_str() != Some(id));
+        assert_eq!(portal.packages.len() + 1, before, "package {id} not served");
+    }
+
+    /// Makes the CKAN page at offset `start` answer 500 (or recover with `failing = false`).
+    pub fn fail_ckan_page(&self, name: &str, start: u64, failing: bool) {
+        let mut state = self.state.lock().unwrap();
+        let portal = state.ckan.get_mut(name).unwrap();
+        if failing {
+            portal.failing_starts.insert(start);
+        } else {
+            portal.failing_starts.remove(&start);
+        }
+    }
+
+    /// Re-pages the recorded RDF file `fixture` into pages of `per_page` datasets, served in
+    /// `format` with `style` paging. Returns the first page URL.
+    pub fn add_repaged_dcat(
+        &self,
+        name: &str,
+        fixture: &str,
+        per_page: usize,
+        style: HydraStyle,
+        format: RdfFormat,
+    ) -> String {
+        let triples = parse_fixture(fixture);
+        let pages = partition_by_dataset(&triples, per_page);
+        self.state.lock().unwrap().repaged.insert(
+            name.to_owned(),
+            RepagedCollection {
+                pages,
+                style,
+                format,
+            },
+        );
+        format!("{}/dcat/{name}/page/1", self.base)
+    }
+
+    /// Serves recorded files byte for byte, one per page, linked with `hydra:nextPage`.
+    pub fn add_file_collection(&self, name: &str, files: &[&str], loop_back: bool) -> String {
+        self.state.lock().unwrap().file_collections.insert(
+            name.to_owned(),
+            FileCollection {
+                files: files.iter().map(|f| (*f).to_owned()).collect(),
+                loop_back,
+            },
+        );
+        format!("{}/files-collection/{name}/page/1", self.base)
+    }
+
+    /// URL of a recorded file served as is.
+    pub fn file_url(&self, fixture: &str) -> String {
+        format!("{}/files/{fixture}", self.base)
+    }
+
+    /// Every request path served so far.
+    pub fn requests(&self) -> Vec<String> {
+        self.state.lock().unwrap().requests.clone()
+    }
+}
+
+/// Parses a recorded RDF file by its extension.
+pub fn parse_fixture(fixture: &str) -> Vec<Triple> {
+    let format = format_of(fixture);
+    RdfParser::from_format(format)
+        .for_slice(&fixture_bytes(fixture))
+        .map(|q| Triple::from(q.unwrap_or_else(|e| panic!("{fixture}: {e}"))))
+        .collect()
+}
+
+fn format_of(path: &str) -> RdfFormat {
+    if path.ends_with(".ttl") {
+        RdfFormat::Turtle
+    } else if path.ends_with(".jsonld") || path.ends_with(".json") {
+        RdfFormat::JsonLd {
+            profile: JsonLdProfileSet::empty(),
+        }
+    } else {
+        RdfFormat::RdfXml
+    }
+}
+
+/// The distinct `dcat:Dataset` subjects of some triples.
+pub fn dataset_subjects(triples: &[Triple]) -> HashSet<NamedOrBlankNode> {
+    let dataset = NamedNode::new_unchecked("http://www.w3.org/ns/dcat#Dataset");
+    triples
+        .iter()
+        .filter(|t| t.predicate == rdf::TYPE && t.object == Term::from(dataset.clone()))
+        .map(|t| t.subject.clone())
+        .collect()
+}
+
+/// Splits a catalogue page: each page gets `per_page` datasets and every triple reachable from
+/// them; triples reachable from no dataset (the catalogue's own description) go on page 1.
+fn partition_by_dataset(triples: &[Triple], per_page: usize) -> Vec<Vec<Triple>> {
+    let mut datasets: Vec<NamedOrBlankNode> = Vec::new();
+    for t in triples {
+        if dataset_subjects(std::slice::from_ref(t)).contains(&t.subject)
+            && !datasets.contains(&t.subject)
+        {
+            datasets.push(t.subject.clone());
+        }
+    }
+    let dataset_set: HashSet<&NamedOrBlankNode> = datasets.iter().collect();
+    let mut by_subject: HashMap<&NamedOrBlankNode, Vec<usize>> = HashMap::new();
+    for (i, t) in triples.iter().enumerate() {
+        by_subject.entry(&t.subject).or_default().push(i);
+    }
+    let mut pages: Vec<HashSet<usize>> = Vec::new();
+    let mut used = HashSet::new();
+    for chunk in datasets.chunks(per_page) {
+        let mut page = HashSet::new();
+        for root in chunk {
+            let mut queue = VecDeque::from([root.clone()]);
+            let mut seen = HashSet::new();
+            while let Some(node) = queue.pop_front() {
+                if !seen.insert(node.clone()) {
+                    continue;
+                }
+                for &i in by_subject.get(&node).into_iter().flatten() {
+                    page.insert(i);
+                    used.insert(i);
+                    let next = match &triples[i].object {
+                        Term::NamedNode(n) => Some(NamedOrBlankNode::from(n.clone())),
+                        Term::BlankNode(b) => Some(NamedOrBlankNode::from(b.clone())),
+                        _ => None,
+                    };
+                    if let Some(next) = next
+                        && !dataset_set.contains(&next)
+                    {
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+        pages.push(page);
+    }
+    if pages.is_empty() {
+        pages.push(HashSet::new());
+    }
+    for i in 0..triples.len() {
+        if !used.contains(&i) {
+            pages[0].insert(i);
+        }
+    }
+    pages
+        .into_iter()
+        .map(|page| {
+            let mut indices: Vec<usize> = page.into_iter().collect();
+            indices.sort_unstable();
+            indices.into_iter().map(|i| triples[i].clone()).collect()
+        })
+        .collect()
+}
+
+fn hydra(local: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("http://www.w3.org/ns/hydra/core#{local}"))
+}
+
+fn paging_triples(style: HydraStyle, page_url: &str, next: Option<&str>, total: usize) -> Vec<Triple> {
+    let page = NamedNode::new_unchecked(page_url);
+    let total = Literal::from(total as i64);
+    match style {
+        HydraStyle::PagedCollection => {
+            // ckanext-dcat writes page links as plain literals.
+            let mut triples = vec![
+                Triple::new(page.clone(), rdf::TYPE, hydra("PagedCollection")),
+                Triple::new(page.clone(), hydra("totalItems"), total),
+            ];
+            if let Some(next) = next {
+                triples.push(Triple::new(page, hydra("nextPage"), Literal::new_simple_literal(next)));
+            }
+            triples
+        }
+        HydraStyle::PartialCollectionView => {
+            let collection = NamedNode::new_unchecked(format!("{page_url}#collection"));
+            let mut triples = vec![
+                Triple::new(collection.clone(), rdf::TYPE, hydra("Collection")),
+                Triple::new(collection.clone(), hydra("totalItems"), total),
+                Triple::new(collection, hydra("view"), page.clone()),
+                Triple::new(page.clone(), rdf::TYPE, hydra("PartialCollectionView")),
+            ];
+            if let Some(next) = next {
+                triples.push(Triple::new(page, hydra("next"), NamedNode::new_unchecked(next)));
+            }
+            triples
+        }
+    }
+}
+
+async fn ckan_search(
+    State(state): State<Arc<Mutex<PortalState>>>,
+    Path(portal): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let mut state = state.lock().unwrap();
+    state.requests.push(format!("/ckan/{portal}/package_search?{params:?}"));
+    let Some(portal) = state.ckan.get(&portal) else {
+        return (StatusCode::NOT_FOUND, "no such portal").into_response();
+    };
+    let rows: usize = params.get("rows").and_then(|r| r.parse().ok()).unwrap_or(10);
+    let start: usize = params.get("start").and_then(|r| r.parse().ok()).unwrap_or(0);
+    if portal.failing_starts.contains(&(start as u64)) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+    }
+    let organization = params
+        .get("fq")
+        .and_then(|fq| fq.strip_prefix("organization:"))
+        .map(str::to_owned);
+    let mut matching: Vec<&Value> = portal
+        .packages
+        .iter()
+        .filter(|p| match &organization {
+            Some(org) => p["organization"]["name"].as_str() == Some(org),
+            None => true,
+        })
+        .collect();
+    if params.get("sort").map(String::as_str) == Some("id asc") {
+        matching.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    }
+    let results: Vec<&Value> = matching.iter().skip(start).take(rows).copied().collect();
+    axum::Json(json!({
+        "help": "https://demo.ckan.org/api/3/action/help_show?name=package_search",
+        "success": true,
+        "result": {"count": matching.len(), "sort": params.get("sort"), "facets": {}, "results": results, "search_facets": {}}
+    }))
+    .into_response()
+}
+
+async fn repaged_page(
+    State(state): State<Arc<Mutex<PortalState>>>,
+    Path((name, number)): Path<(String, usize)>,
+) -> Response {
+    let mut state = state.lock().unwrap();
+    state.requests.push(format!("/dcat/{name}/page/{number}"));
+    let base = state.base.clone();
+    let Some(collection) = state.repaged.get(&name) else {
+        return (StatusCode::NOT_FOUND, "no such collection").into_response();
+    };
+    if number == 0 || number > collection.pages.len() {
+        return (StatusCode::NOT_FOUND, "no such page").into_response();
+    }
+    let page_url = format!("{base}/dcat/{name}/page/{number}");
+    let next = (number < collection.pages.len()).then(|| format!("{base}/dcat/{name}/page/{}", number + 1));
+    let total = collection.pages.iter().map(|p| dataset_subjects(p).len()).sum();
+    let mut writer = RdfSerializer::from_format(collection.format).for_writer(Vec::new());
+    for triple in collection.pages[number - 1]
+        .iter()
+        .chain(&paging_triples(collection.style, &page_url, next.as_deref(), total))
+    {
+        writer.serialize_triple(triple).unwrap();
+    }
+    let body = writer.finish().unwrap();
+    ([(header::CONTENT_TYPE, collection.format.media_type())], body).into_response()
+}
+
+async fn file_page(
+    State(state): State<Arc<Mutex<PortalState>>>,
+    Path((name, number)): Path<(String, usize)>,
+) -> Response {
+    let mut state = state.lock().unwrap();
+    state.requests.push(format!("/files-collection/{name}/page/{number}"));
+    let base = state.base.clone();
+    let Some(collection) = state.file_collections.get(&name) else {
+        return (StatusCode::NOT_FOUND, "no such collection").into_response();
+    };
+    let Some(file) = collection.files.get(number.wrapping_sub(1)) else {
+        return (StatusCode::NOT_FOUND, "no such page").into_response();
+    };
+    let mut body = fixture_bytes(file);
+    let next_number = if number < collection.files.len() {
+        Some(number + 1)
+    } else if collection.loop_back {
+        Some(1)
+    } else {
+        None
+    };
+    if let Some(next_number) = next_number {
+        let next = format!("{base}/files-collection/{name}/page/{next_number}");
+        let link = format!(
+            "<rdf:Description xmlns:hydra=\"http://www.w3.org/ns/hydra/core#\" rdf:about=\"{base}/files-collection/{name}/page/{number}\"><rdf:type rdf:resource=\"http://www.w3.org/ns/hydra/core#PagedCollection\"/><hydra:nextPage>{next}</hydra:nextPage></rdf:Description>\n"
+        );
+        let text = String::from_utf8(body).unwrap();
+        let end = text.rfind("</rdf:RDF>").expect("file collections hold RDF/XML files");
+        body = format!("{}{link}{}", &text[..end], &text[end..]).into_bytes();
+    }
+    ([(header::CONTENT_TYPE, "application/rdf+xml")], body).into_response()
+}
+
+async fn single_file(
+    State(state): State<Arc<Mutex<PortalState>>>,
+    Path(path): Path<String>,
+) -> Response {
+    state.lock().unwrap().requests.push(format!("/files/{path}"));
+    let content_type = format_of(&path).media_type();
+    ([(header::CONTENT_TYPE, content_type)], fixture_bytes(&path)).into_response()
+}
+
+async fn html_page() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html><head><title>Maintenance</title></head><body><h1>Le portail est en maintenance</h1></body></html>",
+    )
+        .into_response()
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real harvester, catalogue and SPARQL endpoint (and the real binary)
+//! against a fake portal on loopback serving the recorded fixtures of `../shared/fixtures/`.
+//! One test binary, so the RocksDB-linked code is linked once.
+
+mod cli;
+mod dcat;
+mod fake_portal;
+mod harvest_ckan;
+mod sparql_protocol;
+mod support;

@@ -1,0 +1,107 @@
+//! Helpers: a temporary deployment (config files, data directory), harvesting through the
+//! library as the binary does, an in-process server on loopback, and SPARQL over HTTP.
+
+use fedcat::AppConfig;
+use fedcat::harvest::{harvest_one, http_client};
+use fedcat_catalog::Catalog;
+use fedcat_harvester::HarvestReport;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// A temporary deployment: `fedcat.toml` and `sources.toml` in a temp dir, data beside them.
+pub struct Deployment {
+    pub dir: tempfile::TempDir,
+    pub config: AppConfig,
+}
+
+pub const BASE_IRI: &str = "http://fedcat.test";
+
+impl Deployment {
+    /// Writes the config files (`sources` is the body of sources.toml) and loads them.
+    pub fn new(sources: &str, extra_config: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("fedcat.toml"),
+            format!(
+                "data_dir = \"data\"\nbase_iri = \"{BASE_IRI}\"\nlisten = \"127.0.0.1:0\"\n\
+                 [http]\nmax_attempts = 1\ntimeout_secs = 20\n[serve]\nharvest_on_start = false\n{extra_config}"
+            ),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("sources.toml"), sources).unwrap();
+        let config = AppConfig::load(&dir.path().join("fedcat.toml"))
+            .unwrap_or_else(|problems| panic!("test config invalid: {problems:?}"));
+        Self { dir, config }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("fedcat.toml")
+    }
+
+    pub async fn open(&self) -> Catalog {
+        Catalog::open(&self.config.data_dir, &self.config.base_iri)
+            .await
+            .unwrap()
+    }
+
+    /// Harvests one configured source through the same code path as `fedcat harvest`.
+    pub async fn harvest(&self, catalog: &Catalog, source_id: &str) -> HarvestReport {
+        let source = self.config.sources.get(source_id).unwrap();
+        let client = http_client(&self.config).unwrap();
+        harvest_one(source, &client, catalog, &|_| {}).await.unwrap()
+    }
+
+    /// Serves the catalogue on loopback, returning the base URL.
+    pub async fn serve(&self, catalog: &Catalog) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = fedcat::server::app(catalog.store().clone(), &self.config);
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        format!("http://{address}")
+    }
+}
+
+/// A `[[source]]` table.
+pub fn source_toml(id: &str, kind: &str, url: &str, extra: &str) -> String {
+    format!("[[source]]\nid = \"{id}\"\ntitle = \"{id} (test)\"\ntype = \"{kind}\"\nurl = \"{url}\"\n{extra}\n")
+}
+
+/// `{server}/sparql?query=…`.
+pub fn sparql_url(server: &str, query: &str) -> String {
+    let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    format!("{server}/sparql?query={encoded}")
+}
+
+/// Runs a SELECT over HTTP and returns the JSON bindings.
+pub async fn select(server: &str, query: &str) -> Vec<Value> {
+    let response = reqwest::Client::new()
+        .get(sparql_url(server, query))
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "query failed: {query}");
+    let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    body["results"]["bindings"].as_array().unwrap().clone()
+}
+
+/// A single integer result `?n` of a SELECT over HTTP.
+pub async fn count(server: &str, query: &str) -> u64 {
+    let rows = select(server, query).await;
+    rows[0]["n"]["value"].as_str().unwrap().parse().unwrap()
+}
+
+/// SPARQL: distinct datasets stored for a source.
+pub fn datasets_of_source(source: &str) -> String {
+    format!(
+        "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/>
+         SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE {{
+           GRAPH ?g {{ ?d a dcat:Dataset }}
+           ?g dct:isPartOf <{BASE_IRI}/id/catalog/{source}> }}"
+    )
+}
+
+/// SPARQL: every quad, union default graph.
+pub const COUNT_TRIPLES: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }";
