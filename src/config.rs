@@ -111,20 +111,29 @@ impl AppConfig {
             .unwrap_or_else(|| "http://localhost:8080".into());
         match url::Url::parse(&base_iri) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.query().is_none() => {}
-            Ok(_) => problem("base_iri", format!("{base_iri:?} must be an http(s) IRI without query")),
+            Ok(_) => problem(
+                "base_iri",
+                format!("{base_iri:?} must be an http(s) IRI without query"),
+            ),
             Err(e) => problem("base_iri", format!("{base_iri:?} is not an IRI: {e}")),
         }
         let listen_text = raw.listen.as_deref().unwrap_or("127.0.0.1:8080");
         let listen = match listen_text.parse::<SocketAddr>() {
             Ok(addr) => Some(addr),
             Err(e) => {
-                problem("listen", format!("{listen_text:?} is not an address such as 127.0.0.1:8080: {e}"));
+                problem(
+                    "listen",
+                    format!("{listen_text:?} is not an address such as 127.0.0.1:8080: {e}"),
+                );
                 None
             }
         };
         let timeout_secs = raw.sparql.timeout_secs.unwrap_or(30.0);
         if !(timeout_secs.is_finite() && timeout_secs > 0.0) {
-            problem("sparql.timeout_secs", format!("must be positive, got {timeout_secs}"));
+            problem(
+                "sparql.timeout_secs",
+                format!("must be positive, got {timeout_secs}"),
+            );
         }
         let max_results = raw.sparql.max_results.unwrap_or(100_000);
         if max_results == 0 {
@@ -148,7 +157,11 @@ impl AppConfig {
                 raw.http.connect_timeout_secs,
                 defaults.connect_timeout_secs,
             ),
-            timeout_secs: positive("http.timeout_secs", raw.http.timeout_secs, defaults.timeout_secs),
+            timeout_secs: positive(
+                "http.timeout_secs",
+                raw.http.timeout_secs,
+                defaults.timeout_secs,
+            ),
             max_redirects: raw
                 .http
                 .max_redirects
@@ -173,7 +186,10 @@ impl AppConfig {
             .filter(|t| !t.is_empty())
             .or(raw.admin.token.clone());
         if admin_token.as_deref().is_some_and(|t| t.len() < 16) {
-            problem("admin.token", "too short: use at least 16 characters".into());
+            problem(
+                "admin.token",
+                "too short: use at least 16 characters".into(),
+            );
         }
 
         let sources_path = dir.join(raw.sources_file.as_deref().unwrap_or("sources.toml"));
@@ -231,7 +247,12 @@ mod tests {
         let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["listen", "sparql.timeout_secs", "sparql.max_results", "source[0].url"]
+            [
+                "listen",
+                "sparql.timeout_secs",
+                "sparql.max_results",
+                "source[0].url"
+            ]
         );
     }
 }

@@ -15,13 +15,26 @@ pub fn select_sources<'a>(
     ids: &[String],
 ) -> Result<Vec<&'a SourceConfig>, String> {
     if ids.is_empty() {
-        return Ok(config.sources.sources.iter().filter(|s| s.enabled).collect());
+        return Ok(config
+            .sources
+            .sources
+            .iter()
+            .filter(|s| s.enabled)
+            .collect());
     }
     ids.iter()
         .map(|id| {
             config.sources.get(id).ok_or_else(|| {
-                let known: Vec<&str> = config.sources.sources.iter().map(|s| s.id.as_str()).collect();
-                format!("unknown source {id:?}; configured sources: {}", known.join(", "))
+                let known: Vec<&str> = config
+                    .sources
+                    .sources
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect();
+                format!(
+                    "unknown source {id:?}; configured sources: {}",
+                    known.join(", ")
+                )
             })
         })
         .collect()
@@ -46,7 +59,12 @@ pub async fn harvest_one(
     on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
 ) -> Result<HarvestReport, HarvestError> {
     catalog
-        .register_source(&source.id, &source.title, source.kind.as_str(), source.url.as_str())
+        .register_source(
+            &source.id,
+            &source.title,
+            source.kind.as_str(),
+            source.url.as_str(),
+        )
         .await?;
     let connector = build_source(source, catalog.iris())?;
     harvest_source(connector.as_ref(), client, catalog, on_progress).await

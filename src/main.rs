@@ -15,7 +15,12 @@ use std::process::ExitCode;
 #[command(name = "fedcat", version, about)]
 struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, env = "FEDCAT_CONFIG", default_value = "config/fedcat.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "FEDCAT_CONFIG",
+        default_value = "config/fedcat.toml"
+    )]
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -49,6 +54,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let default_filter = match cli.command {
         Command::Serve => "info",
+        // The harvest summary lists every failure; logs would repeat them.
+        Command::Harvest { .. } => "error",
         _ => "warn",
     };
     tracing_subscriber::fmt()
@@ -58,7 +65,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -250,7 +260,9 @@ fn spawn_startup_harvest(config: AppConfig, catalog: Catalog) -> Result<()> {
             tracing::info!(source = %source.id, "harvest started");
             match harvest_one(source, &client, &catalog, &|_| {}).await {
                 Ok(report) => tracing::info!(source = %source.id, "{}", summary_line(&report)),
-                Err(error) => tracing::error!(source = %source.id, error = %error, "harvest stopped"),
+                Err(error) => {
+                    tracing::error!(source = %source.id, error = %error, "harvest stopped")
+                }
             }
         }
     });

@@ -30,7 +30,11 @@ pub fn app(store: RdfStore, config: &AppConfig) -> Router {
 async fn health(State(store): State<RdfStore>) -> impl IntoResponse {
     let probe = tokio::task::spawn_blocking(move || store.is_empty()).await;
     match probe {
-        Ok(Ok(_)) => (StatusCode::OK, [("content-type", "application/json")], "{\"status\":\"ok\"}"),
+        Ok(Ok(_)) => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            "{\"status\":\"ok\"}",
+        ),
         _ => (
             StatusCode::SERVICE_UNAVAILABLE,
             [("content-type", "application/json")],

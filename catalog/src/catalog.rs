@@ -241,7 +241,9 @@ impl Catalog {
                     source_url: &records[index].source_url,
                 })
                 .collect();
-            self.state.upsert_records(source_id, job_id, &upserts).await?;
+            self.state
+                .upsert_records(source_id, job_id, &upserts)
+                .await?;
         }
         if !unchanged_keys.is_empty() {
             self.state

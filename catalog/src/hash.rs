@@ -64,7 +64,11 @@ pub fn canonical_nquads(key: &str, triples: &[Triple]) -> Result<String, Catalog
         .iter()
         .map(|t| {
             (
-                [subject(&t.subject), iri(t.predicate.as_str()), object(&t.object)],
+                [
+                    subject(&t.subject),
+                    iri(t.predicate.as_str()),
+                    object(&t.object),
+                ],
                 None,
             )
         })
@@ -120,13 +124,19 @@ mod tests {
             "_:n42 <http://p/t> \"CSV\" . <http://e/d> <http://p/dist> _:n42 . \
              _:n42 <http://p/url> <http://e/f> .",
         );
-        assert_eq!(content_hash("k", &a).unwrap(), content_hash("k", &b).unwrap());
+        assert_eq!(
+            content_hash("k", &a).unwrap(),
+            content_hash("k", &b).unwrap()
+        );
     }
 
     #[test]
     fn hash_changes_with_content() {
         let a = parse("<http://e/d> <http://p/t> \"a\" .");
         let b = parse("<http://e/d> <http://p/t> \"b\" .");
-        assert_ne!(content_hash("k", &a).unwrap(), content_hash("k", &b).unwrap());
+        assert_ne!(
+            content_hash("k", &a).unwrap(),
+            content_hash("k", &b).unwrap()
+        );
     }
 }

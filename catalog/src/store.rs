@@ -137,9 +137,9 @@ impl RdfStore {
     /// Number of quads in one named graph.
     pub fn graph_len(&self, graph: NamedNodeRef<'_>) -> Result<usize, CatalogError> {
         let mut count = 0;
-        for quad in self
-            .store
-            .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
+        for quad in
+            self.store
+                .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
         {
             quad?;
             count += 1;

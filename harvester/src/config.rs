@@ -223,12 +223,17 @@ impl SourcesFile {
                     message,
                 })
             };
-            if let Some(source) = validate_source(&raw, &mut problem) {
-                if !ids.insert(source.id.clone()) {
-                    problem("id", format!("duplicate source id {:?}", source.id));
-                } else {
-                    sources.push(source);
-                }
+            let duplicate = raw.id.as_ref().is_some_and(|id| !ids.insert(id.clone()));
+            if duplicate {
+                problem(
+                    "id",
+                    format!("duplicate source id {:?}", raw.id.as_deref().unwrap_or("")),
+                );
+            }
+            if let Some(source) = validate_source(&raw, &mut problem)
+                && !duplicate
+            {
+                sources.push(source);
             }
         }
         if problems.is_empty() {
@@ -279,11 +284,20 @@ fn validate_source(
             None
         }
         Some(Err(e)) => {
-            problem("url", format!("{:?} is not a URL: {e}", raw.url.as_deref().unwrap_or("")));
+            problem(
+                "url",
+                format!("{:?} is not a URL: {e}", raw.url.as_deref().unwrap_or("")),
+            );
             None
         }
         Some(Ok(u)) if !matches!(u.scheme(), "http" | "https" | "file") => {
-            problem("url", format!("scheme {:?} is not supported (http, https or file)", u.scheme()));
+            problem(
+                "url",
+                format!(
+                    "scheme {:?} is not supported (http, https or file)",
+                    u.scheme()
+                ),
+            );
             None
         }
         Some(Ok(u)) => Some(u),
@@ -295,7 +309,9 @@ fn validate_source(
             Err(e) => {
                 problem(
                     "schedule",
-                    format!("{text:?} is not a cron expression (6 or 7 fields, seconds first): {e}"),
+                    format!(
+                        "{text:?} is not a cron expression (6 or 7 fields, seconds first): {e}"
+                    ),
                 );
                 ok = false;
                 None
@@ -305,7 +321,10 @@ fn validate_source(
     if let Some(rate) = raw.rate_limit_per_sec
         && !(rate.is_finite() && rate > 0.0)
     {
-        problem("rate_limit_per_sec", format!("must be positive, got {rate}"));
+        problem(
+            "rate_limit_per_sec",
+            format!("must be positive, got {rate}"),
+        );
         ok = false;
     }
     if raw.page_size == Some(0) {
@@ -315,7 +334,10 @@ fn validate_source(
     if let Some(language) = raw.language.as_deref()
         && !is_language_tag(language)
     {
-        problem("language", format!("{language:?} is not a language tag such as \"fr\""));
+        problem(
+            "language",
+            format!("{language:?} is not a language tag such as \"fr\""),
+        );
         ok = false;
     }
     let kind = match raw.source_type {
@@ -347,7 +369,10 @@ fn validate_source(
                 ("fq", raw.fq.is_some()),
             ] {
                 if present {
-                    problem(key, "a dcat source takes no filter: put it in the catalogue URL".into());
+                    problem(
+                        key,
+                        "a dcat source takes no filter: put it in the catalogue URL".into(),
+                    );
                     ok = false;
                 }
             }

@@ -151,8 +151,12 @@ impl JobRun<'_> {
                 return Ok(true);
             }
             if seen_pages.len() > MAX_PAGES {
-                self.page_failed(&current, "too many pages: the paging never ends", on_progress)
-                    .await?;
+                self.page_failed(
+                    &current,
+                    "too many pages: the paging never ends",
+                    on_progress,
+                )
+                .await?;
                 return Ok(false);
             }
             let fetched = match prefetched.take() {

@@ -113,7 +113,10 @@ impl HttpClient {
             .get(host)
             .is_none_or(|(_, existing_period)| period > *existing_period);
         if stricter {
-            limiters.insert(host.to_owned(), (Arc::new(RateLimiter::direct(quota)), period));
+            limiters.insert(
+                host.to_owned(),
+                (Arc::new(RateLimiter::direct(quota)), period),
+            );
         }
     }
 
@@ -162,7 +165,10 @@ impl HttpClient {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.settings.retry_base_millis.saturating_mul(1 << (attempt - 1).min(10));
+        let base = self
+            .settings
+            .retry_base_millis
+            .saturating_mul(1 << (attempt - 1).min(10));
         // Jitter spreads retries of workers that failed together; the clock's nanoseconds are
         // random enough for that.
         let nanos = std::time::SystemTime::now()

@@ -49,7 +49,11 @@ impl TripleBuilder {
     /// Adds a plain (untagged) literal, if not blank.
     pub fn plain(&mut self, subject: &NamedNode, predicate: NamedNodeRef<'_>, value: Option<&str>) {
         if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
-            self.add(subject.clone(), predicate, Literal::new_simple_literal(value));
+            self.add(
+                subject.clone(),
+                predicate,
+                Literal::new_simple_literal(value),
+            );
         }
     }
 
@@ -63,8 +67,12 @@ impl TripleBuilder {
         let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
             return Ok(());
         };
-        let literal = date_literal(value)
-            .ok_or_else(|| format!("{}: {value:?} is not a date or date-time", predicate.as_str()))?;
+        let literal = date_literal(value).ok_or_else(|| {
+            format!(
+                "{}: {value:?} is not a date or date-time",
+                predicate.as_str()
+            )
+        })?;
         self.add(subject.clone(), predicate, literal);
         Ok(())
     }
@@ -109,59 +117,125 @@ pub fn date_literal(value: &str) -> Option<Literal> {
     None
 }
 
-/// Checks that a record is storable: every IRI valid (strict RFC 3987) and every literal typed
-/// with an XSD date/time type lexically valid. Returns every violation found.
-pub fn validate_record(triples: &[Triple]) -> Vec<String> {
+/// Checks that a record is storable and repairs the two defects real portals commonly publish
+/// whose meaning is not in doubt; returns every problem that remains.
+///
+/// - An IRI must be valid (RFC 3987). Characters that are merely unescaped in a path, query or
+///   fragment (`[`, `]`, `{`, `}`, `|`, `\`, `^`, `` ` ``, `"`, `<`, `>`) are percent-encoded, as
+///   a browser would; whitespace is never repaired, since it usually joins two IRIs or holds
+///   free text (`tel:+49 40 …`), and the record fails.
+/// - A literal typed `xsd:date`, `xsd:dateTime`, `xsd:gYear` or `xsd:gYearMonth` must be valid.
+///   A value that is valid for one of the other three (a date-time typed as a date, as
+///   GeoNetwork writes) is retyped to it, value unchanged; a value valid for none fails. An
+///   empty value (GeoNetwork's absent date) is kept as it is.
+pub fn check_record(triples: Vec<Triple>) -> Result<Vec<Triple>, Vec<String>> {
     let mut problems = Vec::new();
-    let check_iri = |iri: &str, position: &str, problems: &mut Vec<String>| {
-        if let Err(e) = NamedNode::new(iri) {
-            problems.push(format!("invalid IRI {iri:?} as {position}: {e}"));
-        }
-    };
-    for triple in triples {
+    let mut checked = Vec::with_capacity(triples.len());
+    for mut triple in triples {
         if let NamedOrBlankNode::NamedNode(s) = &triple.subject {
-            check_iri(s.as_str(), "subject", &mut problems);
-        }
-        check_iri(triple.predicate.as_str(), "predicate", &mut problems);
-        match &triple.object {
-            Term::NamedNode(o) => check_iri(
-                o.as_str(),
-                &format!("object of {}", triple.predicate),
-                &mut problems,
-            ),
-            Term::Literal(literal) => {
-                if let Some(problem) = check_typed_literal(literal) {
-                    problems.push(format!(
-                        "{problem} (object of {} on {})",
-                        triple.predicate, triple.subject
-                    ));
-                }
+            match checked_iri(s) {
+                Ok(Some(repaired)) => triple.subject = repaired.into(),
+                Ok(None) => {}
+                Err(e) => problems.push(format!("invalid IRI {:?} as subject: {e}", s.as_str())),
             }
+        }
+        if let Err(e) = checked_iri(&triple.predicate) {
+            problems.push(format!(
+                "invalid IRI {:?} as predicate: {e}",
+                triple.predicate.as_str()
+            ));
+        }
+        match &triple.object {
+            Term::NamedNode(o) => match checked_iri(o) {
+                Ok(Some(repaired)) => triple.object = repaired.into(),
+                Ok(None) => {}
+                Err(e) => problems.push(format!(
+                    "invalid IRI {:?} as object of {}: {e}",
+                    o.as_str(),
+                    triple.predicate
+                )),
+            },
+            Term::Literal(literal) => match checked_date(literal) {
+                Ok(Some(retyped)) => triple.object = retyped.into(),
+                Ok(None) => {}
+                Err(problem) => problems.push(format!(
+                    "{problem} (object of {} on {})",
+                    triple.predicate, triple.subject
+                )),
+            },
             _ => {}
         }
+        checked.push(triple);
     }
-    problems.sort();
-    problems.dedup();
-    problems
+    if problems.is_empty() {
+        Ok(checked)
+    } else {
+        problems.sort();
+        problems.dedup();
+        Err(problems)
+    }
 }
 
-fn check_typed_literal(literal: &Literal) -> Option<String> {
-    let datatype = literal.datatype();
-    let value = literal.value();
-    let valid = if datatype == xsd::DATE_TIME {
-        oxsdatatypes::DateTime::from_str(value).is_ok()
-    } else if datatype == xsd::DATE {
-        oxsdatatypes::Date::from_str(value).is_ok()
-    } else if datatype == xsd::G_YEAR {
-        oxsdatatypes::GYear::from_str(value).is_ok()
-    } else if datatype == xsd::G_YEAR_MONTH {
-        oxsdatatypes::GYearMonth::from_str(value).is_ok()
-    } else if datatype == xsd::TIME {
-        oxsdatatypes::Time::from_str(value).is_ok()
-    } else {
-        true
+/// `Ok(None)` if valid, `Ok(Some(repaired))` if only unescaped characters were wrong.
+fn checked_iri(node: &NamedNode) -> Result<Option<NamedNode>, String> {
+    let text = node.as_str();
+    let Err(error) = NamedNode::new(text) else {
+        return Ok(None);
     };
-    (!valid).then(|| format!("{value:?} is not a valid {}", datatype.as_str()))
+    if text.chars().any(char::is_whitespace) {
+        return Err(error.to_string());
+    }
+    // Percent-encode only after the authority, where these characters have no syntax role.
+    let after_scheme = text.find("://").map_or(0, |i| i + 3);
+    let path_start = text[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(text.len(), |i| after_scheme + i);
+    let mut repaired = String::with_capacity(text.len() + 8);
+    repaired.push_str(&text[..path_start]);
+    for c in text[path_start..].chars() {
+        if matches!(
+            c,
+            '[' | ']' | '{' | '}' | '|' | '\\' | '^' | '`' | '"' | '<' | '>'
+        ) {
+            repaired.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            repaired.push(c);
+        }
+    }
+    NamedNode::new(repaired)
+        .map(Some)
+        .map_err(|_| error.to_string())
+}
+
+fn date_kind(value: &str) -> Option<NamedNodeRef<'static>> {
+    if oxsdatatypes::DateTime::from_str(value).is_ok() {
+        Some(xsd::DATE_TIME)
+    } else if oxsdatatypes::Date::from_str(value).is_ok() {
+        Some(xsd::DATE)
+    } else if oxsdatatypes::GYearMonth::from_str(value).is_ok() {
+        Some(xsd::G_YEAR_MONTH)
+    } else if oxsdatatypes::GYear::from_str(value).is_ok() {
+        Some(xsd::G_YEAR)
+    } else {
+        None
+    }
+}
+
+/// `Ok(None)` if valid or not a date type, `Ok(Some(retyped))` if the value is a valid date of
+/// another date type.
+fn checked_date(literal: &Literal) -> Result<Option<Literal>, String> {
+    let datatype = literal.datatype();
+    let is_date_type =
+        [xsd::DATE_TIME, xsd::DATE, xsd::G_YEAR, xsd::G_YEAR_MONTH].contains(&datatype);
+    let value = literal.value();
+    if !is_date_type || value.trim().is_empty() {
+        return Ok(None);
+    }
+    match date_kind(value) {
+        Some(kind) if kind == datatype => Ok(None),
+        Some(kind) => Ok(Some(Literal::new_typed_literal(value, kind))),
+        None => Err(format!("{value:?} is not a valid {}", datatype.as_str())),
+    }
 }
 
 #[cfg(test)]
@@ -170,27 +244,60 @@ mod tests {
 
     #[test]
     fn dates_are_typed_by_form() {
+        assert_eq!(date_literal("2025-07-16").unwrap().datatype(), xsd::DATE);
         assert_eq!(
-            date_literal("2025-07-16").unwrap().datatype(),
-            xsd::DATE
-        );
-        assert_eq!(
-            date_literal("2019-06-21T14:52:27.469417").unwrap().datatype(),
+            date_literal("2019-06-21T14:52:27.469417")
+                .unwrap()
+                .datatype(),
             xsd::DATE_TIME
         );
         assert!(date_literal("16/07/2025").is_none());
     }
 
+    fn triple(object: impl Into<Term>) -> Vec<Triple> {
+        vec![Triple::new(
+            NamedNode::new("http://e/s").unwrap(),
+            NamedNode::new("http://e/p").unwrap(),
+            object,
+        )]
+    }
+
     #[test]
     fn bad_date_literals_are_reported() {
-        let s = NamedNode::new("http://e/s").unwrap();
-        let triples = vec![Triple::new(
-            s,
-            NamedNode::new("http://e/p").unwrap(),
-            Literal::new_typed_literal("1994-01-01 00:00:00", xsd::DATE_TIME),
-        )];
-        let problems = validate_record(&triples);
+        let problems = check_record(triple(Literal::new_typed_literal(
+            "1994-01-01 00:00:00",
+            xsd::DATE_TIME,
+        )))
+        .unwrap_err();
         assert_eq!(problems.len(), 1);
         assert!(problems[0].contains("1994-01-01 00:00:00"), "{problems:?}");
+    }
+
+    #[test]
+    fn mistyped_dates_are_retyped() {
+        let checked = check_record(triple(Literal::new_typed_literal(
+            "2022-03-22T08:51:36",
+            xsd::DATE,
+        )))
+        .unwrap();
+        assert_eq!(
+            checked[0].object,
+            Term::from(Literal::new_typed_literal(
+                "2022-03-22T08:51:36",
+                xsd::DATE_TIME
+            ))
+        );
+    }
+
+    #[test]
+    fn unescaped_brackets_are_encoded_but_spaces_fail() {
+        let bracket = NamedNode::new_unchecked("http://h:80/k.html?LAYER[id]=3");
+        let checked = check_record(triple(bracket)).unwrap();
+        assert_eq!(
+            checked[0].object,
+            Term::from(NamedNode::new("http://h:80/k.html?LAYER%5Bid%5D=3").unwrap())
+        );
+        let spaced = NamedNode::new_unchecked("tel:+49 40 4 28 40 - 3494");
+        assert!(check_record(triple(spaced)).is_err());
     }
 }

@@ -43,7 +43,10 @@ fn choose<T: Copy>(accept: Option<&str>, offers: &[(&str, T)]) -> Option<T> {
             return offers.first().map(|(_, v)| *v);
         }
         if let Some(prefix) = media.strip_suffix("/*") {
-            if let Some((_, v)) = offers.iter().find(|(m, _)| m.starts_with(&format!("{prefix}/"))) {
+            if let Some((_, v)) = offers
+                .iter()
+                .find(|(m, _)| m.starts_with(&format!("{prefix}/")))
+            {
                 return Some(*v);
             }
             continue;

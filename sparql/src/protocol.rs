@@ -104,7 +104,13 @@ async fn query_by_post(
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     let mut request = Request::default();
     let Ok(text) = std::str::from_utf8(&body) else {
@@ -140,7 +146,10 @@ fn parse_graph_iris(iris: &[String]) -> Result<Vec<NamedNode>, Response> {
     iris.iter()
         .map(|iri| {
             NamedNode::new(iri).map_err(|e| {
-                error(StatusCode::BAD_REQUEST, format!("invalid graph IRI {iri:?}: {e}"))
+                error(
+                    StatusCode::BAD_REQUEST,
+                    format!("invalid graph IRI {iri:?}: {e}"),
+                )
             })
         })
         .collect()
@@ -167,7 +176,10 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
             if SparqlEvaluator::new().parse_update(&query_text).is_ok() {
                 return read_only();
             }
-            return error(StatusCode::BAD_REQUEST, format!("invalid SPARQL query: {e}"));
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("invalid SPARQL query: {e}"),
+            );
         }
     };
     let default_graphs = match parse_graph_iris(&request.default_graphs) {
@@ -182,13 +194,19 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
     if !default_graphs.is_empty() || !named_graphs.is_empty() {
         dataset.set_default_graph(default_graphs.into_iter().map(GraphName::from).collect());
         dataset.set_available_named_graphs(
-            named_graphs.into_iter().map(NamedOrBlankNode::from).collect(),
+            named_graphs
+                .into_iter()
+                .map(NamedOrBlankNode::from)
+                .collect(),
         );
     } else if dataset.is_default_dataset() {
         dataset.set_default_graph_as_union();
     }
 
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let store = endpoint.store.clone();
     let max_results = endpoint.config.max_results;
     let task = tokio::task::spawn_blocking(move || {
@@ -202,7 +220,10 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
             token.cancel();
             return error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                format!("query stopped: it ran longer than the limit of {} s", timeout.as_secs_f64()),
+                format!(
+                    "query stopped: it ran longer than the limit of {} s",
+                    timeout.as_secs_f64()
+                ),
             );
         }
     };
@@ -226,11 +247,16 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
         }
         Ok(Ok(Serialized::NotAcceptable(offered))) => error(
             StatusCode::NOT_ACCEPTABLE,
-            format!("none of the accepted media types can be produced for this query; available: {offered}"),
+            format!(
+                "none of the accepted media types can be produced for this query; available: {offered}"
+            ),
         ),
         Ok(Err(QueryEvaluationError::Cancelled)) => error(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("query stopped: it ran longer than the limit of {} s", timeout.as_secs_f64()),
+            format!(
+                "query stopped: it ran longer than the limit of {} s",
+                timeout.as_secs_f64()
+            ),
         ),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "query evaluation failed");
@@ -262,7 +288,8 @@ fn serialize(
     max_results: usize,
 ) -> Result<Serialized, QueryEvaluationError> {
     const RESULT_TYPES: &str = "application/sparql-results+json, application/sparql-results+xml, text/csv, text/tab-separated-values";
-    const GRAPH_TYPES: &str = "text/turtle, application/n-triples, application/rdf+xml, application/ld+json";
+    const GRAPH_TYPES: &str =
+        "text/turtle, application/n-triples, application/rdf+xml, application/ld+json";
     let mut truncated = false;
     match results {
         QueryResults::Boolean(value) => {

@@ -20,7 +20,11 @@ fn fedcat(config: &std::path::Path, args: &[&str]) -> std::process::Output {
 #[test]
 fn check_config_reports_every_problem_and_fails() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("fedcat.toml"), "base_iri = \"nope\"\n[sparql]\nmax_results = 0\n").unwrap();
+    std::fs::write(
+        dir.path().join("fedcat.toml"),
+        "base_iri = \"nope\"\n[sparql]\nmax_results = 0\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("sources.toml"),
         "[[source]]\nid = \"a\"\ntitle = \"A\"\ntype = \"ckan\"\nurl = \"https://x.org\"\nschedule = \"daily\"\n\
@@ -30,17 +34,33 @@ fn check_config_reports_every_problem_and_fails() {
     let output = fedcat(&dir.path().join("fedcat.toml"), &["check-config"]);
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
-    for expected in ["base_iri", "sparql.max_results", "source[0].schedule", "source[1].id: duplicate", "4 problem(s)"] {
-        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    for expected in [
+        "base_iri",
+        "sparql.max_results",
+        "source[0].schedule",
+        "source[1].id: duplicate",
+        "4 problem(s)",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
     }
-    assert!(stderr.contains("sources.toml") && stderr.contains("fedcat.toml"), "{stderr}");
+    assert!(
+        stderr.contains("sources.toml") && stderr.contains("fedcat.toml"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn check_config_accepts_the_default_configuration() {
     let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/fedcat.toml");
     let output = fedcat(&config, &["check-config"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8(output.stdout).unwrap().contains("OK"));
 }
 
@@ -51,7 +71,10 @@ async fn harvest_then_serve_through_the_binary() {
         "datasud",
         ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
     );
-    let deployment = Deployment::new(&source_toml("datasud", "ckan", &datasud, "page_size = 4"), "");
+    let deployment = Deployment::new(
+        &source_toml("datasud", "ckan", &datasud, "page_size = 4"),
+        "",
+    );
     let config = deployment.config_path();
 
     let output = tokio::task::spawn_blocking({
@@ -61,8 +84,15 @@ async fn harvest_then_serve_through_the_binary() {
     .await
     .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("datasud: succeeded") && stdout.contains("pages 2, added 7"), "{stdout}");
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("datasud: succeeded") && stdout.contains("pages 2, added 7"),
+        "{stdout}"
+    );
 
     let unknown = fedcat(&config, &["harvest", "--source", "nope"]);
     assert!(!unknown.status.success());
@@ -70,7 +100,10 @@ async fn harvest_then_serve_through_the_binary() {
 
     let jobs = fedcat(&config, &["jobs"]);
     let jobs = String::from_utf8(jobs.stdout).unwrap();
-    assert!(jobs.contains("datasud") && jobs.contains("succeeded") && jobs.contains("added 7"), "{jobs}");
+    assert!(
+        jobs.contains("datasud") && jobs.contains("succeeded") && jobs.contains("added 7"),
+        "{jobs}"
+    );
 
     let mut server = Command::new(env!("CARGO_BIN_EXE_fedcat"))
         .arg("--config")
@@ -81,14 +114,19 @@ async fn harvest_then_serve_through_the_binary() {
         .spawn()
         .unwrap();
     let mut first_line = String::new();
-    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
     let address = first_line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("no address in {first_line:?}"))
         .to_owned();
     let datasets = count(&address, &datasets_of_source("datasud")).await;
-    let health = reqwest::get(format!("{address}/health")).await.unwrap().status();
+    let health = reqwest::get(format!("{address}/health"))
+        .await
+        .unwrap()
+        .status();
     server.kill().unwrap();
     server.wait().unwrap();
     assert_eq!(datasets, 7);

@@ -32,7 +32,10 @@ fn distinct_ids(files: &[&str]) -> usize {
 async fn ckan_fixtures_give_exactly_the_datasets_served() {
     let portal = FakePortal::start().await;
     let datasud = portal.add_ckan("datasud", ckan_packages(DATASUD));
-    let legado = portal.add_ckan("legado", LEGADO.iter().flat_map(|f| ckan_packages(f)).collect());
+    let legado = portal.add_ckan(
+        "legado",
+        LEGADO.iter().flat_map(|f| ckan_packages(f)).collect(),
+    );
     let demo = portal.add_ckan("demo", DEMO.iter().flat_map(|f| ckan_packages(f)).collect());
     let sources = [
         source_toml("datasud", "ckan", &datasud, "page_size = 3\nlanguage = \"fr\"\norganization = \"communaute-dagglomeration-de-gap-tallard-durance\""),
@@ -52,7 +55,11 @@ async fn ckan_fixtures_give_exactly_the_datasets_served() {
         let report = deployment.harvest(&catalog, source).await;
         assert_eq!(report.status, JobStatus::Succeeded, "{source}: {report:?}");
         assert_eq!(report.counts.added, expected as u64, "{source}");
-        assert_eq!(count(&server, &datasets_of_source(source)).await, expected as u64, "{source}");
+        assert_eq!(
+            count(&server, &datasets_of_source(source)).await,
+            expected as u64,
+            "{source}"
+        );
     }
     // The recorded files hold 7, 29 and 6 distinct packages; the union default graph has all.
     assert_eq!(distinct_ids(&[DATASUD]), 7);
@@ -64,7 +71,11 @@ async fn ckan_fixtures_give_exactly_the_datasets_served() {
     .await;
     assert_eq!(all as usize, 7 + distinct_ids(&LEGADO) + 6);
     // Pages were really re-sliced: datasud's 7 packages at 3 per page is 3 pages.
-    let datasud_pages = portal.requests().iter().filter(|r| r.starts_with("/ckan/datasud/")).count();
+    let datasud_pages = portal
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("/ckan/datasud/"))
+        .count();
     assert_eq!(datasud_pages, 3);
 }
 
@@ -72,11 +83,17 @@ async fn ckan_fixtures_give_exactly_the_datasets_served() {
 async fn named_ckan_record_is_mapped_exactly() {
     let portal = FakePortal::start().await;
     let datasud = portal.add_ckan("datasud", ckan_packages(DATASUD));
-    let deployment = Deployment::new(&source_toml("datasud", "ckan", &datasud, "language = \"fr\""), "");
+    let deployment = Deployment::new(
+        &source_toml("datasud", "ckan", &datasud, "language = \"fr\""),
+        "",
+    );
     let catalog = deployment.open().await;
     deployment.harvest(&catalog, "datasud").await;
     let server = deployment.serve(&catalog).await;
-    let dataset = format!("{}/id/dataset/datasud/cfa98601-185f-4194-bc0f-119fc23a194b", crate::support::BASE_IRI);
+    let dataset = format!(
+        "{}/id/dataset/datasud/cfa98601-185f-4194-bc0f-119fc23a194b",
+        crate::support::BASE_IRI
+    );
     let rows = select(
         &server,
         &format!(
@@ -96,16 +113,25 @@ async fn named_ckan_record_is_mapped_exactly() {
     let row = &rows[0];
     assert_eq!(row["title"]["value"], "Canispaces - Ville de Gap");
     assert_eq!(row["title"]["xml:lang"], "fr");
-    assert_eq!(row["publisherName"]["value"], "Communauté d'Agglomération de Gap-Tallard-Durance");
+    assert_eq!(
+        row["publisherName"]["value"],
+        "Communauté d'Agglomération de Gap-Tallard-Durance"
+    );
     assert_eq!(row["licenceLabel"]["value"], "Licence Ouverte 2.0");
     assert_eq!(row["distributions"]["value"], "3");
     assert_eq!(
         row["aDownload"]["value"],
         "https://www.datasud.fr/fr/dataset/datasets/4539/resource/6176/download/"
     );
-    assert_eq!(row["landing"]["value"], format!("{datasud}/dataset/canispaces----ville-de-gap"));
+    assert_eq!(
+        row["landing"]["value"],
+        format!("{datasud}/dataset/canispaces----ville-de-gap")
+    );
     // metadata_modified "2025-07-16" is a date, not a date-time.
-    assert_eq!(row["modified"]["datatype"], "http://www.w3.org/2001/XMLSchema#date");
+    assert_eq!(
+        row["modified"]["datatype"],
+        "http://www.w3.org/2001/XMLSchema#date"
+    );
     // Provenance: the record graph says where and when it came from.
     let provenance = select(
         &server,
@@ -118,14 +144,27 @@ async fn named_ckan_record_is_mapped_exactly() {
     )
     .await;
     assert_eq!(provenance.len(), 1);
-    assert!(provenance[0]["page"]["value"].as_str().unwrap().contains("/api/3/action/package_search?rows=100&start=0"));
-    assert!(provenance[0]["hash"]["value"].as_str().unwrap().starts_with("sha256:"));
+    assert!(
+        provenance[0]["page"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("/api/3/action/package_search?rows=100&start=0")
+    );
+    assert!(
+        provenance[0]["hash"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn second_harvest_of_unchanged_data_changes_nothing() {
     let portal = FakePortal::start().await;
-    let legado = portal.add_ckan("legado", LEGADO.iter().flat_map(|f| ckan_packages(f)).collect());
+    let legado = portal.add_ckan(
+        "legado",
+        LEGADO.iter().flat_map(|f| ckan_packages(f)).collect(),
+    );
     let deployment = Deployment::new(&source_toml("legado", "ckan", &legado, "page_size = 5"), "");
     let catalog = deployment.open().await;
     let server = deployment.serve(&catalog).await;
@@ -134,7 +173,14 @@ async fn second_harvest_of_unchanged_data_changes_nothing() {
     let second = deployment.harvest(&catalog, "legado").await;
     assert_eq!(second.status, JobStatus::Succeeded);
     assert_eq!(second.counts.unchanged, first.counts.added);
-    assert_eq!((second.counts.added, second.counts.updated, second.counts.deleted), (0, 0, 0));
+    assert_eq!(
+        (
+            second.counts.added,
+            second.counts.updated,
+            second.counts.deleted
+        ),
+        (0, 0, 0)
+    );
     assert_eq!(count(&server, COUNT_TRIPLES).await, triples_before);
 }
 
@@ -142,10 +188,16 @@ async fn second_harvest_of_unchanged_data_changes_nothing() {
 async fn records_leave_only_after_a_complete_listing() {
     let portal = FakePortal::start().await;
     let datasud = portal.add_ckan("datasud", ckan_packages(DATASUD));
-    let deployment = Deployment::new(&source_toml("datasud", "ckan", &datasud, "page_size = 3"), "");
+    let deployment = Deployment::new(
+        &source_toml("datasud", "ckan", &datasud, "page_size = 3"),
+        "",
+    );
     let catalog = deployment.open().await;
     let server = deployment.serve(&catalog).await;
-    assert_eq!(deployment.harvest(&catalog, "datasud").await.counts.added, 7);
+    assert_eq!(
+        deployment.harvest(&catalog, "datasud").await.counts.added,
+        7
+    );
 
     // A package disappears from the portal: the next complete listing deletes it.
     portal.remove_ckan_package("datasud", "cfa98601-185f-4194-bc0f-119fc23a194b");
@@ -179,13 +231,19 @@ async fn records_leave_only_after_a_complete_listing() {
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].kind, "page");
     let url = errors[0].url.as_deref().unwrap();
-    assert!(url.starts_with(&datasud) && url.contains("start=3"), "{url}");
+    assert!(
+        url.starts_with(&datasud) && url.contains("start=3"),
+        "{url}"
+    );
     assert!(errors[0].message.contains("500"), "{}", errors[0].message);
 
     // Once the portal recovers, the complete listing deletes the missing package.
     portal.fail_ckan_page("datasud", 3, false);
     let report = deployment.harvest(&catalog, "datasud").await;
-    assert_eq!((report.status, report.counts.deleted), (JobStatus::Succeeded, 1));
+    assert_eq!(
+        (report.status, report.counts.deleted),
+        (JobStatus::Succeeded, 1)
+    );
     assert_eq!(count(&server, &datasets_of_source("datasud")).await, 5);
 }
 
@@ -200,8 +258,16 @@ async fn html_error_page_is_a_clear_page_error() {
     let report = deployment.harvest(&catalog, "down").await;
     assert_eq!(report.status, JobStatus::Failed);
     let errors = catalog.state().job_errors(report.job_id).await.unwrap();
-    assert!(errors[0].message.contains("expected RDF"), "{}", errors[0].message);
-    assert!(errors[0].message.contains("HTML page"), "{}", errors[0].message);
+    assert!(
+        errors[0].message.contains("expected RDF"),
+        "{}",
+        errors[0].message
+    );
+    assert!(
+        errors[0].message.contains("HTML page"),
+        "{}",
+        errors[0].message
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -220,7 +286,11 @@ async fn unreachable_portal_fails_the_job_and_keeps_the_data() {
     let report = deployment.harvest(&catalog, "gone").await;
     assert_eq!(report.status, JobStatus::Failed);
     let errors = catalog.state().job_errors(report.job_id).await.unwrap();
-    assert!(errors[0].message.contains("127.0.0.1:9"), "{}", errors[0].message);
+    assert!(
+        errors[0].message.contains("127.0.0.1:9"),
+        "{}",
+        errors[0].message
+    );
     let server = deployment.serve(&catalog).await;
     assert_eq!(count(&server, &datasets_of_source("datasud")).await, 7);
 }

@@ -19,7 +19,13 @@ struct Endpoint {
 
 async fn endpoint(extra_config: &str) -> Endpoint {
     let portal = FakePortal::start().await;
-    let url = portal.add_repaged_dcat("demo", DEMO_TTL, 50, HydraStyle::PagedCollection, RdfFormat::Turtle);
+    let url = portal.add_repaged_dcat(
+        "demo",
+        DEMO_TTL,
+        50,
+        HydraStyle::PagedCollection,
+        RdfFormat::Turtle,
+    );
     let deployment = Deployment::new(&source_toml("demo", "dcat", &url, ""), extra_config);
     let catalog = deployment.open().await;
     deployment.harvest(&catalog, "demo").await;
@@ -49,8 +55,14 @@ async fn call(app: &Router, request: Request<Body>) -> (StatusCode, String, Stri
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    (status, content_type, String::from_utf8(body.to_vec()).unwrap())
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    (
+        status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -59,25 +71,51 @@ async fn select_and_ask_in_every_results_format() {
     let app = &endpoint.app;
     for (accept, media, marker) in [
         (None, "application/sparql-results+json", "\"bindings\""),
-        (Some("application/sparql-results+json"), "application/sparql-results+json", "\"bindings\""),
-        (Some("application/sparql-results+xml"), "application/sparql-results+xml", "<sparql"),
+        (
+            Some("application/sparql-results+json"),
+            "application/sparql-results+json",
+            "\"bindings\"",
+        ),
+        (
+            Some("application/sparql-results+xml"),
+            "application/sparql-results+xml",
+            "<sparql",
+        ),
         (Some("text/csv"), "text/csv", "d,t\r\n"),
-        (Some("text/tab-separated-values"), "text/tab-separated-values", "?d\t?t\n"),
+        (
+            Some("text/tab-separated-values"),
+            "text/tab-separated-values",
+            "?d\t?t\n",
+        ),
     ] {
         let (status, content_type, body) = call(app, get(SELECT_TITLES, accept)).await;
         assert_eq!(status, StatusCode::OK, "{accept:?}: {body}");
-        assert!(content_type.starts_with(media), "{accept:?}: {content_type}");
+        assert!(
+            content_type.starts_with(media),
+            "{accept:?}: {content_type}"
+        );
         assert!(body.contains(marker), "{accept:?}: {body}");
     }
-    let (status, _, body) = call(app, get("ASK { ?s a <http://www.w3.org/ns/dcat#Dataset> }", None)).await;
+    let (status, _, body) = call(
+        app,
+        get("ASK { ?s a <http://www.w3.org/ns/dcat#Dataset> }", None),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("\"boolean\":true"), "{body}");
     let (_, content_type, body) = call(
         app,
-        get("ASK { ?s a <http://www.w3.org/ns/dcat#Dataset> }", Some("application/sparql-results+xml")),
+        get(
+            "ASK { ?s a <http://www.w3.org/ns/dcat#Dataset> }",
+            Some("application/sparql-results+xml"),
+        ),
     )
     .await;
-    assert!(content_type.starts_with("application/sparql-results+xml") && body.contains("<boolean>true</boolean>"), "{body}");
+    assert!(
+        content_type.starts_with("application/sparql-results+xml")
+            && body.contains("<boolean>true</boolean>"),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -93,10 +131,25 @@ async fn construct_in_every_graph_format() {
     ] {
         let (status, content_type, body) = call(&endpoint.app, get(query, accept)).await;
         assert_eq!(status, StatusCode::OK, "{accept:?}");
-        assert!(content_type.starts_with(media), "{accept:?}: {content_type}");
-        assert!(body.contains("http://purl.org/dc/terms/title") || body.contains("dct:title") || body.contains("title"), "{accept:?}: {body}");
+        assert!(
+            content_type.starts_with(media),
+            "{accept:?}: {content_type}"
+        );
+        assert!(
+            body.contains("http://purl.org/dc/terms/title")
+                || body.contains("dct:title")
+                || body.contains("title"),
+            "{accept:?}: {body}"
+        );
     }
-    let (status, _, body) = call(&endpoint.app, get("DESCRIBE <http://demo.ckan.org/dataset/none>", Some("application/n-triples"))).await;
+    let (status, _, body) = call(
+        &endpoint.app,
+        get(
+            "DESCRIBE <http://demo.ckan.org/dataset/none>",
+            Some("application/n-triples"),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -162,7 +215,10 @@ async fn updates_are_refused_and_change_nothing() {
             .unwrap(),
         Request::post("/sparql")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!("update={}", url::form_urlencoded::byte_serialize(update.as_bytes()).collect::<String>())))
+            .body(Body::from(format!(
+                "update={}",
+                url::form_urlencoded::byte_serialize(update.as_bytes()).collect::<String>()
+            )))
             .unwrap(),
         get(update, None),
         get("DELETE WHERE { ?s ?p ?o }", None),
@@ -182,7 +238,10 @@ async fn slow_query_is_stopped_and_results_are_capped() {
     let started = std::time::Instant::now();
     let (status, _, body) = call(
         &endpoint.app,
-        get("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", None),
+        get(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+            None,
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
@@ -190,19 +249,32 @@ async fn slow_query_is_stopped_and_results_are_capped() {
     // The answer comes at the limit, not when the cross product would have ended.
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 
-    let response = endpoint.app.clone().oneshot(get("SELECT * WHERE { ?s ?p ?o }", Some("text/csv"))).await.unwrap();
+    let response = endpoint
+        .app
+        .clone()
+        .oneshot(get("SELECT * WHERE { ?s ?p ?o }", Some("text/csv")))
+        .await
+        .unwrap();
     assert_eq!(response.headers()["fedcat-results-truncated"], "7");
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    assert_eq!(String::from_utf8(body.to_vec()).unwrap().lines().count(), 1 + 7);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(body.to_vec()).unwrap().lines().count(),
+        1 + 7
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cors_is_open_and_health_answers() {
     let endpoint = endpoint("").await;
-    let request = Request::get(format!("/sparql?query={}", url::form_urlencoded::byte_serialize(SELECT_TITLES.as_bytes()).collect::<String>()))
-        .header(header::ORIGIN, "https://portal.example")
-        .body(Body::empty())
-        .unwrap();
+    let request = Request::get(format!(
+        "/sparql?query={}",
+        url::form_urlencoded::byte_serialize(SELECT_TITLES.as_bytes()).collect::<String>()
+    ))
+    .header(header::ORIGIN, "https://portal.example")
+    .body(Body::empty())
+    .unwrap();
     let response = endpoint.app.clone().oneshot(request).await.unwrap();
     assert_eq!(response.headers()[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
     let preflight = Request::options("/sparql")
@@ -212,6 +284,13 @@ async fn cors_is_open_and_health_answers() {
         .unwrap();
     let response = endpoint.app.clone().oneshot(preflight).await.unwrap();
     assert!(response.status().is_success());
-    let (status, _, body) = call(&endpoint.app, Request::get("/health").body(Body::empty()).unwrap()).await;
-    assert_eq!((status, body.as_str()), (StatusCode::OK, "{\"status\":\"ok\"}"));
+    let (status, _, body) = call(
+        &endpoint.app,
+        Request::get("/health").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "{\"status\":\"ok\"}")
+    );
 }

@@ -48,7 +48,9 @@ impl Deployment {
     pub async fn harvest(&self, catalog: &Catalog, source_id: &str) -> HarvestReport {
         let source = self.config.sources.get(source_id).unwrap();
         let client = http_client(&self.config).unwrap();
-        harvest_one(source, &client, catalog, &|_| {}).await.unwrap()
+        harvest_one(source, &client, catalog, &|_| {})
+            .await
+            .unwrap()
     }
 
     /// Serves the catalogue on loopback, returning the base URL.
@@ -65,7 +67,9 @@ impl Deployment {
 
 /// A `[[source]]` table.
 pub fn source_toml(id: &str, kind: &str, url: &str, extra: &str) -> String {
-    format!("[[source]]\nid = \"{id}\"\ntitle = \"{id} (test)\"\ntype = \"{kind}\"\nurl = \"{url}\"\n{extra}\n")
+    format!(
+        "[[source]]\nid = \"{id}\"\ntitle = \"{id} (test)\"\ntype = \"{kind}\"\nurl = \"{url}\"\n{extra}\n"
+    )
 }
 
 /// `{server}/sparql?query=…`.
@@ -103,5 +107,7 @@ pub fn datasets_of_source(source: &str) -> String {
     )
 }
 
-/// SPARQL: every quad, union default graph.
-pub const COUNT_TRIPLES: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }";
+/// SPARQL: every quad of every graph (records and their provenance), except the descriptions
+/// of harvest jobs, which each job adds.
+pub const COUNT_TRIPLES: &str = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } \
+     FILTER NOT EXISTS { ?s a <http://www.w3.org/ns/prov#Activity> } }";

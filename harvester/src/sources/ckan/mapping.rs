@@ -2,7 +2,7 @@
 //! (package → `dcat:Dataset`, resource → `dcat:Distribution`, organization → publisher,
 //! maintainer/author → contact point, tags → keywords) with IRIs minted under fedcat's base.
 
-use crate::mapping::{TripleBuilder, url_to_iri, validate_record};
+use crate::mapping::{TripleBuilder, check_record, url_to_iri};
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
 use fedcat_catalog::vocab::{dcat, dct, eu_language, foaf, iana, rdfs, vcard};
@@ -19,7 +19,10 @@ pub(super) struct MappingContext<'a> {
 }
 
 fn string<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// ISO 639-1 → EU language authority code, for the languages of the portals we harvest.
@@ -38,12 +41,19 @@ fn eu_language_code(tag: &str) -> Option<&'static str> {
 }
 
 /// Maps one package; the error says which field is wrong.
-pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Result<RecordGraph, String> {
+pub(super) fn map_package(
+    ctx: &MappingContext<'_>,
+    package: &Value,
+) -> Result<RecordGraph, String> {
     let id = string(package, "id").ok_or("package without an `id`")?;
     let dataset = ctx.iris.entity("dataset", ctx.source_id, id);
     let mut out = TripleBuilder::new(ctx.language);
     out.add(dataset.clone(), rdf::TYPE, dcat::DATASET);
-    out.text(&dataset, dct::TITLE, string(package, "title").or(string(package, "name")));
+    out.text(
+        &dataset,
+        dct::TITLE,
+        string(package, "title").or(string(package, "name")),
+    );
     out.text(&dataset, dct::DESCRIPTION, string(package, "notes"));
     out.plain(&dataset, dct::IDENTIFIER, Some(id));
     if let Some(name) = string(package, "name") {
@@ -56,7 +66,11 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Result<R
         out.add(dataset.clone(), foaf::PAGE, page);
     }
     out.date(&dataset, dct::ISSUED, string(package, "metadata_created"))?;
-    out.date(&dataset, dct::MODIFIED, string(package, "metadata_modified"))?;
+    out.date(
+        &dataset,
+        dct::MODIFIED,
+        string(package, "metadata_modified"),
+    )?;
     if let Some(code) = ctx.language.and_then(eu_language_code) {
         out.add(
             dataset.clone(),
@@ -72,7 +86,11 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Result<R
         out.add(dataset.clone(), dct::PUBLISHER, publisher.clone());
         out.add(publisher.clone(), rdf::TYPE, foaf::ORGANIZATION);
         out.add(publisher.clone(), rdf::TYPE, foaf::AGENT);
-        out.text(&publisher, foaf::NAME, string(org, "title").or(Some(org_name)));
+        out.text(
+            &publisher,
+            foaf::NAME,
+            string(org, "title").or(Some(org_name)),
+        );
     }
 
     let (contact_name, contact_email) = match (
@@ -88,7 +106,11 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Result<R
         out.add(contact.clone(), rdf::TYPE, vcard::KIND);
         out.plain(&contact, vcard::FN, contact_name);
         if let Some(email) = contact_email {
-            out.iri(&contact, vcard::HAS_EMAIL, Some(&format!("mailto:{}", email.trim())))?;
+            out.iri(
+                &contact,
+                vcard::HAS_EMAIL,
+                Some(&format!("mailto:{}", email.trim())),
+            )?;
         }
     }
 
@@ -108,9 +130,13 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Result<R
     }
 
     if let Some(resources) = package.get("resources").and_then(Value::as_array) {
+        let mut seen_ids = std::collections::HashSet::new();
         for (index, resource) in resources.iter().enumerate() {
+            // Some portals reuse a resource id inside one package (datasud.fr serves WMS and
+            // WFS under the same id); the position then tells them apart.
             let local = match string(resource, "id") {
-                Some(rid) => rid.to_owned(),
+                Some(rid) if seen_ids.insert(rid) => rid.to_owned(),
+                Some(rid) => format!("{rid}-{index}"),
                 None => format!("{id}-{index}"),
             };
             let distribution = ctx.iris.entity("distribution", ctx.source_id, &local);
@@ -120,11 +146,7 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Result<R
         }
     }
 
-    let triples = out.into_triples();
-    let problems = validate_record(&triples);
-    if !problems.is_empty() {
-        return Err(problems.join("; "));
-    }
+    let triples = check_record(out.into_triples()).map_err(|problems| problems.join("; "))?;
     Ok(RecordGraph {
         key: id.to_owned(),
         dataset,
@@ -140,7 +162,10 @@ fn licence(
     package: &Value,
     out: &mut TripleBuilder,
 ) -> Result<Option<NamedNode>, String> {
-    let node = match (string(package, "license_url").map(url_to_iri), string(package, "license_id")) {
+    let node = match (
+        string(package, "license_url").map(url_to_iri),
+        string(package, "license_id"),
+    ) {
         (Some(Ok(url)), _) => url,
         (_, Some(license_id)) => ctx.iris.entity("licence", ctx.source_id, license_id),
         _ => return Ok(None),
@@ -161,7 +186,11 @@ fn map_resource(
     let _ = ctx;
     out.add(distribution.clone(), rdf::TYPE, dcat::DISTRIBUTION);
     out.text(distribution, dct::TITLE, string(resource, "name"));
-    out.text(distribution, dct::DESCRIPTION, string(resource, "description"));
+    out.text(
+        distribution,
+        dct::DESCRIPTION,
+        string(resource, "description"),
+    );
     let url = string(resource, "url");
     out.iri(distribution, dcat::ACCESS_URL, url)?;
     // An uploaded file (or an explicit download URL) is a direct download.
@@ -191,7 +220,11 @@ fn map_resource(
         );
     }
     out.date(distribution, dct::ISSUED, string(resource, "created"))?;
-    out.date(distribution, dct::MODIFIED, string(resource, "last_modified"))?;
+    out.date(
+        distribution,
+        dct::MODIFIED,
+        string(resource, "last_modified"),
+    )?;
     if let Some(licence) = licence {
         out.add(distribution.clone(), dct::LICENSE, licence.clone());
     }

@@ -113,7 +113,10 @@ impl Source for CkanSource {
             let message = envelope
                 .error
                 .map(|e| match e.get("message").and_then(|m| m.as_str()) {
-                    Some(m) => format!("{m} ({})", e.get("__type").and_then(|t| t.as_str()).unwrap_or("error")),
+                    Some(m) => format!(
+                        "{m} ({})",
+                        e.get("__type").and_then(|t| t.as_str()).unwrap_or("error")
+                    ),
                     None => e.to_string(),
                 })
                 .unwrap_or_else(|| "success: false".into());
@@ -150,7 +153,10 @@ impl Source for CkanSource {
             .iter()
             .map(|package| {
                 mapping::map_package(&context, package).map_err(|message| RecordFailure {
-                    key: package.get("id").and_then(|v| v.as_str()).map(str::to_owned),
+                    key: package
+                        .get("id")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned),
                     message,
                 })
             })

@@ -7,7 +7,7 @@
 
 mod split;
 
-use crate::mapping::validate_record;
+use crate::mapping::check_record;
 use crate::source::{Page, PageRequest, RecordFailure, Source};
 use crate::{Fetched, HarvestError, SourceConfig};
 use fedcat_catalog::oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser};
@@ -67,7 +67,10 @@ pub fn detect_format(fetched: &Fetched) -> Option<RdfFormat> {
         Some(RdfFormat::RdfXml)
     } else if start.starts_with('{') || start.starts_with('[') {
         Some(json_ld)
-    } else if start.starts_with("@prefix") || start.starts_with("PREFIX") || start.starts_with("@base") {
+    } else if start.starts_with("@prefix")
+        || start.starts_with("PREFIX")
+        || start.starts_with("@base")
+    {
         Some(RdfFormat::Turtle)
     } else if start.starts_with('<') || start.starts_with("_:") {
         Some(RdfFormat::NTriples)
@@ -78,7 +81,7 @@ pub fn detect_format(fetched: &Fetched) -> Option<RdfFormat> {
 
 /// Parses a whole RDF document into triples (graph names dropped). Blank nodes are renamed so
 /// that labels reused by different documents never meet in the store. Parsing is lenient on
-/// IRIs so that one bad IRI fails its record (see [`validate_record`]), not the whole page.
+/// IRIs so that one bad IRI fails its record (see [`check_record`]), not the whole page.
 pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<Vec<Triple>, HarvestError> {
     let url = fetched.url.to_string();
     let parse_error = |cause: String| HarvestError::Parse {
@@ -93,7 +96,10 @@ pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<Vec<Triple>, Ha
         .lenient();
     let mut triples = Vec::new();
     let quads = parser.for_slice(&fetched.body).with_document_loader(|iri| {
-        Err(format!("remote JSON-LD context {iri} is not fetched (fedcat loads no remote contexts)").into())
+        Err(format!(
+            "remote JSON-LD context {iri} is not fetched (fedcat loads no remote contexts)"
+        )
+        .into())
     });
     for quad in quads {
         let quad = quad.map_err(|e| parse_error(e.to_string()))?;
@@ -176,7 +182,9 @@ impl DcatSource {
         page_url: &str,
     ) -> Result<RecordGraph, RecordFailure> {
         let (key, dataset, triples) = match &record.root {
-            NamedOrBlankNode::NamedNode(iri) => (iri.as_str().to_owned(), iri.clone(), record.triples),
+            NamedOrBlankNode::NamedNode(iri) => {
+                (iri.as_str().to_owned(), iri.clone(), record.triples)
+            }
             NamedOrBlankNode::BlankNode(_) => {
                 // A dataset without an IRI (DCAT-US data.json, some JSON-LD): its identifier
                 // keys it, and fedcat mints its IRI.
@@ -191,13 +199,10 @@ impl DcatSource {
                 (identifier, iri, triples)
             }
         };
-        let problems = validate_record(&triples);
-        if !problems.is_empty() {
-            return Err(RecordFailure {
-                key: Some(key.clone()),
-                message: format!("dataset {key}: {}", problems.join("; ")),
-            });
-        }
+        let triples = check_record(triples).map_err(|problems| RecordFailure {
+            key: Some(key.clone()),
+            message: format!("dataset {key}: {}", problems.join("; ")),
+        })?;
         Ok(RecordGraph {
             key,
             dataset,

@@ -55,7 +55,10 @@ pub(super) fn split_records(triples: Vec<Triple>) -> Vec<SplitRecord> {
             && let Some(topic) = as_node(&triple.object)
             && let Some((topic_key, _)) = by_subject.get_key_value(&topic)
         {
-            records_of.entry(*topic_key).or_default().push(&triple.subject);
+            records_of
+                .entry(*topic_key)
+                .or_default()
+                .push(&triple.subject);
         }
     }
     roots
