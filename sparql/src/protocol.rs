@@ -142,16 +142,10 @@ async fn query_by_post(
     run(endpoint, request, &headers).await
 }
 
-fn parse_graph_iris(iris: &[String]) -> Result<Vec<NamedNode>, Response> {
+/// Parses protocol graph IRIs; the error is the message of a 400 answer.
+fn parse_graph_iris(iris: &[String]) -> Result<Vec<NamedNode>, String> {
     iris.iter()
-        .map(|iri| {
-            NamedNode::new(iri).map_err(|e| {
-                error(
-                    StatusCode::BAD_REQUEST,
-                    format!("invalid graph IRI {iri:?}: {e}"),
-                )
-            })
-        })
+        .map(|iri| NamedNode::new(iri).map_err(|e| format!("invalid graph IRI {iri:?}: {e}")))
         .collect()
 }
 
@@ -182,13 +176,12 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
             );
         }
     };
-    let default_graphs = match parse_graph_iris(&request.default_graphs) {
-        Ok(v) => v,
-        Err(response) => return response,
-    };
-    let named_graphs = match parse_graph_iris(&request.named_graphs) {
-        Ok(v) => v,
-        Err(response) => return response,
+    let (default_graphs, named_graphs) = match (
+        parse_graph_iris(&request.default_graphs),
+        parse_graph_iris(&request.named_graphs),
+    ) {
+        (Ok(default_graphs), Ok(named_graphs)) => (default_graphs, named_graphs),
+        (Err(message), _) | (_, Err(message)) => return error(StatusCode::BAD_REQUEST, message),
     };
     let dataset = prepared.dataset_mut();
     if !default_graphs.is_empty() || !named_graphs.is_empty() {

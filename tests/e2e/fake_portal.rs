@@ -8,6 +8,7 @@
 //! - DCAT "file" collections serve recorded files byte for byte, one file per page, with only a
 //!   Hydra next-page link inserted, so defective real files are served exactly as recorded;
 //! - single recorded files, an HTML page served where data is expected, and failures on demand.
+//!
 //! Nothing here invents a record: every dataset comes from a recorded file.
 
 use axum::Router;
