@@ -216,7 +216,12 @@ impl Catalog {
                 source_catalog: &source_catalog,
                 at: &now,
             });
-            replacements.push(GraphReplacement { graph, quads, meta });
+            replacements.push(GraphReplacement {
+                graph,
+                quads,
+                meta,
+                replaces: known[index].is_some(),
+            });
             upserts_idx.push(index);
         }
 

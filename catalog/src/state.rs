@@ -340,22 +340,31 @@ impl StateDb {
         source_id: &str,
         keys: &[&str],
     ) -> Result<Vec<Option<KnownRecord>>, CatalogError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut known = Vec::with_capacity(keys.len());
-        for key in keys {
-            let row = sqlx::query(
-                "SELECT content_hash, deleted FROM records WHERE source_id = ?1 AND record_key = ?2",
-            )
-            .bind(source_id)
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
-            known.push(row.map(|row| KnownRecord {
-                content_hash: row.get("content_hash"),
-                deleted: row.get::<i64, _>("deleted") != 0,
-            }));
+        // One query per chunk of keys, under SQLite's limit on bound parameters.
+        const CHUNK: usize = 500;
+        let mut found = std::collections::HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(CHUNK) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT record_key, content_hash, deleted FROM records
+                 WHERE source_id = ? AND record_key IN ({placeholders})"
+            );
+            // Only `?` placeholders are interpolated; every value is bound.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(source_id);
+            for key in chunk {
+                query = query.bind(*key);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.insert(
+                    row.get::<String, _>("record_key"),
+                    KnownRecord {
+                        content_hash: row.get("content_hash"),
+                        deleted: row.get::<i64, _>("deleted") != 0,
+                    },
+                );
+            }
         }
-        Ok(known)
+        Ok(keys.iter().map(|key| found.get(*key).cloned()).collect())
     }
 
     pub(crate) async fn upsert_records(

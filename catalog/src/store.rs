@@ -18,6 +18,9 @@ pub(crate) struct GraphReplacement {
     pub graph: oxigraph::model::NamedNode,
     pub quads: Vec<Quad>,
     pub meta: Vec<Quad>,
+    /// True when the graph may already exist (a changed or re-appearing record): its old
+    /// content is cleared first. New records skip the lookups.
+    pub replaces: bool,
 }
 
 impl RdfStore {
@@ -63,8 +66,10 @@ impl RdfStore {
     ) -> Result<(), CatalogError> {
         let mut tx = self.store.start_transaction()?;
         for replacement in replacements {
-            tx.clear_graph(replacement.graph.as_ref())?;
-            remove_subject_in_graph(&mut tx, replacement.graph.as_ref().into(), meta_graph)?;
+            if replacement.replaces {
+                tx.clear_graph(replacement.graph.as_ref())?;
+                remove_subject_in_graph(&mut tx, replacement.graph.as_ref().into(), meta_graph)?;
+            }
             tx.insert_named_graph(replacement.graph.as_ref());
             for quad in replacement.quads.iter().chain(&replacement.meta) {
                 tx.insert(quad);
