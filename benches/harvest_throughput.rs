@@ -71,7 +71,9 @@ async fn main() {
     .unwrap();
     let config = &sources.sources[0];
     let dir = tempfile::tempdir().unwrap();
-    let catalog = Catalog::open(dir.path(), "http://localhost:8080").await.unwrap();
+    let catalog = Catalog::open(dir.path(), "http://localhost:8080")
+        .await
+        .unwrap();
     catalog
         .register_source(&config.id, &config.title, "ckan", config.url.as_str())
         .await

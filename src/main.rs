@@ -237,13 +237,14 @@ async fn print_errors(catalog: &Catalog, job_id: i64) -> Result<()> {
     const SHOWN: usize = 10;
     let errors = catalog.state().job_errors(job_id).await?;
     for error in errors.iter().take(SHOWN) {
+        // Messages usually name their URL already; the place is added only when they do not.
         let place = match (&error.record_key, &error.url) {
-            (Some(key), Some(url)) => format!("record {key} on {url}"),
-            (None, Some(url)) => url.clone(),
-            (Some(key), None) => format!("record {key}"),
-            (None, None) => "job".into(),
+            (Some(key), Some(url)) => format!("record {key} on {url}: "),
+            (None, Some(url)) if !error.message.contains(url.as_str()) => format!("{url}: "),
+            (Some(key), None) => format!("record {key}: "),
+            _ => String::new(),
         };
-        println!("  {} error: {place}: {}", error.kind, error.message);
+        println!("  {} error: {place}{}", error.kind, error.message);
     }
     if errors.len() > SHOWN {
         println!("  … and {} more (see `fedcat jobs`)", errors.len() - SHOWN);

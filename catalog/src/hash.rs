@@ -156,7 +156,10 @@ mod tests {
             "<http://e/d> <http://p/u> <http://e/x> . <http://e/d> <http://p/t> \"a\" . \
              <http://e/d> <http://p/t> \"a\" .",
         );
-        assert_eq!(content_hash("k", &a).unwrap(), content_hash("k", &b).unwrap());
+        assert_eq!(
+            content_hash("k", &a).unwrap(),
+            content_hash("k", &b).unwrap()
+        );
     }
 
     #[test]

@@ -88,7 +88,9 @@ pub async fn harvest_source(
     if complete_listing {
         run.counts.deleted = catalog.delete_unseen(&source_id, job_id).await?;
     } else if message.is_none() {
-        message = Some(if run.page_failures > 0 {
+        message = Some(if !run.listed_any_page {
+            "no page of the listing could be read: nothing was changed".to_owned()
+        } else if run.page_failures > 0 {
             format!(
                 "{} page(s) failed: the listing is incomplete, so nothing was deleted",
                 run.page_failures
