@@ -11,7 +11,7 @@ mod fake_portal;
 
 use fedcat_catalog::Catalog;
 use fedcat_harvester::config::SourcesFile;
-use fedcat_harvester::{HttpClient, HttpSettings, build_source, harvest_source};
+use fedcat_harvester::{HttpClient, HttpSettings, Vocabularies, build_source, harvest_source};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -79,7 +79,13 @@ async fn main() {
         .await
         .unwrap();
     let client = HttpClient::new(HttpSettings::default()).unwrap();
-    let source = build_source(config, catalog.iris()).unwrap();
+    let vocabularies = std::sync::Arc::new(
+        Vocabularies::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/vocabularies"),
+        )
+        .unwrap(),
+    );
+    let source = build_source(config, catalog.iris(), &vocabularies).unwrap();
 
     for pass in ["first harvest (all new)", "second harvest (all unchanged)"] {
         let started = Instant::now();

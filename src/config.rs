@@ -3,10 +3,11 @@
 //! problem of both files at once, each with its file and key. Paths are relative to the file.
 
 use fedcat_harvester::config::toml_problem;
-use fedcat_harvester::{ConfigProblem, HttpSettings, SourcesFile};
+use fedcat_harvester::{ConfigProblem, HttpSettings, SourcesFile, Vocabularies};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Default, Deserialize)]
@@ -16,6 +17,7 @@ struct RawConfig {
     base_iri: Option<String>,
     listen: Option<String>,
     sources_file: Option<String>,
+    vocabularies_dir: Option<String>,
     #[serde(default)]
     sparql: RawSparql,
     #[serde(default)]
@@ -24,6 +26,14 @@ struct RawConfig {
     http: RawHttp,
     #[serde(default)]
     serve: RawServe,
+    #[serde(default)]
+    shacl: RawShacl,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawShacl {
+    shapes_dir: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,6 +80,8 @@ pub struct AppConfig {
     pub listen: SocketAddr,
     /// The sources.
     pub sources: SourcesFile,
+    /// The controlled vocabularies records are normalised to.
+    pub vocabularies: Arc<Vocabularies>,
     /// SPARQL query time limit.
     pub sparql_timeout: Duration,
     /// SPARQL result cap.
@@ -80,6 +92,8 @@ pub struct AppConfig {
     pub http: HttpSettings,
     /// Whether `serve` harvests every enabled source when it starts.
     pub harvest_on_start: bool,
+    /// The SHACL shapes records are validated against (DCAT-AP's official files), if any.
+    pub shacl_shapes_dir: Option<PathBuf>,
 }
 
 impl AppConfig {
@@ -200,18 +214,42 @@ impl AppConfig {
                 None
             }
         };
-        match (problems.is_empty(), listen, sources) {
-            (true, Some(listen), Some(sources)) => Ok(Self {
+        let vocabularies_dir = dir.join(raw.vocabularies_dir.as_deref().unwrap_or("vocabularies"));
+        let vocabularies = match Vocabularies::load(&vocabularies_dir) {
+            Ok(vocabularies) => Some(Arc::new(vocabularies)),
+            Err(e) => {
+                problems.push(ConfigProblem {
+                    file: name.clone(),
+                    key: "vocabularies_dir".into(),
+                    message: e.to_string(),
+                });
+                None
+            }
+        };
+        let shacl_shapes_dir = raw.shacl.shapes_dir.as_deref().map(|d| dir.join(d));
+        if let Some(shapes) = &shacl_shapes_dir
+            && !shapes.is_dir()
+        {
+            problems.push(ConfigProblem {
+                file: name.clone(),
+                key: "shacl.shapes_dir".into(),
+                message: format!("{} is not a directory", shapes.display()),
+            });
+        }
+        match (problems.is_empty(), listen, sources, vocabularies) {
+            (true, Some(listen), Some(sources), Some(vocabularies)) => Ok(Self {
                 file: file.to_owned(),
                 data_dir,
                 base_iri,
                 listen,
                 sources,
+                vocabularies,
                 sparql_timeout: Duration::from_secs_f64(timeout_secs),
                 sparql_max_results: max_results as usize,
                 admin_token,
                 http,
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
+                shacl_shapes_dir,
             }),
             _ => Err(problems),
         }
@@ -251,7 +289,8 @@ mod tests {
                 "listen",
                 "sparql.timeout_secs",
                 "sparql.max_results",
-                "source[0].url"
+                "source[0].url",
+                "vocabularies_dir"
             ]
         );
     }

@@ -4,8 +4,8 @@
 use crate::AppConfig;
 use fedcat_catalog::Catalog;
 use fedcat_harvester::{
-    HarvestError, HarvestReport, HttpClient, ProgressEvent, SourceConfig, build_source,
-    harvest_source,
+    HarvestError, HarvestReport, HttpClient, ProgressEvent, SourceConfig, Vocabularies,
+    build_source, harvest_source,
 };
 use std::sync::Arc;
 
@@ -56,6 +56,7 @@ pub async fn harvest_one(
     source: &SourceConfig,
     client: &HttpClient,
     catalog: &Catalog,
+    vocabularies: &Arc<Vocabularies>,
     on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
 ) -> Result<HarvestReport, HarvestError> {
     catalog
@@ -66,7 +67,7 @@ pub async fn harvest_one(
             source.url.as_str(),
         )
         .await?;
-    let connector = build_source(source, catalog.iris())?;
+    let connector = build_source(source, catalog.iris(), vocabularies)?;
     harvest_source(connector.as_ref(), client, catalog, on_progress).await
 }
 

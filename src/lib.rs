@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod harvest;
+pub mod report;
 pub mod server;
 
 pub use config::AppConfig;

@@ -1,4 +1,5 @@
-//! The `fedcat` command line (DESIGN.md, Contract): `check-config`, `harvest`, `serve`, `jobs`.
+//! The `fedcat` command line (DESIGN.md, Contract): `check-config`, `harvest`, `serve`, `jobs`,
+//! `report`.
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -48,6 +49,22 @@ enum Command {
         #[arg(long = "source", value_name = "ID")]
         source: Option<String>,
     },
+    /// Print a report on the stored catalogue.
+    Report {
+        /// `mapping`: share of DCAT-AP properties and unmapped values per source.
+        /// (`quality` and `duplicates` come with later versions.)
+        kind: ReportKind,
+        /// Only these sources (repeatable); default every configured source.
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportKind {
+    Mapping,
+    Quality,
+    Duplicates,
 }
 
 fn main() -> ExitCode {
@@ -146,9 +163,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         }
                     }
                 };
-                let report = harvest_one(source, &client, &catalog, &on_progress)
-                    .await
-                    .with_context(|| format!("harvest of {} stopped", source.id))?;
+                let report = harvest_one(
+                    source,
+                    &client,
+                    &catalog,
+                    &config.vocabularies,
+                    &on_progress,
+                )
+                .await
+                .with_context(|| format!("harvest of {} stopped", source.id))?;
                 bar.finish_and_clear();
                 println!("{}", summary_line(&report));
                 if let Some(message) = &report.message {
@@ -182,6 +205,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .context("server failed")?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report { kind, sources } => {
+            let config = load_config(&cli.config)?;
+            let catalog = open_catalog(&config).await?;
+            report(&config, &catalog, kind, &sources)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Jobs { source } => {
             let config = load_config(&cli.config)?;
             let catalog = open_catalog(&config).await?;
@@ -209,6 +238,46 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn report(config: &AppConfig, catalog: &Catalog, kind: ReportKind, ids: &[String]) -> Result<()> {
+    match kind {
+        ReportKind::Mapping => {}
+        ReportKind::Quality => bail!("`report quality` is not available in this version yet"),
+        ReportKind::Duplicates => {
+            bail!("`report duplicates` is not available in this version yet")
+        }
+    }
+    let selected: Vec<&str> = if ids.is_empty() {
+        config
+            .sources
+            .sources
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect()
+    } else {
+        select_sources(config, ids)
+            .map_err(anyhow::Error::msg)?
+            .into_iter()
+            .map(|s| s.id.as_str())
+            .collect()
+    };
+    let shapes = match &config.shacl_shapes_dir {
+        Some(dir) => Some(fedcat_catalog::shacl::ShaclShapes::load(dir)?),
+        None => None,
+    };
+    for source in selected {
+        let mapping = fedcat::report::source_mapping(
+            catalog.store(),
+            catalog.iris(),
+            source,
+            shapes.as_ref(),
+        )
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("mapping report of {source}"))?;
+        println!("{}", fedcat::report::render(&mapping, 10));
+    }
+    Ok(())
 }
 
 async fn open_catalog(config: &AppConfig) -> Result<Catalog> {
@@ -259,7 +328,7 @@ fn spawn_startup_harvest(config: AppConfig, catalog: Catalog) -> Result<()> {
     tokio::spawn(async move {
         for source in config.sources.sources.iter().filter(|s| s.enabled) {
             tracing::info!(source = %source.id, "harvest started");
-            match harvest_one(source, &client, &catalog, &|_| {}).await {
+            match harvest_one(source, &client, &catalog, &config.vocabularies, &|_| {}).await {
                 Ok(report) => tracing::info!(source = %source.id, "{}", summary_line(&report)),
                 Err(error) => {
                     tracing::error!(source = %source.id, error = %error, "harvest stopped")

@@ -5,6 +5,14 @@ use std::path::PathBuf;
 /// Everything that can go wrong while opening or writing the catalogue.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
+    /// The SHACL shapes could not be read or parsed.
+    #[error("SHACL shapes {path}: {cause}")]
+    Shapes {
+        /// The shapes file or directory.
+        path: String,
+        /// What went wrong.
+        cause: String,
+    },
     /// The data directory could not be created or read.
     #[error("cannot use data directory {path}: {source}")]
     DataDir {

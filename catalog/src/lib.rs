@@ -11,6 +11,7 @@ mod catalog;
 mod error;
 pub mod hash;
 mod iri;
+pub mod shacl;
 pub mod state;
 mod store;
 pub mod vocab;

@@ -3,7 +3,11 @@
 //! a record.
 
 use crate::CatalogError;
-use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef};
+use crate::vocab::dcat::BYTE_SIZE;
+use oxigraph::model::vocab::xsd;
+use oxigraph::model::{
+    GraphNameRef, Literal, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term, Triple,
+};
 use oxigraph::store::Store;
 use std::path::Path;
 
@@ -137,6 +141,29 @@ impl RdfStore {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The triples of one record graph, as the record was written. Oxigraph stores every
+    /// XSD integer type by value as `xsd:integer`; the one DCAT-AP constrains to a derived
+    /// type, `dcat:byteSize` (`xsd:nonNegativeInteger`), gets its datatype back here.
+    pub fn graph_triples(&self, graph: NamedNodeRef<'_>) -> Result<Vec<Triple>, CatalogError> {
+        let mut triples = Vec::new();
+        for quad in
+            self.store
+                .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
+        {
+            let mut triple = Triple::from(quad?);
+            if triple.predicate == BYTE_SIZE
+                && let Term::Literal(literal) = &triple.object
+                && literal.datatype() == xsd::INTEGER
+                && !literal.value().starts_with('-')
+            {
+                triple.object =
+                    Literal::new_typed_literal(literal.value(), xsd::NON_NEGATIVE_INTEGER).into();
+            }
+            triples.push(triple);
+        }
+        Ok(triples)
     }
 
     /// Number of quads in one named graph.

@@ -21,6 +21,8 @@ pub mod dcat {
         DISTRIBUTION = "Distribution", HAS_CATALOG = "catalog", HAS_DATASET = "dataset",
         HAS_RECORD = "record", HAS_DISTRIBUTION = "distribution", ACCESS_URL = "accessURL",
         DOWNLOAD_URL = "downloadURL", MEDIA_TYPE = "mediaType", BYTE_SIZE = "byteSize",
+        SPATIAL_RESOLUTION_IN_METERS = "spatialResolutionInMeters", START_DATE = "startDate",
+        END_DATE = "endDate", COMPRESS_FORMAT = "compressFormat", PACKAGE_FORMAT = "packageFormat",
         KEYWORD = "keyword", LANDING_PAGE = "landingPage", CONTACT_POINT = "contactPoint",
         THEME = "theme",
     );
@@ -33,13 +35,20 @@ pub mod dct {
         IDENTIFIER = "identifier", ISSUED = "issued", MODIFIED = "modified", LICENSE = "license",
         LICENSE_DOCUMENT = "LicenseDocument", FORMAT = "format", LANGUAGE = "language",
         SOURCE = "source", CREATOR = "creator", RIGHTS = "rights", IS_PART_OF = "isPartOf",
+        ACCRUAL_PERIODICITY = "accrualPeriodicity", ACCESS_RIGHTS = "accessRights",
+        TEMPORAL = "temporal", SPATIAL = "spatial", PERIOD_OF_TIME = "PeriodOfTime",
+        LOCATION = "Location", TYPE = "type", FREQUENCY = "Frequency",
+        MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", MEDIA_TYPE = "MediaType",
+        LINGUISTIC_SYSTEM = "LinguisticSystem", RIGHTS_STATEMENT = "RightsStatement",
+        CONFORMS_TO = "conformsTo", REFERENCES = "references", RELATION = "relation",
     );
 }
 
 /// FOAF.
 pub mod foaf {
     terms!("http://xmlns.com/foaf/0.1/";
-        AGENT = "Agent", ORGANIZATION = "Organization", NAME = "name", HOMEPAGE = "homepage",
+        AGENT = "Agent", ORGANIZATION = "Organization", PERSON = "Person", NAME = "name",
+        HOMEPAGE = "homepage", DOCUMENT = "Document",
         PAGE = "page", PRIMARY_TOPIC = "primaryTopic", MBOX = "mbox",
     );
 }
@@ -48,7 +57,7 @@ pub mod foaf {
 pub mod vcard {
     terms!("http://www.w3.org/2006/vcard/ns#";
         KIND = "Kind", INDIVIDUAL = "Individual", ORGANIZATION = "Organization", FN = "fn",
-        HAS_EMAIL = "hasEmail",
+        HAS_EMAIL = "hasEmail", HAS_URL = "hasURL",
     );
 }
 
@@ -57,7 +66,32 @@ pub mod prov {
     terms!("http://www.w3.org/ns/prov#";
         ENTITY = "Entity", ACTIVITY = "Activity", WAS_GENERATED_BY = "wasGeneratedBy",
         GENERATED_AT_TIME = "generatedAtTime", HAD_PRIMARY_SOURCE = "hadPrimarySource",
-        STARTED_AT_TIME = "startedAtTime", USED = "used",
+        STARTED_AT_TIME = "startedAtTime", USED = "used", WAS_DERIVED_FROM = "wasDerivedFrom",
+    );
+}
+
+/// SKOS (concepts of controlled vocabularies).
+pub mod skos {
+    terms!("http://www.w3.org/2004/02/skos/core#";
+        CONCEPT = "Concept", CONCEPT_SCHEME = "ConceptScheme", PREF_LABEL = "prefLabel",
+        IN_SCHEME = "inScheme", NOTATION = "notation",
+    );
+}
+
+/// SPDX (checksums of distributions).
+pub mod spdx {
+    terms!("http://spdx.org/rdf/terms#";
+        CHECKSUM = "checksum", CHECKSUM_CLASS = "Checksum", ALGORITHM = "algorithm",
+        CHECKSUM_VALUE = "checksumValue", CHECKSUM_ALGORITHM = "ChecksumAlgorithm",
+        ALGORITHM_SHA1 = "checksumAlgorithm_sha1",
+        ALGORITHM_SHA256 = "checksumAlgorithm_sha256", ALGORITHM_MD5 = "checksumAlgorithm_md5",
+    );
+}
+
+/// ADMS (other identifiers, sample distributions).
+pub mod adms {
+    terms!("http://www.w3.org/ns/adms#";
+        IDENTIFIER = "Identifier", IDENTIFIER_PROP = "identifier",
     );
 }
 
@@ -80,6 +114,18 @@ pub mod hydra {
 pub mod fedcat {
     terms!("https://w3id.org/fedcat/ns#";
         CONTENT_HASH = "contentHash", RECORD_KEY = "recordKey", HARVEST_SOURCE = "harvestSource",
+        ORIGINAL_FORMAT = "originalFormat", UNMAPPED_FORMAT = "unmappedFormat",
+        ORIGINAL_MEDIA_TYPE = "originalMediaType", UNMAPPED_MEDIA_TYPE = "unmappedMediaType",
+        ORIGINAL_LICENCE = "originalLicence", UNMAPPED_LICENCE = "unmappedLicence",
+        ORIGINAL_FREQUENCY = "originalFrequency", UNMAPPED_FREQUENCY = "unmappedFrequency",
+        ORIGINAL_THEME = "originalTheme", UNMAPPED_THEME = "unmappedTheme",
+        ORIGINAL_ACCESS_RIGHTS = "originalAccessRights",
+        UNMAPPED_ACCESS_RIGHTS = "unmappedAccessRights",
+        ORIGINAL_LANGUAGE = "originalLanguage", UNMAPPED_LANGUAGE = "unmappedLanguage",
+        HARVESTED_FROM = "harvestedFrom", REMOTE_ID = "remoteId", REMOTE_URL = "remoteUrl",
+        HARVEST_BACKEND = "harvestBackend", HARVEST_DOMAIN = "harvestDomain",
+        SPATIAL_GRANULARITY = "spatialGranularity", RESOURCE_TYPE = "resourceType",
+        REMOTE_IDENTIFIER = "remoteIdentifier",
     );
 }
 

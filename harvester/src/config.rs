@@ -75,6 +75,9 @@ pub struct RawSource {
     pub tag: Option<String>,
     /// Extra CKAN `fq` filter, combined with `organization`.
     pub fq: Option<String>,
+    /// Opendatasoft ODSQL `where` filter on the catalogue (e.g. `publisher="CNAM"`).
+    #[serde(rename = "where")]
+    pub where_clause: Option<String>,
     /// Cron expression (6 or 7 fields, seconds first) for scheduled harvests.
     pub schedule: Option<String>,
     /// Higher wins as primary among duplicates.
@@ -113,6 +116,26 @@ pub struct CkanOptions {
     pub page_size: u32,
 }
 
+/// Options of a udata source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UdataOptions {
+    /// Organization id filter (an ObjectId: udata rejects slugs here).
+    pub organization: Option<String>,
+    /// Tag filter.
+    pub tag: Option<String>,
+    /// `page_size` per page.
+    pub page_size: u32,
+}
+
+/// Options of an Opendatasoft source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OdsOptions {
+    /// ODSQL `where` clause on the catalogue.
+    pub where_clause: Option<String>,
+    /// `limit` per page (at most 100 on the Explore API).
+    pub page_size: u32,
+}
+
 /// Options of a DCAT source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DcatOptions {}
@@ -122,6 +145,10 @@ pub struct DcatOptions {}
 pub enum SourceKind {
     /// CKAN Action API.
     Ckan(CkanOptions),
+    /// udata API v1.
+    Udata(UdataOptions),
+    /// Opendatasoft Explore API v2.1.
+    Ods(OdsOptions),
     /// DCAT RDF catalogue.
     Dcat(DcatOptions),
 }
@@ -131,6 +158,8 @@ impl SourceKind {
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Ckan(_) => "ckan",
+            Self::Udata(_) => "udata",
+            Self::Ods(_) => "ods",
             Self::Dcat(_) => "dcat",
         }
     }
@@ -350,6 +379,10 @@ fn validate_source(
                 problem("tag", "only udata sources take a tag filter".into());
                 ok = false;
             }
+            if raw.where_clause.is_some() {
+                problem("where", "only ods sources take a where filter".into());
+                ok = false;
+            }
             if let Some(org) = raw.organization.as_deref()
                 && org.trim().is_empty()
             {
@@ -367,6 +400,7 @@ fn validate_source(
                 ("organization", raw.organization.is_some()),
                 ("tag", raw.tag.is_some()),
                 ("fq", raw.fq.is_some()),
+                ("where", raw.where_clause.is_some()),
             ] {
                 if present {
                     problem(
@@ -378,15 +412,57 @@ fn validate_source(
             }
             Some(SourceKind::Dcat(DcatOptions {}))
         }
-        Some(other @ (SourceType::Udata | SourceType::Ods)) => {
-            problem(
-                "type",
-                format!(
-                    "{:?} sources are not supported by this version yet (ckan and dcat are)",
-                    other.as_str()
-                ),
-            );
-            None
+        Some(SourceType::Udata) => {
+            for (key, present) in [
+                ("fq", raw.fq.is_some()),
+                ("where", raw.where_clause.is_some()),
+            ] {
+                if present {
+                    problem(key, "a udata source filters by organization or tag".into());
+                    ok = false;
+                }
+            }
+            // udata answers 400 to a slug here (PRODUCERS.md 2.2): say so before harvesting.
+            if let Some(org) = raw.organization.as_deref()
+                && !(org.len() == 24 && org.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                problem(
+                    "organization",
+                    format!(
+                        "{org:?} is not a udata organization id (24 hex digits); udata's \
+                         dataset filter rejects slugs — find the id at /api/1/organizations/SLUG/"
+                    ),
+                );
+                ok = false;
+            }
+            Some(SourceKind::Udata(UdataOptions {
+                organization: raw.organization.clone(),
+                tag: raw.tag.clone(),
+                page_size: raw.page_size.unwrap_or(100),
+            }))
+        }
+        Some(SourceType::Ods) => {
+            for (key, present) in [
+                ("organization", raw.organization.is_some()),
+                ("tag", raw.tag.is_some()),
+                ("fq", raw.fq.is_some()),
+            ] {
+                if present {
+                    problem(key, "an ods source filters with `where` (ODSQL)".into());
+                    ok = false;
+                }
+            }
+            if raw.page_size.is_some_and(|size| size > 100) {
+                problem(
+                    "page_size",
+                    "the Explore API returns at most 100 datasets per page".into(),
+                );
+                ok = false;
+            }
+            Some(SourceKind::Ods(OdsOptions {
+                where_clause: raw.where_clause.clone(),
+                page_size: raw.page_size.unwrap_or(100),
+            }))
         }
     };
     if let (Some(url), Some(kind)) = (&url, &kind)
@@ -467,5 +543,46 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../config/sources.toml");
         let file = SourcesFile::load(Path::new(path)).unwrap();
         assert!(file.get("msss").is_some());
+    }
+
+    #[test]
+    fn udata_and_ods_options_are_checked() {
+        let text = r#"
+            [[source]]
+            id = "cnam"
+            title = "CNAM"
+            type = "udata"
+            url = "https://www.data.gouv.fr"
+            organization = "caisse-nationale-de-l-assurance-maladie-des-travailleurs-salaries"
+
+            [[source]]
+            id = "ameli"
+            title = "ameli"
+            type = "ods"
+            url = "https://data.ameli.fr"
+            page_size = 500
+            tag = "sante"
+
+            [[source]]
+            id = "good"
+            title = "Good"
+            type = "udata"
+            url = "https://www.data.gouv.fr"
+            organization = "534fff5ca3a7292c64a77d1a"
+        "#;
+        let problems = SourcesFile::from_toml("sources.toml", text).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "source[0].organization",
+                "source[1].tag",
+                "source[1].page_size"
+            ]
+        );
+        assert!(
+            problems[0].message.contains("24 hex digits"),
+            "{problems:?}"
+        );
     }
 }

@@ -77,6 +77,14 @@ pub enum HarvestError {
         /// The cause.
         cause: String,
     },
+    /// A vocabulary table under `config/vocabularies/` is missing or malformed.
+    #[error("vocabulary table {path}: {cause}")]
+    Vocabulary {
+        /// The table file.
+        path: String,
+        /// What is wrong, with the line when known.
+        cause: String,
+    },
     /// The catalogue failed while storing.
     #[error(transparent)]
     Catalog(#[from] fedcat_catalog::CatalogError),

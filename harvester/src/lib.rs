@@ -13,6 +13,7 @@ pub mod http;
 pub mod mapping;
 pub mod source;
 pub mod sources;
+pub mod vocabulary;
 
 pub use config::{ConfigProblem, SourceConfig, SourceKind, SourcesFile};
 pub use error::HarvestError;
@@ -20,3 +21,4 @@ pub use fetch_loop::{HarvestReport, ProgressEvent, harvest_source};
 pub use http::{Fetched, HttpClient, HttpSettings};
 pub use source::{Page, PageRequest, RecordFailure, Source};
 pub use sources::build_source;
+pub use vocabulary::{Lookup, Vocabularies, VocabularyKind};

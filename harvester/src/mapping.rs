@@ -1,11 +1,13 @@
-//! Helpers shared by the connectors that map JSON records (CKAN, later udata and Opendatasoft)
+//! Helpers shared by the connectors that map JSON records (CKAN, udata and Opendatasoft)
 //! to DCAT-AP triples, and the checks every record passes before it is stored, whatever its
 //! source: IRIs must be valid, and typed date literals must be lexically valid.
 
-use fedcat_catalog::oxigraph::model::vocab::xsd;
+use crate::vocabulary::{Lookup, Vocabularies, VocabularyKind};
+use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{
     Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple,
 };
+use fedcat_catalog::vocab::{foaf, skos};
 use std::str::FromStr;
 
 /// Collects the triples of one record being mapped, with the record's default language.
@@ -89,6 +91,66 @@ impl TripleBuilder {
         };
         let node = url_to_iri(value).map_err(|e| format!("{}: {e}", predicate.as_str()))?;
         self.add(subject.clone(), predicate, node);
+        Ok(())
+    }
+
+    /// Adds `predicate` with the concept a portal's free-text value maps to, typed with the class
+    /// DCAT-AP expects, and keeps the value itself (`fedcat:original…` when mapped,
+    /// `fedcat:unmapped…` when not, so unmapped values are counted rather than lost).
+    pub fn concept(
+        &mut self,
+        subject: &NamedNode,
+        predicate: NamedNodeRef<'_>,
+        vocabularies: &Vocabularies,
+        kind: VocabularyKind,
+        value: Option<&str>,
+    ) -> Option<NamedNode> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        let (original, unmapped) = kind.original_properties();
+        let literal = Literal::new_simple_literal(value);
+        match vocabularies.lookup(kind, value) {
+            Lookup::Concept(concept) => {
+                self.add(subject.clone(), predicate, concept.iri.clone());
+                self.add(concept.iri.clone(), rdf::TYPE, kind.concept_class());
+                // The authority's labels travel with the concept (DCAT-AP's concept shape asks
+                // for a skos:prefLabel, and readers need a name).
+                for (label, language) in [(&concept.label_en, "en"), (&concept.label_fr, "fr")] {
+                    if !label.is_empty() {
+                        self.add(
+                            concept.iri.clone(),
+                            skos::PREF_LABEL,
+                            Literal::new_language_tagged_literal_unchecked(label, language),
+                        );
+                    }
+                }
+                self.add(subject.clone(), original, literal);
+                Some(concept.iri.clone())
+            }
+            Lookup::KnownNone => {
+                self.add(subject.clone(), original, literal);
+                None
+            }
+            Lookup::Unmapped => {
+                self.add(subject.clone(), unmapped, literal);
+                None
+            }
+        }
+    }
+
+    /// Adds a web page (`dcat:landingPage`, `foaf:page`, `foaf:homepage`) typed `foaf:Document`,
+    /// as DCAT-AP's range shapes require.
+    pub fn document(
+        &mut self,
+        subject: &NamedNode,
+        predicate: NamedNodeRef<'_>,
+        value: Option<&str>,
+    ) -> Result<(), String> {
+        let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Ok(());
+        };
+        let node = url_to_iri(value).map_err(|e| format!("{}: {e}", predicate.as_str()))?;
+        self.add(subject.clone(), predicate, node.clone());
+        self.add(node, rdf::TYPE, foaf::DOCUMENT);
         Ok(())
     }
 

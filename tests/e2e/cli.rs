@@ -22,7 +22,10 @@ fn check_config_reports_every_problem_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("fedcat.toml"),
-        "base_iri = \"nope\"\n[sparql]\nmax_results = 0\n",
+        format!(
+            "base_iri = \"nope\"\nvocabularies_dir = \"{}\"\n[sparql]\nmax_results = 0\n",
+            crate::support::vocabularies_dir().display()
+        ),
     )
     .unwrap();
     std::fs::write(

@@ -7,9 +7,16 @@
 //!   real portals use, serialised in the format asked for;
 //! - DCAT "file" collections serve recorded files byte for byte, one file per page, with only a
 //!   Hydra next-page link inserted, so defective real files are served exactly as recorded;
+//! - udata `/api/1/datasets/` serves recorded dataset objects in udata's real envelope (`data`,
+//!   `page`, `page_size`, `total`, `next_page` as an absolute URL), filtered by `organization`
+//!   id and `tag`;
+//! - Opendatasoft `/api/explore/v2.1/catalog/datasets` pages by `limit`/`offset` with the API's
+//!   limits (`limit` ≤ 100, `offset + limit` < 10,000, else 400 with ODS's error body);
 //! - single recorded files, an HTML page served where data is expected, and failures on demand.
 //!
-//! Nothing here invents a record: every dataset comes from a recorded file.
+//! Nothing here invents a record: every dataset comes from a recorded file, except the
+//! Opendatasoft v2.1 catalogue, of which no real response is recorded: its datasets are the
+//! examples of the official OpenAPI description (see `ods_v21_datasets`).
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -85,6 +92,8 @@ struct FileCollection {
 struct PortalState {
     base: String,
     ckan: HashMap<String, CkanPortal>,
+    udata: HashMap<String, Vec<Value>>,
+    ods: HashMap<String, Vec<Value>>,
     repaged: HashMap<String, RepagedCollection>,
     file_collections: HashMap<String, FileCollection>,
     requests: Vec<String>,
@@ -110,6 +119,11 @@ impl FakePortal {
             .route(
                 "/ckan/{portal}/api/3/action/package_search",
                 get(ckan_search),
+            )
+            .route("/udata/{portal}/api/1/datasets/", get(udata_datasets_page))
+            .route(
+                "/ods/{portal}/api/explore/v2.1/catalog/datasets",
+                get(ods_datasets_page),
             )
             .route("/dcat/{name}/page/{number}", get(repaged_page))
             .route("/files-collection/{name}/page/{number}", get(file_page))
@@ -139,6 +153,38 @@ impl FakePortal {
             },
         );
         format!("{}/ckan/{name}", self.base)
+    }
+
+    /// Serves `datasets` as udata portal `name` at `{base}/udata/{name}`, newest first as
+    /// udata's default order (`-created`).
+    pub fn add_udata(&self, name: &str, datasets: Vec<Value>) -> String {
+        let mut unique: HashMap<String, Value> = HashMap::new();
+        for dataset in datasets {
+            let id = dataset["id"].as_str().unwrap().to_owned();
+            unique.insert(id, dataset);
+        }
+        let mut datasets: Vec<Value> = unique.into_values().collect();
+        datasets.sort_by(|a, b| {
+            (b["created_at"].as_str(), b["id"].as_str())
+                .cmp(&(a["created_at"].as_str(), a["id"].as_str()))
+        });
+        self.state
+            .lock()
+            .unwrap()
+            .udata
+            .insert(name.to_owned(), datasets);
+        format!("{}/udata/{name}", self.base)
+    }
+
+    /// Serves `datasets` as Opendatasoft portal `name` at `{base}/ods/{name}`.
+    pub fn add_ods(&self, name: &str, mut datasets: Vec<Value>) -> String {
+        datasets.sort_by(|a, b| a["dataset_id"].as_str().cmp(&b["dataset_id"].as_str()));
+        self.state
+            .lock()
+            .unwrap()
+            .ods
+            .insert(name.to_owned(), datasets);
+        format!("{}/ods/{name}", self.base)
     }
 
     /// Removes a package from a CKAN portal (as if it was deleted on the portal).
@@ -210,6 +256,58 @@ impl FakePortal {
     pub fn requests(&self) -> Vec<String> {
         self.state.lock().unwrap().requests.clone()
     }
+}
+
+/// The dataset objects of recorded udata API responses: a dataset, a list of datasets or a
+/// `{"data": [...]}` page. The 2025 fixture (`datagouv_fixture_results_15datasets.json`) holds
+/// database records (`{dataset, resources, organization}`), rebuilt here into API objects.
+pub fn udata_datasets(relative: &str) -> Vec<Value> {
+    let body: Value = serde_json::from_slice(&fixture_bytes(relative)).unwrap();
+    let items = match body {
+        Value::Array(items) => items,
+        Value::Object(ref object) if object.contains_key("datasets") => {
+            body["datasets"].as_array().unwrap().clone()
+        }
+        Value::Object(ref object) if object.contains_key("data") => {
+            body["data"].as_array().unwrap().clone()
+        }
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .map(|item| match item.get("dataset") {
+            Some(dataset) if item.get("resources").is_some() => {
+                let mut dataset = dataset.clone();
+                dataset["resources"] = item["resources"].clone();
+                dataset["organization"] = item["organization"].clone();
+                dataset
+            }
+            _ => item,
+        })
+        .collect()
+}
+
+/// Every dataset file of a recorded directory (one dataset object per `.json` file).
+pub fn udata_dataset_dir(relative: &str) -> Vec<Value> {
+    let mut files: Vec<_> = std::fs::read_dir(fixture_path(relative))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+/// The Opendatasoft Explore v2.1 catalogue served by the tests. No real `catalog/datasets`
+/// response is recorded (fixtures PROVENANCE.md), so these are the dataset objects of the
+/// official OpenAPI description's examples (`components.examples.datasets-v2.1` and
+/// `dataset-v2.1`, as harvested in `api-evangelist/opendatasoft`
+/// `openapi/_original/opendatasoft-explore-api-v2.1.json`), with their `fields` lists cut.
+pub fn ods_v21_datasets() -> Vec<Value> {
+    serde_json::from_str(include_str!("data/ods_explore_v2.1_datasets.json")).unwrap()
 }
 
 /// Parses a recorded RDF file by its extension.
@@ -410,6 +508,112 @@ async fn ckan_search(
         "result": {"count": matching.len(), "sort": params.get("sort"), "facets": {}, "results": results, "search_facets": {}}
     }))
     .into_response()
+}
+
+async fn udata_datasets_page(
+    State(state): State<Arc<Mutex<PortalState>>>,
+    Path(portal): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let mut state = state.lock().unwrap();
+    state
+        .requests
+        .push(format!("/udata/{portal}/datasets?{params:?}"));
+    let base = state.base.clone();
+    let Some(datasets) = state.udata.get(&portal) else {
+        return (StatusCode::NOT_FOUND, "no such portal").into_response();
+    };
+    if let Some(org) = params.get("organization")
+        && !(org.len() == 24 && org.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        // udata's DatasetApiParser (udata/core/dataset/api.py).
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"message": "Organization arg must be an identifier"})),
+        )
+            .into_response();
+    }
+    let page: usize = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let page_size: usize = params
+        .get("page_size")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(20);
+    let matching: Vec<&Value> = datasets
+        .iter()
+        .filter(|d| match params.get("organization") {
+            Some(org) => d["organization"]["id"].as_str() == Some(org),
+            None => true,
+        })
+        .filter(|d| match params.get("tag") {
+            Some(tag) => d["tags"]
+                .as_array()
+                .is_some_and(|tags| tags.iter().any(|t| t.as_str() == Some(tag))),
+            None => true,
+        })
+        .collect();
+    let data: Vec<&Value> = matching
+        .iter()
+        .skip((page.max(1) - 1) * page_size)
+        .take(page_size)
+        .copied()
+        .collect();
+    let link = |page: usize| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in &params {
+            if key != "page" {
+                query.append_pair(key, value);
+            }
+        }
+        query.append_pair("page", &page.to_string());
+        format!("{base}/udata/{portal}/api/1/datasets/?{}", query.finish())
+    };
+    let next_page = (page * page_size < matching.len()).then(|| link(page + 1));
+    let previous_page = (page > 1).then(|| link(page - 1));
+    axum::Json(json!({
+        "data": data,
+        "facets": {},
+        "next_page": next_page,
+        "page": page,
+        "page_size": page_size,
+        "previous_page": previous_page,
+        "total": matching.len(),
+    }))
+    .into_response()
+}
+
+async fn ods_datasets_page(
+    State(state): State<Arc<Mutex<PortalState>>>,
+    Path(portal): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let mut state = state.lock().unwrap();
+    state
+        .requests
+        .push(format!("/ods/{portal}/datasets?{params:?}"));
+    let Some(datasets) = state.ods.get(&portal) else {
+        return (StatusCode::NOT_FOUND, "no such portal").into_response();
+    };
+    let limit: usize = params
+        .get("limit")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10);
+    let offset: usize = params
+        .get("offset")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    if limit > 100 || offset + limit >= 10_000 {
+        // The OpenAPI description's `bad_request` response.
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({
+                "message": "Invalid value for limit or offset: limit must be at most 100 and offset + limit less than 10000",
+                "error_code": "InvalidRESTParameterError"
+            })),
+        )
+            .into_response();
+    }
+    let results: Vec<&Value> = datasets.iter().skip(offset).take(limit).collect();
+    axum::Json(json!({"total_count": datasets.len(), "results": results})).into_response()
 }
 
 async fn repaged_page(

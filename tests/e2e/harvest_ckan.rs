@@ -99,13 +99,14 @@ async fn named_ckan_record_is_mapped_exactly() {
         &format!(
             "PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX dct: <http://purl.org/dc/terms/>
              PREFIX foaf: <http://xmlns.com/foaf/0.1/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-             SELECT ?title ?publisherName ?licenceLabel ?landing ?modified
+             PREFIX fc: <https://w3id.org/fedcat/ns#>
+             SELECT ?title ?publisherName ?licence ?licenceLiteral ?landing ?modified
                     (COUNT(DISTINCT ?dist) AS ?distributions) (SAMPLE(?download) AS ?aDownload) WHERE {{
                <{dataset}> dct:title ?title ; dct:publisher/foaf:name ?publisherName ;
-                   dct:license/rdfs:label ?licenceLabel ; dcat:landingPage ?landing ;
+                   dct:license ?licence ; fc:originalLicence ?licenceLiteral ; dcat:landingPage ?landing ;
                    dct:modified ?modified ; dcat:distribution ?dist .
                OPTIONAL {{ <{dataset}> dcat:distribution/dcat:downloadURL ?download }}
-             }} GROUP BY ?title ?publisherName ?licenceLabel ?landing ?modified"
+             }} GROUP BY ?title ?publisherName ?licence ?licenceLiteral ?landing ?modified"
         ),
     )
     .await;
@@ -117,7 +118,12 @@ async fn named_ckan_record_is_mapped_exactly() {
         row["publisherName"]["value"],
         "Communauté d'Agglomération de Gap-Tallard-Durance"
     );
-    assert_eq!(row["licenceLabel"]["value"], "Licence Ouverte 2.0");
+    // CKAN's `lov2` normalised to the EU licence table, the portal's value kept beside it.
+    assert_eq!(
+        row["licence"]["value"],
+        "http://publications.europa.eu/resource/authority/licence/ETALAB_2_0"
+    );
+    assert_eq!(row["licenceLiteral"]["value"], "lov2");
     assert_eq!(row["distributions"]["value"], "3");
     assert_eq!(
         row["aDownload"]["value"],

@@ -3,8 +3,11 @@
 //! One test binary, so the RocksDB-linked code is linked once.
 
 mod cli;
+mod conformance;
 mod dcat;
 mod fake_portal;
 mod harvest_ckan;
 mod sparql_protocol;
 mod support;
+mod udata_ods;
+mod vocabularies;

@@ -24,7 +24,9 @@ impl Deployment {
             dir.path().join("fedcat.toml"),
             format!(
                 "data_dir = \"data\"\nbase_iri = \"{BASE_IRI}\"\nlisten = \"127.0.0.1:0\"\n\
-                 [http]\nmax_attempts = 1\ntimeout_secs = 20\n[serve]\nharvest_on_start = false\n{extra_config}"
+                 vocabularies_dir = \"{}\"\n\
+                 [http]\nmax_attempts = 1\ntimeout_secs = 20\n[serve]\nharvest_on_start = false\n{extra_config}",
+                vocabularies_dir().display()
             ),
         )
         .unwrap();
@@ -48,7 +50,7 @@ impl Deployment {
     pub async fn harvest(&self, catalog: &Catalog, source_id: &str) -> HarvestReport {
         let source = self.config.sources.get(source_id).unwrap();
         let client = http_client(&self.config).unwrap();
-        harvest_one(source, &client, catalog, &|_| {})
+        harvest_one(source, &client, catalog, &self.config.vocabularies, &|_| {})
             .await
             .unwrap()
     }
@@ -63,6 +65,11 @@ impl Deployment {
         });
         format!("http://{address}")
     }
+}
+
+/// The shipped vocabulary tables.
+pub fn vocabularies_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/vocabularies")
 }
 
 /// A `[[source]]` table.

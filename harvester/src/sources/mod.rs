@@ -3,17 +3,39 @@
 
 pub mod ckan;
 pub mod dcat;
+pub mod ods;
+pub mod udata;
 
+use crate::Vocabularies;
 use crate::{HarvestError, Source, SourceConfig, SourceKind};
 use fedcat_catalog::IriMinter;
+use std::sync::Arc;
 
 /// Builds the connector for a validated source.
 pub fn build_source(
     config: &SourceConfig,
     iris: &IriMinter,
+    vocabularies: &Arc<Vocabularies>,
 ) -> Result<Box<dyn Source>, HarvestError> {
     Ok(match &config.kind {
-        SourceKind::Ckan(options) => Box::new(ckan::CkanSource::new(config, options, iris)),
+        SourceKind::Ckan(options) => Box::new(ckan::CkanSource::new(
+            config,
+            options,
+            iris,
+            vocabularies.clone(),
+        )),
+        SourceKind::Udata(options) => Box::new(udata::UdataSource::new(
+            config,
+            options,
+            iris,
+            vocabularies.clone(),
+        )),
+        SourceKind::Ods(options) => Box::new(ods::OdsSource::new(
+            config,
+            options,
+            iris,
+            vocabularies.clone(),
+        )),
         SourceKind::Dcat(_) => Box::new(dcat::DcatSource::new(config, iris)),
     })
 }

@@ -3,9 +3,10 @@
 //! maintainer/author → contact point, tags → keywords) with IRIs minted under fedcat's base.
 
 use crate::mapping::{TripleBuilder, check_record, url_to_iri};
+use crate::vocabulary::{Lookup, Vocabularies, VocabularyKind};
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
-use fedcat_catalog::vocab::{dcat, dct, eu_language, foaf, iana, rdfs, vcard};
+use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs, vcard};
 use fedcat_catalog::{IriMinter, RecordGraph};
 use serde_json::Value;
 
@@ -15,6 +16,7 @@ pub(super) struct MappingContext<'a> {
     pub portal_base: &'a str,
     pub language: Option<&'a str>,
     pub iris: &'a IriMinter,
+    pub vocabularies: &'a Vocabularies,
     pub page_url: &'a str,
 }
 
@@ -25,19 +27,20 @@ fn string<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
         .filter(|s| !s.trim().is_empty())
 }
 
-/// ISO 639-1 → EU language authority code, for the languages of the portals we harvest.
-fn eu_language_code(tag: &str) -> Option<&'static str> {
-    let primary = tag.split('-').next()?.to_ascii_lowercase();
-    Some(match primary.as_str() {
-        "fr" => "FRA",
-        "en" => "ENG",
-        "de" => "DEU",
-        "es" => "SPA",
-        "it" => "ITA",
-        "nl" => "NLD",
-        "pt" => "POR",
-        _ => return None,
-    })
+/// A value from the package or, failing that, from its `extras` list (`[{key, value}]`), under
+/// the first of `keys` present.
+fn field_or_extra<'v>(package: &'v Value, keys: &[&str]) -> Option<&'v str> {
+    keys.iter()
+        .find_map(|key| string(package, key))
+        .or_else(|| {
+            let extras = package.get("extras")?.as_array()?;
+            keys.iter().find_map(|key| {
+                extras
+                    .iter()
+                    .find(|e| string(e, "key") == Some(key))
+                    .and_then(|e| string(e, "value"))
+            })
+        })
 }
 
 /// Maps one package; the error says which field is wrong.
@@ -58,12 +61,12 @@ pub(super) fn map_package(
     out.plain(&dataset, dct::IDENTIFIER, Some(id));
     if let Some(name) = string(package, "name") {
         let page = format!("{}/dataset/{}", ctx.portal_base, name);
-        out.iri(&dataset, dcat::LANDING_PAGE, Some(&page))?;
+        out.document(&dataset, dcat::LANDING_PAGE, Some(&page))?;
     }
     // CKAN's `url` is the dataset's "source" page on the producer's site; an unusable value
     // there is common and not worth failing the record for.
-    if let Some(Ok(page)) = string(package, "url").map(url_to_iri) {
-        out.add(dataset.clone(), foaf::PAGE, page);
+    if let Some(page) = string(package, "url").filter(|url| url_to_iri(url).is_ok()) {
+        out.document(&dataset, foaf::PAGE, Some(page))?;
     }
     out.date(&dataset, dct::ISSUED, string(package, "metadata_created"))?;
     out.date(
@@ -71,12 +74,51 @@ pub(super) fn map_package(
         dct::MODIFIED,
         string(package, "metadata_modified"),
     )?;
-    if let Some(code) = ctx.language.and_then(eu_language_code) {
-        out.add(
-            dataset.clone(),
-            dct::LANGUAGE,
-            NamedNode::new_unchecked(format!("{}{code}", eu_language::NS)),
-        );
+    // Données Québec writes `language: "FR"`; otherwise the portal's configured language.
+    let language = field_or_extra(package, &["language"])
+        .or(ctx.language.map(|l| l.split('-').next().unwrap_or(l)));
+    out.concept(
+        &dataset,
+        dct::LANGUAGE,
+        ctx.vocabularies,
+        VocabularyKind::Language,
+        language,
+    );
+    out.concept(
+        &dataset,
+        dct::ACCRUAL_PERIODICITY,
+        ctx.vocabularies,
+        VocabularyKind::Frequency,
+        field_or_extra(
+            package,
+            &[
+                "update_frequency",
+                "frequency",
+                "accrual_periodicity",
+                "frequence",
+            ],
+        ),
+    );
+    out.concept(
+        &dataset,
+        dct::ACCESS_RIGHTS,
+        ctx.vocabularies,
+        VocabularyKind::AccessRight,
+        field_or_extra(
+            package,
+            &["inv_access_level", "access_rights", "access_level"],
+        ),
+    );
+    if let Some(groups) = package.get("groups").and_then(Value::as_array) {
+        for group in groups {
+            out.concept(
+                &dataset,
+                dcat::THEME,
+                ctx.vocabularies,
+                VocabularyKind::Theme,
+                string(group, "title").or(string(group, "name")),
+            );
+        }
     }
 
     if let Some(org) = package.get("organization").filter(|o| o.is_object())
@@ -124,10 +166,7 @@ pub(super) fn map_package(
         }
     }
 
-    let licence = licence(ctx, package, &mut out)?;
-    if let Some(licence) = &licence {
-        out.add(dataset.clone(), dct::LICENSE, licence.clone());
-    }
+    let licence = licence(ctx, &dataset, package, &mut out)?;
 
     if let Some(resources) = package.get("resources").and_then(Value::as_array) {
         let mut seen_ids = std::collections::HashSet::new();
@@ -155,13 +194,29 @@ pub(super) fn map_package(
     })
 }
 
-/// The licence: the portal's licence URL when it gives a valid one, else a licence document
-/// minted from `license_id` with its title as label.
+/// The licence: the EU licence the portal's id, URL or title maps to; else the portal's licence
+/// URL when it gives a valid one, else a licence document minted from `license_id`. The
+/// portal's value is kept either way (`fedcat:originalLicence` / `fedcat:unmappedLicence`).
 fn licence(
     ctx: &MappingContext<'_>,
+    dataset: &NamedNode,
     package: &Value,
     out: &mut TripleBuilder,
 ) -> Result<Option<NamedNode>, String> {
+    let values = ["license_id", "license_url", "license_title"].map(|key| string(package, key));
+    let known = values
+        .into_iter()
+        .flatten()
+        .find(|value| ctx.vocabularies.lookup(VocabularyKind::Licence, value) != Lookup::Unmapped);
+    if let Some(value) = known {
+        return Ok(out.concept(
+            dataset,
+            dct::LICENSE,
+            ctx.vocabularies,
+            VocabularyKind::Licence,
+            Some(value),
+        ));
+    }
     let node = match (
         string(package, "license_url").map(url_to_iri),
         string(package, "license_id"),
@@ -170,9 +225,15 @@ fn licence(
         (_, Some(license_id)) => ctx.iris.entity("licence", ctx.source_id, license_id),
         _ => return Ok(None),
     };
+    out.add(dataset.clone(), dct::LICENSE, node.clone());
     out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
     out.plain(&node, rdfs::LABEL, string(package, "license_title"));
     out.plain(&node, dct::IDENTIFIER, string(package, "license_id"));
+    out.plain(
+        dataset,
+        fedcat::UNMAPPED_LICENCE,
+        string(package, "license_id").or(string(package, "license_title")),
+    );
     Ok(Some(node))
 }
 
@@ -183,7 +244,6 @@ fn map_resource(
     licence: Option<&NamedNode>,
     out: &mut TripleBuilder,
 ) -> Result<(), String> {
-    let _ = ctx;
     out.add(distribution.clone(), rdf::TYPE, dcat::DISTRIBUTION);
     out.text(distribution, dct::TITLE, string(resource, "name"));
     out.text(
@@ -201,12 +261,20 @@ fn map_resource(
         None if is_upload => out.iri(distribution, dcat::DOWNLOAD_URL, url)?,
         None => {}
     }
-    out.plain(distribution, dct::FORMAT, string(resource, "format"));
-    if let Some(mimetype) = string(resource, "mimetype")
-        && let Ok(media_type) = NamedNode::new(format!("{}{}", iana::NS, mimetype.trim()))
-    {
-        out.add(distribution.clone(), dcat::MEDIA_TYPE, media_type);
-    }
+    out.concept(
+        distribution,
+        dct::FORMAT,
+        ctx.vocabularies,
+        VocabularyKind::Format,
+        string(resource, "format"),
+    );
+    out.concept(
+        distribution,
+        dcat::MEDIA_TYPE,
+        ctx.vocabularies,
+        VocabularyKind::MediaType,
+        string(resource, "mimetype"),
+    );
     let size = resource.get("size").and_then(|v| match v {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => s.trim().parse().ok(),

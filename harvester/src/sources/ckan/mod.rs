@@ -4,11 +4,13 @@
 
 mod mapping;
 
+use crate::Vocabularies;
 use crate::config::CkanOptions;
 use crate::source::{Page, PageRequest, RecordFailure, Source};
 use crate::{Fetched, HarvestError, SourceConfig};
 use fedcat_catalog::IriMinter;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use url::Url;
 
@@ -19,6 +21,7 @@ pub struct CkanSource {
     options: CkanOptions,
     language: Option<String>,
     iris: IriMinter,
+    vocabularies: Arc<Vocabularies>,
     /// The `count` of the last page read, to know whether skipping a failed page makes sense.
     last_count: AtomicU64,
 }
@@ -40,13 +43,19 @@ struct SearchResult {
 
 impl CkanSource {
     /// A connector for `config`.
-    pub fn new(config: &SourceConfig, options: &CkanOptions, iris: &IriMinter) -> Self {
+    pub fn new(
+        config: &SourceConfig,
+        options: &CkanOptions,
+        iris: &IriMinter,
+        vocabularies: Arc<Vocabularies>,
+    ) -> Self {
         Self {
             id: config.id.clone(),
             base: config.url.as_str().trim_end_matches('/').to_owned(),
             options: options.clone(),
             language: config.language.clone(),
             iris: iris.clone(),
+            vocabularies,
             last_count: AtomicU64::new(u64::MAX),
         }
     }
@@ -146,6 +155,7 @@ impl Source for CkanSource {
             portal_base: &self.base,
             language: self.language.as_deref(),
             iris: &self.iris,
+            vocabularies: &self.vocabularies,
             page_url: &url,
         };
         let records = search

@@ -1,0 +1,341 @@
+//! One Opendatasoft v2.1 dataset object → one DCAT-AP 3 record. The metadata lives in
+//! `metas.default` (title, HTML description, keywords, themes, licence label, publisher name,
+//! language, modified) and, on portals that fill it, `metas.dcat` (issued, frequency, contact,
+//! creator). Distributions are the portal's standard exports of the records (CSV, JSON, and
+//! GeoJSON when the dataset is geographic) and the dataset's attachments.
+
+use crate::mapping::{TripleBuilder, check_record, url_to_iri};
+use crate::vocabulary::{Vocabularies, VocabularyKind};
+use fedcat_catalog::oxigraph::model::NamedNode;
+use fedcat_catalog::oxigraph::model::vocab::rdf;
+use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs, vcard};
+use fedcat_catalog::{IriMinter, RecordGraph};
+use serde_json::Value;
+
+/// What the mapping needs to know besides the dataset.
+pub(super) struct MappingContext<'a> {
+    pub source_id: &'a str,
+    pub portal_base: &'a str,
+    pub language: Option<&'a str>,
+    pub iris: &'a IriMinter,
+    pub vocabularies: &'a Vocabularies,
+    pub page_url: &'a str,
+}
+
+fn string<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// ODS gives `keyword` as a list or a single string, `theme` as a list or a comma-separated
+/// string (quirks seen by udata's ODS harvester).
+fn list(value: &Value, key: &str, split_commas: bool) -> Vec<String> {
+    match value.get(key) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(text)) if split_commas => text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(text)) if !text.trim().is_empty() => vec![text.trim().to_owned()],
+        _ => Vec::new(),
+    }
+}
+
+/// The text of an HTML description: tags dropped, block ends as line breaks, the few entities
+/// ODS writes decoded.
+pub(super) fn html_to_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('>') else {
+            rest = &rest[start..];
+            break;
+        };
+        let tag = rest[start + 1..start + end]
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
+        if [
+            "p", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "tr",
+        ]
+        .iter()
+        .any(|t| tag == *t || tag.starts_with(&format!("{t} ")) || tag == format!("{t}/"))
+        {
+            text.push('\n');
+        }
+        rest = &rest[start + end + 1..];
+    }
+    text.push_str(rest);
+    let decoded = text
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .replace('\u{a0}', " ");
+    decoded
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The standard exports offered as distributions: (ODS format name, EU file type, media type).
+const EXPORTS: [(&str, &str, &str); 3] = [
+    ("csv", "csv", "text/csv"),
+    ("json", "json", "application/json"),
+    ("geojson", "geojson", "application/geo+json"),
+];
+
+/// Maps one dataset; the error says which field is wrong.
+pub(super) fn map_dataset(
+    ctx: &MappingContext<'_>,
+    dataset_json: &Value,
+) -> Result<RecordGraph, String> {
+    let id = string(dataset_json, "dataset_id").ok_or("dataset without a `dataset_id`")?;
+    let metas = dataset_json
+        .get("metas")
+        .and_then(|m| m.get("default"))
+        .filter(|m| m.is_object())
+        .ok_or("dataset without `metas.default`")?;
+    let dcat_metas = dataset_json
+        .get("metas")
+        .and_then(|m| m.get("dcat"))
+        .filter(|m| m.is_object());
+    let language = string(metas, "language").or(ctx.language);
+    let dataset = ctx.iris.entity("dataset", ctx.source_id, id);
+    let mut out = TripleBuilder::new(language);
+    out.add(dataset.clone(), rdf::TYPE, dcat::DATASET);
+    out.text(&dataset, dct::TITLE, string(metas, "title"));
+    if let Some(description) = string(metas, "description") {
+        out.text(&dataset, dct::DESCRIPTION, Some(&html_to_text(description)));
+    }
+    out.plain(&dataset, dct::IDENTIFIER, Some(id));
+    let landing = format!("{}/explore/dataset/{id}/", ctx.portal_base);
+    out.document(&dataset, dcat::LANDING_PAGE, Some(&landing))?;
+    out.date(&dataset, dct::MODIFIED, string(metas, "modified"))?;
+    if let Some(dcat_metas) = dcat_metas {
+        out.date(
+            &dataset,
+            dct::ISSUED,
+            string(dcat_metas, "issued").or(string(dcat_metas, "created")),
+        )?;
+    }
+    for keyword in list(metas, "keyword", false) {
+        out.text(&dataset, dcat::KEYWORD, Some(&keyword));
+    }
+    for theme in list(metas, "theme", true) {
+        out.concept(
+            &dataset,
+            dcat::THEME,
+            ctx.vocabularies,
+            VocabularyKind::Theme,
+            Some(&theme),
+        );
+    }
+    out.concept(
+        &dataset,
+        dct::LANGUAGE,
+        ctx.vocabularies,
+        VocabularyKind::Language,
+        language,
+    );
+    out.concept(
+        &dataset,
+        dct::ACCRUAL_PERIODICITY,
+        ctx.vocabularies,
+        VocabularyKind::Frequency,
+        dcat_metas.and_then(|m| string(m, "accrualperiodicity")),
+    );
+    if let Some(page) = string(metas, "references").filter(|url| url_to_iri(url).is_ok()) {
+        out.document(&dataset, foaf::PAGE, Some(page))?;
+    }
+    let licence = licence(ctx, &dataset, metas, &mut out);
+    if let Some(name) = string(metas, "publisher") {
+        let publisher = ctx.iris.entity("agent", ctx.source_id, name);
+        out.add(dataset.clone(), dct::PUBLISHER, publisher.clone());
+        out.add(publisher.clone(), rdf::TYPE, foaf::AGENT);
+        out.text(&publisher, foaf::NAME, Some(name));
+    }
+    if let Some(dcat_metas) = dcat_metas
+        && (string(dcat_metas, "contact_name").is_some()
+            || string(dcat_metas, "contact_email").is_some())
+    {
+        let contact = ctx.iris.entity("contact", ctx.source_id, id);
+        out.add(dataset.clone(), dcat::CONTACT_POINT, contact.clone());
+        out.add(contact.clone(), rdf::TYPE, vcard::KIND);
+        out.plain(&contact, vcard::FN, string(dcat_metas, "contact_name"));
+        if let Some(email) = string(dcat_metas, "contact_email") {
+            out.iri(
+                &contact,
+                vcard::HAS_EMAIL,
+                Some(&format!("mailto:{}", email.trim())),
+            )?;
+        }
+    }
+
+    let api = format!("{}/api/explore/v2.1/catalog/datasets/{id}", ctx.portal_base);
+    let has_records = dataset_json
+        .get("has_records")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let is_geographic = dataset_json
+        .get("features")
+        .and_then(Value::as_array)
+        .is_some_and(|f| f.iter().any(|v| v.as_str() == Some("geo")));
+    if has_records {
+        for (export, format, media_type) in EXPORTS {
+            if export == "geojson" && !is_geographic {
+                continue;
+            }
+            let distribution =
+                ctx.iris
+                    .entity("distribution", ctx.source_id, &format!("{id}-{export}"));
+            let url = format!("{api}/exports/{export}");
+            out.add(
+                dataset.clone(),
+                dcat::HAS_DISTRIBUTION,
+                distribution.clone(),
+            );
+            out.add(distribution.clone(), rdf::TYPE, dcat::DISTRIBUTION);
+            out.plain(
+                &distribution,
+                dct::TITLE,
+                Some(&format!("Export {}", export.to_ascii_uppercase())),
+            );
+            out.iri(&distribution, dcat::ACCESS_URL, Some(&url))?;
+            out.iri(&distribution, dcat::DOWNLOAD_URL, Some(&url))?;
+            out.concept(
+                &distribution,
+                dct::FORMAT,
+                ctx.vocabularies,
+                VocabularyKind::Format,
+                Some(format),
+            );
+            out.concept(
+                &distribution,
+                dcat::MEDIA_TYPE,
+                ctx.vocabularies,
+                VocabularyKind::MediaType,
+                Some(media_type),
+            );
+            out.date(
+                &distribution,
+                dct::MODIFIED,
+                string(metas, "data_processed"),
+            )?;
+            if let Some(licence) = &licence {
+                out.add(distribution.clone(), dct::LICENSE, licence.clone());
+            }
+        }
+    }
+    if let Some(attachments) = dataset_json.get("attachments").and_then(Value::as_array) {
+        for attachment in attachments {
+            let Some(attachment_id) = string(attachment, "id") else {
+                continue;
+            };
+            // `url` is an internal `odsfile://` reference; the public one is under the API.
+            let url = format!("{api}/attachments/{attachment_id}");
+            let distribution = ctx.iris.entity(
+                "distribution",
+                ctx.source_id,
+                &format!("{id}-attachment-{attachment_id}"),
+            );
+            out.add(
+                dataset.clone(),
+                dcat::HAS_DISTRIBUTION,
+                distribution.clone(),
+            );
+            out.add(distribution.clone(), rdf::TYPE, dcat::DISTRIBUTION);
+            out.text(&distribution, dct::TITLE, string(attachment, "title"));
+            out.iri(&distribution, dcat::ACCESS_URL, Some(&url))?;
+            out.iri(&distribution, dcat::DOWNLOAD_URL, Some(&url))?;
+            let mimetype = string(attachment, "mimetype");
+            out.concept(
+                &distribution,
+                dcat::MEDIA_TYPE,
+                ctx.vocabularies,
+                VocabularyKind::MediaType,
+                mimetype,
+            );
+            out.concept(
+                &distribution,
+                dct::FORMAT,
+                ctx.vocabularies,
+                VocabularyKind::Format,
+                mimetype,
+            );
+            if let Some(licence) = &licence {
+                out.add(distribution.clone(), dct::LICENSE, licence.clone());
+            }
+        }
+    }
+
+    let triples = check_record(out.into_triples()).map_err(|problems| problems.join("; "))?;
+    Ok(RecordGraph {
+        key: id.to_owned(),
+        dataset,
+        triples,
+        source_url: ctx.page_url.to_owned(),
+    })
+}
+
+/// The EU licence of the portal's licence label or URL; otherwise the portal's licence URL (or a
+/// licence document named by the label), counted as unmapped.
+fn licence(
+    ctx: &MappingContext<'_>,
+    dataset: &NamedNode,
+    metas: &Value,
+    out: &mut TripleBuilder,
+) -> Option<NamedNode> {
+    let label = string(metas, "license");
+    let url = string(metas, "license_url");
+    for value in [label, url].into_iter().flatten() {
+        if ctx.vocabularies.lookup(VocabularyKind::Licence, value) != crate::Lookup::Unmapped {
+            return out.concept(
+                dataset,
+                dct::LICENSE,
+                ctx.vocabularies,
+                VocabularyKind::Licence,
+                Some(value),
+            );
+        }
+    }
+    let node = match (url.map(url_to_iri), label) {
+        (Some(Ok(iri)), _) => iri,
+        (_, Some(label)) => ctx.iris.entity("licence", ctx.source_id, label),
+        _ => return None,
+    };
+    out.add(dataset.clone(), dct::LICENSE, node.clone());
+    out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
+    out.plain(&node, rdfs::LABEL, label);
+    out.plain(dataset, fedcat::UNMAPPED_LICENCE, label.or(url));
+    Some(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_to_text;
+
+    #[test]
+    fn html_descriptions_become_text() {
+        assert_eq!(
+            html_to_text(
+                "<p>All cities &gt; 1000</p><ul><li><strong>Sources</strong> : x</li></ul>"
+            ),
+            "All cities > 1000\nSources : x"
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! udata API v1 connector (data.gouv.fr): `/api/1/datasets/` paged by `page`/`page_size`,
+//! following the `next_page` URL the API gives until it is null, filtered by organization id
+//! or tag. Each dataset becomes one DCAT-AP record (see [`mapping`]).
+
+mod mapping;
+
+use crate::config::UdataOptions;
+use crate::source::{Page, PageRequest, RecordFailure, Source};
+use crate::{Fetched, HarvestError, SourceConfig, Vocabularies};
+use fedcat_catalog::IriMinter;
+use serde::Deserialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use url::Url;
+
+/// A udata portal.
+pub struct UdataSource {
+    id: String,
+    base: String,
+    options: UdataOptions,
+    language: Option<String>,
+    iris: IriMinter,
+    vocabularies: Arc<Vocabularies>,
+    /// The `total` of the last page read, to know whether skipping a failed page makes sense.
+    last_total: AtomicU64,
+}
+
+const ACCEPT_JSON: &str = "application/json";
+
+/// udata's list envelope (`udata/api/fields.py` `pager`).
+#[derive(Deserialize)]
+struct Envelope {
+    data: Vec<serde_json::Value>,
+    total: Option<u64>,
+    next_page: Option<String>,
+}
+
+impl UdataSource {
+    /// A connector for `config`.
+    pub fn new(
+        config: &SourceConfig,
+        options: &UdataOptions,
+        iris: &IriMinter,
+        vocabularies: Arc<Vocabularies>,
+    ) -> Self {
+        Self {
+            id: config.id.clone(),
+            base: config.url.as_str().trim_end_matches('/').to_owned(),
+            options: options.clone(),
+            language: config.language.clone(),
+            iris: iris.clone(),
+            vocabularies,
+            last_total: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    fn request(&self, page: u64) -> Result<PageRequest, HarvestError> {
+        let text = format!("{}/api/1/datasets/", self.base);
+        let mut url = Url::parse(&text).map_err(|e| HarvestError::InvalidUrl {
+            url: text.clone(),
+            cause: e.to_string(),
+        })?;
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(org) = &self.options.organization {
+                query.append_pair("organization", org);
+            }
+            if let Some(tag) = &self.options.tag {
+                query.append_pair("tag", tag);
+            }
+            query.append_pair("page_size", &self.options.page_size.to_string());
+            query.append_pair("page", &page.to_string());
+        }
+        Ok(PageRequest {
+            url,
+            accept: ACCEPT_JSON,
+        })
+    }
+
+    fn page_of(url: &Url) -> u64 {
+        url.query_pairs()
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(1)
+    }
+}
+
+impl Source for UdataSource {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn first_page(&self) -> Result<PageRequest, HarvestError> {
+        self.request(1)
+    }
+
+    fn parse_page(&self, request: &PageRequest, fetched: &Fetched) -> Result<Page, HarvestError> {
+        super::reject_html(fetched, "udata JSON")?;
+        let url = request.url.to_string();
+        let value: serde_json::Value =
+            serde_json::from_slice(&fetched.body).map_err(|e| HarvestError::Parse {
+                url: url.clone(),
+                format: "udata JSON".into(),
+                cause: e.to_string(),
+            })?;
+        // udata answers errors as `{"message": "..."}` (e.g. 400 for a slug as organization).
+        if let Some(message) = value.get("message").and_then(|m| m.as_str())
+            && value.get("data").is_none()
+        {
+            return Err(HarvestError::Api {
+                url,
+                message: message.to_owned(),
+            });
+        }
+        let envelope: Envelope =
+            serde_json::from_value(value).map_err(|e| HarvestError::Parse {
+                url: url.clone(),
+                format: "udata dataset list".into(),
+                cause: e.to_string(),
+            })?;
+        if let Some(total) = envelope.total {
+            self.last_total.store(total, Ordering::Relaxed);
+        }
+        let next = match envelope.next_page.as_deref().filter(|n| !n.is_empty()) {
+            Some(next) if !envelope.data.is_empty() => {
+                // The API writes absolute URLs on its public host; keep them, but resolve a
+                // relative one against the page.
+                let next_url = request.url.join(next).map_err(|e| HarvestError::Parse {
+                    url: url.clone(),
+                    format: "udata next_page".into(),
+                    cause: format!("{next:?} is not a URL: {e}"),
+                })?;
+                Some(PageRequest {
+                    url: next_url,
+                    accept: ACCEPT_JSON,
+                })
+            }
+            _ => None,
+        };
+        let context = mapping::MappingContext {
+            source_id: &self.id,
+            language: self.language.as_deref(),
+            iris: &self.iris,
+            vocabularies: &self.vocabularies,
+            page_url: &url,
+        };
+        let records = envelope
+            .data
+            .iter()
+            .map(|dataset| {
+                mapping::map_dataset(&context, dataset).map_err(|message| RecordFailure {
+                    key: dataset
+                        .get("id")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_owned),
+                    message,
+                })
+            })
+            .collect();
+        Ok(Page {
+            records,
+            next,
+            total_hint: envelope.total,
+        })
+    }
+
+    fn page_after_failure(&self, failed: &PageRequest) -> Option<PageRequest> {
+        let total = self.last_total.load(Ordering::Relaxed);
+        let page = Self::page_of(&failed.url);
+        let seen = page * u64::from(self.options.page_size);
+        (total != u64::MAX && seen < total)
+            .then(|| self.request(page + 1).ok())
+            .flatten()
+    }
+}
