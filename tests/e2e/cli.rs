@@ -135,3 +135,106 @@ async fn harvest_then_serve_through_the_binary() {
     assert_eq!(datasets, 7);
     assert_eq!(health, 200);
 }
+
+/// `fedcat report mapping` over the fixture sources of every portal software, through the
+/// binary, with the DCAT-AP shapes configured. `--nocapture` shows the report.
+#[tokio::test(flavor = "multi_thread")]
+async fn mapping_report_through_the_binary() {
+    use crate::fake_portal::{ods_v21_datasets, udata_dataset_dir, udata_datasets};
+    let portal = FakePortal::start().await;
+    let sources = [
+        source_toml(
+            "datasud",
+            "ckan",
+            &portal.add_ckan(
+                "datasud",
+                ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
+            ),
+            "language = \"fr\"",
+        ),
+        source_toml(
+            "www2022",
+            "udata",
+            &portal.add_udata(
+                "www2022",
+                udata_dataset_dir(
+                    "udata/datagouv-search-indicator/www.data.gouv.fr/2022-12-02-17-29/datasets",
+                ),
+            ),
+            "language = \"fr\"",
+        ),
+        source_toml(
+            "spf2025",
+            "udata",
+            &portal.add_udata(
+                "spf2025",
+                udata_datasets("udata/datagouv_fixture_results_15datasets.json"),
+            ),
+            "language = \"fr\"",
+        ),
+        source_toml("ods", "ods", &portal.add_ods("ods", ods_v21_datasets()), ""),
+        source_toml(
+            "capatlantique",
+            "dcat",
+            &portal.file_url("ods/extracted/capatlantique_ods_dcat_export_snapshot__01.xml"),
+            "",
+        ),
+    ]
+    .concat();
+    let shapes = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/shacl/dcat-ap/3.0.1/shacl");
+    let deployment = Deployment::new(
+        &sources,
+        &format!("[shacl]\nshapes_dir = \"{}\"\n", shapes.display()),
+    );
+    let config = deployment.config_path();
+    let harvest = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || fedcat(&config, &["harvest"])
+    })
+    .await
+    .unwrap();
+    assert!(
+        harvest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&harvest.stdout)
+    );
+    let output = fedcat(&config, &["report", "mapping"]);
+    let report = String::from_utf8(output.stdout).unwrap();
+    eprintln!("{report}");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "== datasud: 7 datasets",
+        "== www2022: 366 datasets",
+        "== spf2025: 15 datasets",
+        "== ods: 2 datasets",
+        "== capatlantique: 1 datasets",
+        "DCAT-AP SHACL: 7 of 7 records conform",
+    ] {
+        assert!(
+            report.contains(expected),
+            "missing {expected:?} in:\n{report}"
+        );
+    }
+    // udata's fr-lo (Licence Ouverte 1.0) has no EU licence: the most frequent unmapped one.
+    let fr_lo = udata_dataset_dir(
+        "udata/datagouv-search-indicator/www.data.gouv.fr/2022-12-02-17-29/datasets",
+    )
+    .iter()
+    .filter(|d| d["license"] == "fr-lo")
+    .count();
+    assert!(fr_lo > 100, "{fr_lo}");
+    assert!(report.contains(&format!("\"fr-lo\" ×{fr_lo}")), "{report}");
+    let title_line = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("dct:title"))
+        .unwrap();
+    assert!(title_line.contains("100 %"), "{title_line}");
+    let other = fedcat(&config, &["report", "quality"]);
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("not available in this version"));
+}

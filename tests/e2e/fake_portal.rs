@@ -278,6 +278,15 @@ pub fn udata_datasets(relative: &str) -> Vec<Value> {
         .map(|item| match item.get("dataset") {
             Some(dataset) if item.get("resources").is_some() => {
                 let mut dataset = dataset.clone();
+                // The API serialises these database fields under their public names.
+                for (internal, public) in [
+                    ("created_at_internal", "created_at"),
+                    ("last_modified_internal", "last_modified"),
+                ] {
+                    if dataset.get(public).is_none() {
+                        dataset[public] = dataset[internal].clone();
+                    }
+                }
                 dataset["resources"] = item["resources"].clone();
                 dataset["organization"] = item["organization"].clone();
                 dataset
