@@ -327,7 +327,17 @@ fn licence(
 
 #[cfg(test)]
 mod tests {
-    use super::html_to_text;
+    use super::{html_to_text, list};
+    use serde_json::json;
+
+    #[test]
+    fn keywords_and_themes_come_as_lists_or_strings() {
+        let metas = json!({"keyword": "santé", "theme": "Santé, Social", "other": ["a", " ", "b"]});
+        assert_eq!(list(&metas, "keyword", false), ["santé"]);
+        assert_eq!(list(&metas, "theme", true), ["Santé", "Social"]);
+        assert_eq!(list(&metas, "other", true), ["a", "b"]);
+        assert!(list(&metas, "missing", true).is_empty());
+    }
 
     #[test]
     fn html_descriptions_become_text() {

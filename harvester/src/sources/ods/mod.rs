@@ -28,6 +28,9 @@ pub struct OdsSource {
 
 const ACCEPT_JSON: &str = "application/json";
 
+/// The Explore API refuses `offset + limit` at or above this (OpenAPI description, `limit`).
+const MAX_WINDOW: u64 = 10_000;
+
 #[derive(Deserialize)]
 struct Datasets {
     total_count: u64,
@@ -162,8 +165,10 @@ impl Source for OdsSource {
 
     fn page_after_failure(&self, failed: &PageRequest) -> Option<PageRequest> {
         let total = self.last_total.load(Ordering::Relaxed);
-        let next = Self::offset_of(&failed.url) + u64::from(self.options.page_size);
-        (total != u64::MAX && next < total)
+        let limit = u64::from(self.options.page_size);
+        let next = Self::offset_of(&failed.url) + limit;
+        // Past the API's window every page fails the same way: stop there.
+        (total != u64::MAX && next < total && next + limit < MAX_WINDOW)
             .then(|| self.request(next).ok())
             .flatten()
     }
