@@ -11,7 +11,9 @@ mod fake_portal;
 
 use fedcat_catalog::Catalog;
 use fedcat_harvester::config::SourcesFile;
-use fedcat_harvester::{HttpClient, HttpSettings, Vocabularies, build_source, harvest_source};
+use fedcat_harvester::{
+    HarvestOptions, HttpClient, HttpSettings, Vocabularies, build_source, harvest_source,
+};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -89,9 +91,15 @@ async fn main() {
 
     for pass in ["first harvest (all new)", "second harvest (all unchanged)"] {
         let started = Instant::now();
-        let report = harvest_source(source.as_ref(), &client, &catalog, &|_| {})
-            .await
-            .unwrap();
+        let report = harvest_source(
+            source.as_ref(),
+            &client,
+            &catalog,
+            &HarvestOptions::default(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
         let seconds = started.elapsed().as_secs_f64();
         let records = report.counts.added + report.counts.updated + report.counts.unchanged;
         println!(

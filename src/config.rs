@@ -3,7 +3,7 @@
 //! problem of both files at once, each with its file and key. Paths are relative to the file.
 
 use fedcat_harvester::config::toml_problem;
-use fedcat_harvester::{ConfigProblem, HttpSettings, SourcesFile, Vocabularies};
+use fedcat_harvester::{ConfigProblem, HarvestOptions, HttpSettings, SourcesFile, Vocabularies};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,6 +28,14 @@ struct RawConfig {
     serve: RawServe,
     #[serde(default)]
     shacl: RawShacl,
+    #[serde(default)]
+    harvest: RawHarvest,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHarvest {
+    max_delete_share: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +100,8 @@ pub struct AppConfig {
     pub http: HttpSettings,
     /// Whether `serve` harvests every enabled source when it starts.
     pub harvest_on_start: bool,
+    /// What harvest jobs may do (the mass-deletion guard).
+    pub harvest: HarvestOptions,
     /// The SHACL shapes records are validated against (DCAT-AP's official files), if any.
     pub shacl_shapes_dir: Option<PathBuf>,
 }
@@ -226,6 +236,14 @@ impl AppConfig {
                 None
             }
         };
+        let max_delete_share = raw.harvest.max_delete_share.unwrap_or(0.2);
+        if !(0.0..=1.0).contains(&max_delete_share) {
+            problems.push(ConfigProblem {
+                file: name.clone(),
+                key: "harvest.max_delete_share".into(),
+                message: format!("must be a share between 0 and 1, got {max_delete_share}"),
+            });
+        }
         let shacl_shapes_dir = raw.shacl.shapes_dir.as_deref().map(|d| dir.join(d));
         if let Some(shapes) = &shacl_shapes_dir
             && !shapes.is_dir()
@@ -250,6 +268,10 @@ impl AppConfig {
                 http,
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
                 shacl_shapes_dir,
+                harvest: HarvestOptions {
+                    max_delete_share,
+                    allow_mass_delete: false,
+                },
             }),
             _ => Err(problems),
         }

@@ -4,8 +4,8 @@
 use crate::AppConfig;
 use fedcat_catalog::Catalog;
 use fedcat_harvester::{
-    HarvestError, HarvestReport, HttpClient, ProgressEvent, SourceConfig, Vocabularies,
-    build_source, harvest_source,
+    HarvestError, HarvestOptions, HarvestReport, HttpClient, ProgressEvent, SourceConfig,
+    Vocabularies, build_source, harvest_source,
 };
 use std::sync::Arc;
 
@@ -57,6 +57,7 @@ pub async fn harvest_one(
     client: &HttpClient,
     catalog: &Catalog,
     vocabularies: &Arc<Vocabularies>,
+    options: &HarvestOptions,
     on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
 ) -> Result<HarvestReport, HarvestError> {
     catalog
@@ -68,7 +69,7 @@ pub async fn harvest_one(
         )
         .await?;
     let connector = build_source(source, catalog.iris(), vocabularies)?;
-    harvest_source(connector.as_ref(), client, catalog, on_progress).await
+    harvest_source(connector.as_ref(), client, catalog, options, on_progress).await
 }
 
 /// One line summarising a job.

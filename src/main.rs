@@ -40,6 +40,9 @@ enum Command {
         /// scripts written for incremental harvesting keep working.
         #[arg(long)]
         full: bool,
+        /// Apply deletions even past `[harvest] max_delete_share` (once, for this run).
+        #[arg(long)]
+        allow_mass_delete: bool,
     },
     /// Serve the catalogue (SPARQL, health), harvesting every enabled source at start.
     Serve,
@@ -134,8 +137,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
-        Command::Harvest { sources, full: _ } => {
+        Command::Harvest {
+            sources,
+            full: _,
+            allow_mass_delete,
+        } => {
             let config = load_config(&cli.config)?;
+            let options = fedcat_harvester::HarvestOptions {
+                allow_mass_delete,
+                ..config.harvest
+            };
             let catalog = open_catalog(&config).await?;
             let selected = select_sources(&config, &sources).map_err(anyhow::Error::msg)?;
             if selected.is_empty() {
@@ -168,6 +179,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     &client,
                     &catalog,
                     &config.vocabularies,
+                    &options,
                     &on_progress,
                 )
                 .await
@@ -328,7 +340,16 @@ fn spawn_startup_harvest(config: AppConfig, catalog: Catalog) -> Result<()> {
     tokio::spawn(async move {
         for source in config.sources.sources.iter().filter(|s| s.enabled) {
             tracing::info!(source = %source.id, "harvest started");
-            match harvest_one(source, &client, &catalog, &config.vocabularies, &|_| {}).await {
+            match harvest_one(
+                source,
+                &client,
+                &catalog,
+                &config.vocabularies,
+                &config.harvest,
+                &|_| {},
+            )
+            .await
+            {
                 Ok(report) => tracing::info!(source = %source.id, "{}", summary_line(&report)),
                 Err(error) => {
                     tracing::error!(source = %source.id, error = %error, "harvest stopped")

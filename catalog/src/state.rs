@@ -311,6 +311,23 @@ impl StateDb {
         Ok(row.get(0))
     }
 
+    /// How many live records of `source_id` job `job_id` has not seen (what a deletion would
+    /// remove).
+    pub async fn stale_record_count(
+        &self,
+        source_id: &str,
+        job_id: i64,
+    ) -> Result<i64, CatalogError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) FROM records WHERE source_id = ?1 AND deleted = 0 AND last_seen_job <> ?2",
+        )
+        .bind(source_id)
+        .bind(job_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get(0))
+    }
+
     /// Marks a job as alive (heartbeat), so a later start can tell a dead job from a live one.
     pub async fn heartbeat(&self, job_id: i64) -> Result<(), CatalogError> {
         sqlx::query("UPDATE jobs SET heartbeat_at = ?2 WHERE id = ?1")

@@ -48,6 +48,25 @@ pub struct HarvestReport {
     pub message: Option<String>,
 }
 
+/// What a job may do beyond harvesting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HarvestOptions {
+    /// Largest share (0–1) of a source's records one sweep may delete; past it nothing is
+    /// deleted and the job says why (a portal serving a truncated listing must not empty us).
+    pub max_delete_share: f64,
+    /// Deletes past `max_delete_share` anyway (`fedcat harvest --allow-mass-delete`).
+    pub allow_mass_delete: bool,
+}
+
+impl Default for HarvestOptions {
+    fn default() -> Self {
+        Self {
+            max_delete_share: 0.2,
+            allow_mass_delete: false,
+        }
+    }
+}
+
 /// The most pages one job reads: a guard against a portal whose paging never ends.
 const MAX_PAGES: usize = 1_000_000;
 
@@ -56,6 +75,7 @@ pub async fn harvest_source(
     source: &dyn Source,
     client: &HttpClient,
     catalog: &Catalog,
+    options: &HarvestOptions,
     on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
 ) -> Result<HarvestReport, HarvestError> {
     let started = Instant::now();
@@ -85,8 +105,41 @@ pub async fn harvest_source(
         }
     };
     let complete_listing = complete && run.page_failures == 0 && !run.record_key_unknown;
+    let mut guarded = false;
     if complete_listing {
-        run.counts.deleted = catalog.delete_unseen(&source_id, job_id).await?;
+        let stale = catalog
+            .state()
+            .stale_record_count(&source_id, job_id)
+            .await?;
+        let live = catalog.state().live_record_count(&source_id).await?;
+        let share = if live > 0 {
+            stale as f64 / live as f64
+        } else {
+            0.0
+        };
+        if stale > 0 && share > options.max_delete_share && !options.allow_mass_delete {
+            guarded = true;
+            message = Some(format!(
+                "mass-deletion guard: {stale} of {live} records ({:.0} %) are missing from the \
+                 listing, more than the {:.0} % allowed; nothing was deleted (check the portal, \
+                 then run `fedcat harvest --source {source_id} --allow-mass-delete` to apply)",
+                share * 100.0,
+                options.max_delete_share * 100.0
+            ));
+            catalog
+                .state()
+                .record_error(
+                    job_id,
+                    &source_id,
+                    "job",
+                    None,
+                    None,
+                    message.as_deref().unwrap_or(""),
+                )
+                .await?;
+        } else {
+            run.counts.deleted = catalog.delete_unseen(&source_id, job_id).await?;
+        }
     } else if message.is_none() {
         message = Some(if !run.listed_any_page {
             "no page of the listing could be read: nothing was changed".to_owned()
@@ -101,7 +154,7 @@ pub async fn harvest_source(
     }
     let status = if !run.listed_any_page {
         JobStatus::Failed
-    } else if complete_listing && run.counts.failed == 0 {
+    } else if complete_listing && run.counts.failed == 0 && !guarded {
         JobStatus::Succeeded
     } else {
         JobStatus::Partial

@@ -251,6 +251,52 @@ async fn records_leave_only_after_a_complete_listing() {
         (JobStatus::Succeeded, 1)
     );
     assert_eq!(count(&server, &datasets_of_source("datasud")).await, 5);
+
+    // Then the portal serves a truncated listing: 3 of the 5 records vanish (60 %, more than
+    // the 20 % allowed). The guard deletes nothing and says why, until a run allows it.
+    for id in [
+        "04c1c235-969a-4442-8c8a-43dca754f2ca",
+        "73d7b463-9230-4910-92ce-414e16376521",
+        "af382e3c-4160-428f-9b8e-885bc1739f20",
+    ] {
+        portal.remove_ckan_package("datasud", id);
+    }
+    let report = deployment.harvest(&catalog, "datasud").await;
+    assert_eq!(report.status, JobStatus::Partial, "{report:?}");
+    assert_eq!(report.counts.deleted, 0);
+    let message = report.message.clone().unwrap();
+    assert!(
+        message.contains("mass-deletion guard") && message.contains("3 of 5 records"),
+        "{message}"
+    );
+    assert_eq!(count(&server, &datasets_of_source("datasud")).await, 5);
+    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("--allow-mass-delete")),
+        "{errors:?}"
+    );
+    let source = deployment.config.sources.get("datasud").unwrap();
+    let client = fedcat::harvest::http_client(&deployment.config).unwrap();
+    let allowed = fedcat::harvest::harvest_one(
+        source,
+        &client,
+        &catalog,
+        &deployment.config.vocabularies,
+        &fedcat_harvester::HarvestOptions {
+            allow_mass_delete: true,
+            ..deployment.config.harvest
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (allowed.status, allowed.counts.deleted),
+        (JobStatus::Succeeded, 3)
+    );
+    assert_eq!(count(&server, &datasets_of_source("datasud")).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -50,9 +50,16 @@ impl Deployment {
     pub async fn harvest(&self, catalog: &Catalog, source_id: &str) -> HarvestReport {
         let source = self.config.sources.get(source_id).unwrap();
         let client = http_client(&self.config).unwrap();
-        harvest_one(source, &client, catalog, &self.config.vocabularies, &|_| {})
-            .await
-            .unwrap()
+        harvest_one(
+            source,
+            &client,
+            catalog,
+            &self.config.vocabularies,
+            &self.config.harvest,
+            &|_| {},
+        )
+        .await
+        .unwrap()
     }
 
     /// Serves the catalogue on loopback, returning the base URL.
