@@ -11,6 +11,9 @@ use oxigraph::model::{
 use oxigraph::store::Store;
 use std::path::Path;
 
+/// Memory the bulk loader may use for one page of new records.
+const BULK_LOAD_MEMORY_MB: usize = 256;
+
 /// A handle on the RDF store; cheap to clone (the store is reference-counted).
 #[derive(Clone)]
 pub struct RdfStore {
@@ -68,18 +71,35 @@ impl RdfStore {
         meta_graph: NamedNodeRef<'_>,
         replacements: &[GraphReplacement],
     ) -> Result<(), CatalogError> {
-        let mut tx = self.store.start_transaction()?;
-        for replacement in replacements {
-            if replacement.replaces {
+        let (changed, new): (Vec<&GraphReplacement>, Vec<&GraphReplacement>) =
+            replacements.iter().partition(|r| r.replaces);
+        if !changed.is_empty() {
+            let mut tx = self.store.start_transaction()?;
+            for replacement in changed {
                 tx.clear_graph(replacement.graph.as_ref())?;
                 remove_subject_in_graph(&mut tx, replacement.graph.as_ref().into(), meta_graph)?;
+                tx.insert_named_graph(replacement.graph.as_ref());
+                for quad in replacement.quads.iter().chain(&replacement.meta) {
+                    tx.insert(quad);
+                }
             }
-            tx.insert_named_graph(replacement.graph.as_ref());
-            for quad in replacement.quads.iter().chain(&replacement.meta) {
-                tx.insert(quad);
-            }
+            tx.commit()?;
         }
-        tx.commit()?;
+        if !new.is_empty() {
+            // Graphs that do not exist yet need no clearing: the bulk loader writes them several
+            // times faster than a transaction (whose indexed write batch dominated the cost of
+            // a first harvest), and its commit is still all-or-nothing.
+            let mut loader = self
+                .store
+                .bulk_loader()
+                .with_max_memory_size_in_megabytes(BULK_LOAD_MEMORY_MB);
+            loader.load_quads(
+                new.iter()
+                    .flat_map(|r| r.quads.iter().chain(&r.meta))
+                    .cloned(),
+            )?;
+            loader.commit()?;
+        }
         Ok(())
     }
 
