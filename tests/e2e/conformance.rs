@@ -86,6 +86,7 @@ async fn mapped_fixtures_conform_to_dcat_ap_3() {
                 });
                 if legitimate {
                     allowed += 1;
+                    eprintln!("legitimate: {source} {} {:?}", record.key, violation.path);
                 } else {
                     unexpected.push(format!("{source} {}: {violation:?}", record.key));
                 }
