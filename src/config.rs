@@ -36,6 +36,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawHarvest {
     max_delete_share: Option<f64>,
+    max_concurrent_jobs: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -102,6 +103,8 @@ pub struct AppConfig {
     pub harvest_on_start: bool,
     /// What harvest jobs may do (the mass-deletion guard).
     pub harvest: HarvestOptions,
+    /// Most harvest jobs `serve` runs at once.
+    pub max_concurrent_jobs: usize,
     /// The SHACL shapes records are validated against (DCAT-AP's official files), if any.
     pub shacl_shapes_dir: Option<PathBuf>,
 }
@@ -244,6 +247,14 @@ impl AppConfig {
                 message: format!("must be a share between 0 and 1, got {max_delete_share}"),
             });
         }
+        let max_concurrent_jobs = raw.harvest.max_concurrent_jobs.unwrap_or(2);
+        if max_concurrent_jobs == 0 {
+            problems.push(ConfigProblem {
+                file: name.clone(),
+                key: "harvest.max_concurrent_jobs".into(),
+                message: "must be positive".into(),
+            });
+        }
         let shacl_shapes_dir = raw.shacl.shapes_dir.as_deref().map(|d| dir.join(d));
         if let Some(shapes) = &shacl_shapes_dir
             && !shapes.is_dir()
@@ -268,6 +279,7 @@ impl AppConfig {
                 http,
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
                 shacl_shapes_dir,
+                max_concurrent_jobs,
                 harvest: HarvestOptions {
                     max_delete_share,
                     allow_mass_delete: false,

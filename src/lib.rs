@@ -3,8 +3,10 @@
 //! in `main.rs`; this library exists so that end-to-end tests and benchmarks drive the same
 //! code as the binary.
 
+pub mod api;
 pub mod config;
 pub mod harvest;
+pub mod jobs;
 pub mod report;
 pub mod server;
 

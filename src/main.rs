@@ -208,10 +208,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let address = listener.local_addr()?;
             println!("fedcat listening on http://{address} (SPARQL at http://{address}/sparql)");
+            let runner = fedcat::jobs::JobRunner::new(config.clone(), catalog.clone())?;
             if config.harvest_on_start {
-                spawn_startup_harvest(config.clone(), catalog.clone())?;
+                runner.start_all();
             }
-            axum::serve(listener, server::app(catalog.store().clone(), &config))
+            runner.spawn_schedules();
+            axum::serve(listener, server::app(&catalog, &config, Some(runner)))
                 .with_graceful_shutdown(server::shutdown_signal())
                 .await
                 .context("server failed")?;
@@ -298,7 +300,9 @@ async fn open_catalog(config: &AppConfig) -> Result<Catalog> {
         .with_context(|| format!("cannot open the catalogue in {}", config.data_dir.display()))?;
     let abandoned = catalog.state().abandon_running_jobs().await?;
     if abandoned > 0 {
-        eprintln!("note: {abandoned} job(s) left running by a stopped process were marked failed");
+        eprintln!(
+            "note: {abandoned} job(s) left running by a stopped process were marked abandoned"
+        );
     }
     Ok(catalog)
 }
@@ -330,32 +334,5 @@ async fn print_errors(catalog: &Catalog, job_id: i64) -> Result<()> {
     if errors.len() > SHOWN {
         println!("  … and {} more (see `fedcat jobs`)", errors.len() - SHOWN);
     }
-    Ok(())
-}
-
-/// Harvests every enabled source in the background while the server answers; a portal that
-/// cannot be reached leaves a failed job and the server keeps serving what it has.
-fn spawn_startup_harvest(config: AppConfig, catalog: Catalog) -> Result<()> {
-    let client = http_client(&config)?;
-    tokio::spawn(async move {
-        for source in config.sources.sources.iter().filter(|s| s.enabled) {
-            tracing::info!(source = %source.id, "harvest started");
-            match harvest_one(
-                source,
-                &client,
-                &catalog,
-                &config.vocabularies,
-                &config.harvest,
-                &|_| {},
-            )
-            .await
-            {
-                Ok(report) => tracing::info!(source = %source.id, "{}", summary_line(&report)),
-                Err(error) => {
-                    tracing::error!(source = %source.id, error = %error, "harvest stopped")
-                }
-            }
-        }
-    });
     Ok(())
 }

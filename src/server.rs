@@ -1,17 +1,19 @@
-//! The HTTP server: `/health` and the SPARQL endpoint, with request tracing and graceful
+//! The HTTP server: `/health`, the SPARQL endpoint and the job API, with request tracing and graceful
 //! shutdown on Ctrl-C or SIGTERM.
 
 use crate::AppConfig;
+use crate::jobs::JobRunner;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use fedcat_catalog::RdfStore;
+use fedcat_catalog::{Catalog, RdfStore};
 use fedcat_sparql::SparqlConfig;
 
-/// The application's routes.
-pub fn app(store: RdfStore, config: &AppConfig) -> Router {
+/// The application's routes; `runner` starts harvests (`serve`), `None` serves read-only.
+pub fn app(catalog: &Catalog, config: &AppConfig, runner: Option<JobRunner>) -> Router {
+    let store = catalog.store().clone();
     let sparql = fedcat_sparql::router(
         store.clone(),
         SparqlConfig {
@@ -23,6 +25,7 @@ pub fn app(store: RdfStore, config: &AppConfig) -> Router {
         .route("/health", get(health))
         .with_state(store)
         .merge(sparql)
+        .merge(crate::api::router(config, catalog.clone(), runner))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

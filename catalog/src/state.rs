@@ -26,6 +26,8 @@ pub enum JobStatus {
     Partial,
     /// Stopped before finishing (the source could not be listed).
     Failed,
+    /// Its process died before it finished (found `running` at the next start).
+    Abandoned,
 }
 
 impl JobStatus {
@@ -36,6 +38,7 @@ impl JobStatus {
             Self::Succeeded => "succeeded",
             Self::Partial => "partial",
             Self::Failed => "failed",
+            Self::Abandoned => "abandoned",
         }
     }
 }
@@ -64,7 +67,7 @@ pub struct JobRow {
     pub id: i64,
     /// Source id.
     pub source_id: String,
-    /// Status text (`running`, `succeeded`, `partial`, `failed`).
+    /// Status text (`running`, `succeeded`, `partial`, `failed`, `abandoned`).
     pub status: String,
     /// Start time.
     pub started_at: String,
@@ -279,6 +282,21 @@ impl StateDb {
             .collect())
     }
 
+    /// One job.
+    pub async fn job(&self, job_id: i64) -> Result<Option<JobRow>, CatalogError> {
+        let row = sqlx::query("SELECT source_id FROM jobs WHERE id = ?1")
+            .bind(job_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let source_id: String = row.get("source_id");
+        // Few jobs per source are newer than a given one; the list query does the mapping.
+        let jobs = self.jobs(Some(&source_id), i64::MAX).await?;
+        Ok(jobs.into_iter().find(|j| j.id == job_id))
+    }
+
     /// Errors recorded for a job, in the order they happened.
     pub async fn job_errors(&self, job_id: i64) -> Result<Vec<JobErrorRow>, CatalogError> {
         let rows = sqlx::query(
@@ -338,11 +356,11 @@ impl StateDb {
         Ok(())
     }
 
-    /// Marks jobs still `running` as failed: called at start-up, when no job of this process
+    /// Marks jobs still `running` as `abandoned`: called at start-up, when no job of this process
     /// can be running yet, so such jobs belong to a process that died.
     pub async fn abandon_running_jobs(&self) -> Result<u64, CatalogError> {
         let result = sqlx::query(
-            "UPDATE jobs SET status = 'failed', finished_at = ?1,
+            "UPDATE jobs SET status = 'abandoned', finished_at = ?1,
                  message = 'abandoned: the process running this job stopped before it finished'
              WHERE status = 'running'",
         )

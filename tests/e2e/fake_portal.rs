@@ -93,6 +93,8 @@ struct PortalState {
     base: String,
     ckan: HashMap<String, CkanPortal>,
     udata: HashMap<String, Vec<Value>>,
+    /// Time each CKAN portal takes to answer a page.
+    ckan_delays: HashMap<String, std::time::Duration>,
     ods: HashMap<String, Vec<Value>>,
     repaged: HashMap<String, RepagedCollection>,
     file_collections: HashMap<String, FileCollection>,
@@ -185,6 +187,15 @@ impl FakePortal {
             .ods
             .insert(name.to_owned(), datasets);
         format!("{}/ods/{name}", self.base)
+    }
+
+    /// Makes CKAN portal `name` take `delay` to answer each page.
+    pub fn delay_ckan(&self, name: &str, delay: std::time::Duration) {
+        self.state
+            .lock()
+            .unwrap()
+            .ckan_delays
+            .insert(name.to_owned(), delay);
     }
 
     /// Removes a package from a CKAN portal (as if it was deleted on the portal).
@@ -477,6 +488,10 @@ async fn ckan_search(
     Path(portal): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    let delay = state.lock().unwrap().ckan_delays.get(&portal).copied();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut state = state.lock().unwrap();
     state
         .requests

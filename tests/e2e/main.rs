@@ -7,6 +7,7 @@ mod conformance;
 mod dcat;
 mod fake_portal;
 mod harvest_ckan;
+mod jobs_api;
 mod sparql_protocol;
 mod support;
 mod udata_ods;

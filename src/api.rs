@@ -1,0 +1,191 @@
+//! The job API: sources and their harvest jobs as JSON, and the admin action that starts a
+//! harvest. `POST /api/sources/{id}/harvest` needs `Authorization: Bearer <[admin] token>`.
+
+use crate::AppConfig;
+use crate::jobs::{JobRunner, StartError};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use fedcat_catalog::Catalog;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+#[derive(Clone)]
+struct ApiState {
+    config: Arc<AppConfig>,
+    catalog: Catalog,
+    runner: Option<JobRunner>,
+}
+
+/// The `/api/…` routes of this version.
+pub fn router(config: &AppConfig, catalog: Catalog, runner: Option<JobRunner>) -> Router {
+    Router::new()
+        .route("/api/sources", get(sources))
+        .route("/api/sources/{id}/jobs", get(source_jobs))
+        .route("/api/sources/{id}/harvest", post(start_harvest))
+        .route("/api/jobs/{id}", get(job))
+        .with_state(ApiState {
+            config: Arc::new(config.clone()),
+            catalog,
+            runner,
+        })
+}
+
+fn problem(status: StatusCode, title: &str, detail: impl Into<String>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        Json(json!({"status": status.as_u16(), "title": title, "detail": detail.into()})),
+    )
+        .into_response()
+}
+
+fn internal(error: impl std::fmt::Display) -> Response {
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error",
+        error.to_string(),
+    )
+}
+
+async fn sources(State(state): State<ApiState>) -> Response {
+    let running = state
+        .runner
+        .as_ref()
+        .map(JobRunner::running)
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for source in &state.config.sources.sources {
+        let last_job = match state.catalog.state().jobs(Some(&source.id), 1).await {
+            Ok(mut jobs) => jobs.pop(),
+            Err(e) => return internal(e),
+        };
+        out.push(json!({
+            "id": source.id,
+            "title": source.title,
+            "type": source.kind.as_str(),
+            "url": source.url.as_str(),
+            "schedule": source.schedule.as_ref().map(ToString::to_string),
+            "enabled": source.enabled,
+            "priority": source.priority,
+            "running": running.contains(&source.id),
+            "last_job": last_job,
+        }));
+    }
+    Json(Value::Array(out)).into_response()
+}
+
+async fn source_jobs(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
+    if state.config.sources.get(&id).is_none() {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "unknown source",
+            format!("no source {id:?}"),
+        );
+    }
+    match state.catalog.state().jobs(Some(&id), 100).await {
+        Ok(jobs) => Json(jobs).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+async fn job(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
+    let Ok(job_id) = id.parse::<i64>() else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "unknown job",
+            format!("no job {id:?}"),
+        );
+    };
+    let job = match state.catalog.state().job(job_id).await {
+        Ok(Some(job)) => job,
+        Ok(None) => {
+            return problem(
+                StatusCode::NOT_FOUND,
+                "unknown job",
+                format!("no job {job_id}"),
+            );
+        }
+        Err(e) => return internal(e),
+    };
+    match state.catalog.state().job_errors(job_id).await {
+        Ok(errors) => {
+            let mut body = serde_json::to_value(&job).unwrap_or(Value::Null);
+            body["errors"] = serde_json::to_value(errors).unwrap_or(Value::Null);
+            Json(body).into_response()
+        }
+        Err(e) => internal(e),
+    }
+}
+
+/// Compares without stopping at the first difference, so timing does not reveal the token.
+fn same_token(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+async fn start_harvest(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(expected) = state.config.admin_token.as_deref() else {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "write endpoints disabled",
+            "no [admin] token (or FEDCAT_ADMIN_TOKEN) is configured",
+        );
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !given.is_some_and(|token| same_token(token.trim(), expected)) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [
+                (header::WWW_AUTHENTICATE, "Bearer"),
+                (header::CONTENT_TYPE, "application/problem+json"),
+            ],
+            Json(json!({"status": 401, "title": "unauthorized",
+                        "detail": "send Authorization: Bearer <admin token>"})),
+        )
+            .into_response();
+    }
+    let Some(runner) = &state.runner else {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no job runner",
+            "this server does not run harvest jobs",
+        );
+    };
+    match runner.start(&id) {
+        Ok(_) => (
+            StatusCode::ACCEPTED,
+            [(header::LOCATION, format!("/api/sources/{id}/jobs"))],
+            Json(json!({"source": id, "status": "started"})),
+        )
+            .into_response(),
+        Err(StartError::UnknownSource) => problem(
+            StatusCode::NOT_FOUND,
+            "unknown source",
+            format!("no source {id:?}"),
+        ),
+        Err(StartError::Disabled) => problem(
+            StatusCode::CONFLICT,
+            "source disabled",
+            format!("source {id:?} is disabled in the sources file"),
+        ),
+        Err(StartError::AlreadyRunning) => problem(
+            StatusCode::CONFLICT,
+            "already running",
+            format!("a job of source {id:?} is already running"),
+        ),
+    }
+}

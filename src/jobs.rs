@@ -1,0 +1,160 @@
+//! The job runner of `fedcat serve`: starts harvest jobs on each source's cron schedule and on
+//! request (`POST /api/sources/{id}/harvest`), never two jobs of one source at once, and at
+//! most `[harvest] max_concurrent_jobs` jobs in all.
+
+use crate::AppConfig;
+use crate::harvest::{harvest_one, http_client, summary_line};
+use fedcat_catalog::Catalog;
+use fedcat_harvester::{HarvestError, HttpClient};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Why a job was not started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartError {
+    /// No such source in the configuration.
+    UnknownSource,
+    /// The source is disabled.
+    Disabled,
+    /// A job of this source is already running.
+    AlreadyRunning,
+}
+
+/// Starts and tracks harvest jobs; cheap to clone.
+#[derive(Clone)]
+pub struct JobRunner {
+    config: Arc<AppConfig>,
+    catalog: Catalog,
+    client: Arc<HttpClient>,
+    running: Arc<Mutex<HashSet<String>>>,
+    slots: Arc<Semaphore>,
+}
+
+/// Removes the source from the running set however the job ends.
+struct RunningGuard {
+    running: Arc<Mutex<HashSet<String>>>,
+    source_id: String,
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.running.lock() {
+            running.remove(&self.source_id);
+        }
+    }
+}
+
+impl JobRunner {
+    /// A runner for the configured sources.
+    pub fn new(config: AppConfig, catalog: Catalog) -> Result<Self, HarvestError> {
+        let client = http_client(&config)?;
+        let slots = Arc::new(Semaphore::new(config.max_concurrent_jobs.max(1)));
+        Ok(Self {
+            config: Arc::new(config),
+            catalog,
+            client,
+            running: Arc::new(Mutex::new(HashSet::new())),
+            slots,
+        })
+    }
+
+    /// The sources with a job running now.
+    pub fn running(&self) -> Vec<String> {
+        let mut running: Vec<String> = self
+            .running
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default();
+        running.sort();
+        running
+    }
+
+    /// Starts a job of `source_id` in the background (it waits for a free slot first).
+    pub fn start(&self, source_id: &str) -> Result<tokio::task::JoinHandle<()>, StartError> {
+        let source = self
+            .config
+            .sources
+            .get(source_id)
+            .ok_or(StartError::UnknownSource)?
+            .clone();
+        if !source.enabled {
+            return Err(StartError::Disabled);
+        }
+        {
+            let mut running = self
+                .running
+                .lock()
+                .map_err(|_| StartError::AlreadyRunning)?;
+            if !running.insert(source.id.clone()) {
+                return Err(StartError::AlreadyRunning);
+            }
+        }
+        let guard = RunningGuard {
+            running: self.running.clone(),
+            source_id: source.id.clone(),
+        };
+        let runner = self.clone();
+        Ok(tokio::spawn(async move {
+            let _guard = guard;
+            let Ok(_slot) = runner.slots.clone().acquire_owned().await else {
+                return;
+            };
+            tracing::info!(source = %source.id, "harvest started");
+            match harvest_one(
+                &source,
+                &runner.client,
+                &runner.catalog,
+                &runner.config.vocabularies,
+                &runner.config.harvest,
+                &|_| {},
+            )
+            .await
+            {
+                Ok(report) => {
+                    tracing::info!(source = %source.id, job = report.job_id, "{}", summary_line(&report))
+                }
+                Err(error) => {
+                    tracing::error!(source = %source.id, error = %error, "harvest stopped")
+                }
+            }
+        }))
+    }
+
+    /// Starts every enabled source now (the `harvest_on_start` run).
+    pub fn start_all(&self) {
+        for source in self.config.sources.sources.iter().filter(|s| s.enabled) {
+            if let Err(e) = self.start(&source.id) {
+                tracing::warn!(source = %source.id, "not started: {e:?}");
+            }
+        }
+    }
+
+    /// Runs each enabled source with a schedule on its cron expression, forever. A run that
+    /// comes while the previous job of the source is still going is skipped (and logged).
+    pub fn spawn_schedules(&self) {
+        for source in self.config.sources.sources.iter().filter(|s| s.enabled) {
+            let Some(schedule) = source.schedule.clone() else {
+                continue;
+            };
+            let runner = self.clone();
+            let source_id = source.id.clone();
+            tokio::spawn(async move {
+                for next in schedule.upcoming(chrono::Utc) {
+                    let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
+                    tokio::time::sleep(wait).await;
+                    match runner.start(&source_id) {
+                        Ok(_) => {}
+                        Err(StartError::AlreadyRunning) => tracing::warn!(
+                            source = %source_id,
+                            "scheduled run skipped: the previous job is still running"
+                        ),
+                        Err(e) => {
+                            tracing::warn!(source = %source_id, "scheduled run not started: {e:?}")
+                        }
+                    }
+                }
+            });
+        }
+    }
+}
