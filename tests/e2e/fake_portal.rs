@@ -71,6 +71,30 @@ struct CkanPortal {
     packages: Vec<Value>,
     /// `start` offsets that answer HTTP 500.
     failing_starts: HashSet<u64>,
+    /// `start` offsets that misbehave in another way.
+    faults: HashMap<u64, Fault>,
+}
+
+/// A way a page can go wrong, as real servers do (the bodies are made here: a fault has no
+/// recorded response).
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// `429 Too Many Requests` with `Retry-After: seconds`, `times` times, then the real page.
+    TooManyRequests { times: u32, seconds: u64 },
+    /// The connection is cut in the middle of the body.
+    ConnectionReset,
+    /// The page comes after this long.
+    Slow(std::time::Duration),
+    /// The JSON body stops halfway.
+    TruncatedJson,
+    /// A maintenance page in HTML, with status 200.
+    HtmlMaintenance,
+    /// A body that never ends.
+    Endless,
+    /// A redirect to itself.
+    RedirectLoop,
+    /// Bytes that are not UTF-8 in the middle of the JSON.
+    InvalidUtf8,
 }
 
 #[derive(Clone)]
@@ -93,6 +117,8 @@ struct PortalState {
     base: String,
     ckan: HashMap<String, CkanPortal>,
     udata: HashMap<String, Vec<Value>>,
+    /// Re-paged DCAT pages replaced by another body: (collection, page) → (content type, body).
+    page_overrides: HashMap<(String, usize), (String, Vec<u8>)>,
     /// Time each CKAN portal takes to answer a page.
     ckan_delays: HashMap<String, std::time::Duration>,
     ods: HashMap<String, Vec<Value>>,
@@ -152,6 +178,7 @@ impl FakePortal {
             CkanPortal {
                 packages,
                 failing_starts: HashSet::new(),
+                faults: HashMap::new(),
             },
         );
         format!("{}/ckan/{name}", self.base)
@@ -187,6 +214,32 @@ impl FakePortal {
             .ods
             .insert(name.to_owned(), datasets);
         format!("{}/ods/{name}", self.base)
+    }
+
+    /// Serves `body` instead of page `number` of a re-paged DCAT collection (`None` restores it).
+    pub fn override_dcat_page(&self, name: &str, number: usize, body: Option<(&str, Vec<u8>)>) {
+        let mut state = self.state.lock().unwrap();
+        let key = (name.to_owned(), number);
+        match body {
+            Some((content_type, body)) => {
+                state
+                    .page_overrides
+                    .insert(key, (content_type.to_owned(), body));
+            }
+            None => {
+                state.page_overrides.remove(&key);
+            }
+        }
+    }
+
+    /// Makes the CKAN page at offset `start` misbehave (`None` heals it).
+    pub fn fault_ckan_page(&self, name: &str, start: u64, fault: Option<Fault>) {
+        let mut state = self.state.lock().unwrap();
+        let portal = state.ckan.get_mut(name).unwrap();
+        match fault {
+            Some(fault) => portal.faults.insert(start, fault),
+            None => portal.faults.remove(&start),
+        };
     }
 
     /// Makes CKAN portal `name` take `delay` to answer each page.
@@ -492,6 +545,118 @@ async fn ckan_search(
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
     }
+    let start_param: u64 = params
+        .get("start")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let fault = state
+        .lock()
+        .unwrap()
+        .ckan
+        .get_mut(&portal)
+        .and_then(|p| p.faults.get_mut(&start_param))
+        .map(|fault| {
+            let current = fault.clone();
+            if let Fault::TooManyRequests { times, .. } = fault {
+                *times = times.saturating_sub(1);
+            }
+            current
+        });
+    let body_of_page = |state: &Arc<Mutex<PortalState>>| -> Vec<u8> {
+        let state = state.lock().unwrap();
+        let packages = &state.ckan[&portal].packages;
+        let rows: usize = params
+            .get("rows")
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(10);
+        let results: Vec<&Value> = packages
+            .iter()
+            .skip(start_param as usize)
+            .take(rows)
+            .collect();
+        serde_json::to_vec(
+            &json!({"success": true, "result": {"count": packages.len(), "results": results}}),
+        )
+        .unwrap()
+    };
+    match fault {
+        None | Some(Fault::TooManyRequests { times: 0, .. }) => {}
+        Some(Fault::TooManyRequests { seconds, .. }) => {
+            state
+                .lock()
+                .unwrap()
+                .requests
+                .push(format!("/ckan/{portal}/429"));
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, seconds.to_string())],
+                "Too Many Requests",
+            )
+                .into_response();
+        }
+        Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::ConnectionReset) => {
+            let body = body_of_page(&state);
+            let half = body[..body.len() / 2].to_vec();
+            let stream = futures_util::stream::iter(vec![
+                Ok::<_, std::io::Error>(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "reset",
+                )),
+            ]);
+            return (
+                [(header::CONTENT_TYPE, "application/json")],
+                axum::body::Body::from_stream(stream),
+            )
+                .into_response();
+        }
+        Some(Fault::TruncatedJson) => {
+            let body = body_of_page(&state);
+            return (
+                [(header::CONTENT_TYPE, "application/json")],
+                body[..body.len() / 2].to_vec(),
+            )
+                .into_response();
+        }
+        Some(Fault::HtmlMaintenance) => return html_page().await,
+        Some(Fault::Endless) => {
+            let chunk = vec![b' '; 64 * 1024];
+            let stream =
+                futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            return (
+                [(header::CONTENT_TYPE, "application/json")],
+                axum::body::Body::from_stream(stream),
+            )
+                .into_response();
+        }
+        Some(Fault::RedirectLoop) => {
+            let base = state.lock().unwrap().base.clone();
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(params.iter())
+                .finish();
+            return (
+                StatusCode::FOUND,
+                [(
+                    header::LOCATION,
+                    format!("{base}/ckan/{portal}/api/3/action/package_search?{query}"),
+                )],
+            )
+                .into_response();
+        }
+        Some(Fault::InvalidUtf8) => {
+            let mut body = body_of_page(&state);
+            // Inside a title (a string value), so only the encoding is wrong.
+            let key = b"\"title\":\"";
+            let at = body
+                .windows(key.len())
+                .position(|w| w == key)
+                .expect("a package has a title")
+                + key.len();
+            body.splice(at..at, [0xff, 0xfe, 0xc3]);
+            return ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+        }
+    }
     let mut state = state.lock().unwrap();
     state
         .requests
@@ -646,6 +811,9 @@ async fn repaged_page(
 ) -> Response {
     let mut state = state.lock().unwrap();
     state.requests.push(format!("/dcat/{name}/page/{number}"));
+    if let Some((content_type, body)) = state.page_overrides.get(&(name.clone(), number)) {
+        return ([(header::CONTENT_TYPE, content_type.clone())], body.clone()).into_response();
+    }
     let base = state.base.clone();
     let Some(collection) = state.repaged.get(&name) else {
         return (StatusCode::NOT_FOUND, "no such collection").into_response();

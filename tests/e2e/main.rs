@@ -6,6 +6,7 @@ mod cli;
 mod conformance;
 mod dcat;
 mod fake_portal;
+mod faults;
 mod harvest_ckan;
 mod jobs_api;
 mod sparql_protocol;

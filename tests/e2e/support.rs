@@ -19,13 +19,22 @@ pub const BASE_IRI: &str = "http://fedcat.test";
 impl Deployment {
     /// Writes the config files (`sources` is the body of sources.toml) and loads them.
     pub fn new(sources: &str, extra_config: &str) -> Self {
+        Self::with_http(
+            sources,
+            "max_attempts = 1\ntimeout_secs = 20\n",
+            extra_config,
+        )
+    }
+
+    /// Like [`Self::new`] with the body of the `[http]` table given.
+    pub fn with_http(sources: &str, http: &str, extra_config: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("fedcat.toml"),
             format!(
                 "data_dir = \"data\"\nbase_iri = \"{BASE_IRI}\"\nlisten = \"127.0.0.1:0\"\n\
                  vocabularies_dir = \"{}\"\n\
-                 [http]\nmax_attempts = 1\ntimeout_secs = 20\n[serve]\nharvest_on_start = false\n{extra_config}",
+                 [http]\n{http}\n[serve]\nharvest_on_start = false\n{extra_config}",
                 vocabularies_dir().display()
             ),
         )

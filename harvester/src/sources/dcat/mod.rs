@@ -89,6 +89,9 @@ pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<Vec<Triple>, Ha
         format: format.name().to_owned(),
         cause,
     };
+    if format == RdfFormat::RdfXml {
+        check_xml_entities(&fetched.body).map_err(parse_error)?;
+    }
     let parser = RdfParser::from_format(format)
         .with_base_iri(url.as_str())
         .map_err(|e| parse_error(e.to_string()))?
@@ -106,6 +109,49 @@ pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<Vec<Triple>, Ha
         triples.push(Triple::from(quad));
     }
     Ok(triples)
+}
+
+/// The longest replacement text an XML entity may declare.
+const MAX_ENTITY_VALUE: usize = 2048;
+/// The most entities a document may declare.
+const MAX_ENTITIES: usize = 200;
+
+/// Refuses XML entity declarations that could expand without bound before the RDF/XML parser
+/// (which expands internal entities) sees them: an entity whose value refers to another entity
+/// (the nesting of a "billion laughs" bomb), a long value, or very many entities. The
+/// declarations real RDF/XML uses (`<!ENTITY xsd "http://www.w3.org/2001/XMLSchema#">`) pass.
+fn check_xml_entities(body: &[u8]) -> Result<(), String> {
+    // Declarations live in the prolog, before the root element.
+    let prolog_end = body
+        .windows(5)
+        .position(|w| w.eq_ignore_ascii_case(b"<rdf:") || w == b"<RDF ")
+        .unwrap_or(body.len());
+    let prolog = String::from_utf8_lossy(&body[..prolog_end]);
+    let declarations: Vec<&str> = prolog.split("<!ENTITY").skip(1).collect();
+    if declarations.len() > MAX_ENTITIES {
+        return Err(format!(
+            "the document declares {} XML entities (at most {MAX_ENTITIES} are accepted)",
+            declarations.len()
+        ));
+    }
+    for declaration in declarations {
+        let declaration = declaration.split('>').next().unwrap_or("");
+        let value = declaration.split(['"', '\'']).nth(1).unwrap_or("");
+        let name = declaration.split_whitespace().next().unwrap_or("?");
+        if value.contains('&') || value.contains('%') {
+            return Err(format!(
+                "XML entity {name:?} refers to other entities; nested entities are refused \
+                 (an entity-expansion bomb?)"
+            ));
+        }
+        if value.len() > MAX_ENTITY_VALUE {
+            return Err(format!(
+                "XML entity {name:?} is {} bytes long (at most {MAX_ENTITY_VALUE} are accepted)",
+                value.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The next page announced by Hydra (`hydra:nextPage` or `hydra:next`, as IRI or literal).
