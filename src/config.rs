@@ -283,6 +283,7 @@ impl AppConfig {
                 harvest: HarvestOptions {
                     max_delete_share,
                     allow_mass_delete: false,
+                    full: false,
                 },
             }),
             _ => Err(problems),

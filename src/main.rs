@@ -36,8 +36,7 @@ enum Command {
         /// Source id to harvest (repeatable).
         #[arg(long = "source", value_name = "ID")]
         sources: Vec<String>,
-        /// Full sweep. Every harvest of this version is a full sweep; the flag is accepted so
-        /// scripts written for incremental harvesting keep working.
+        /// Read every page in full, without conditional requests (re-maps every record).
         #[arg(long)]
         full: bool,
         /// Apply deletions even past `[harvest] max_delete_share` (once, for this run).
@@ -139,12 +138,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         },
         Command::Harvest {
             sources,
-            full: _,
+            full,
             allow_mass_delete,
         } => {
             let config = load_config(&cli.config)?;
             let options = fedcat_harvester::HarvestOptions {
                 allow_mass_delete,
+                full,
                 ..config.harvest
             };
             let catalog = open_catalog(&config).await?;

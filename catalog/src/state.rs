@@ -58,6 +58,8 @@ pub struct JobCounts {
     pub deleted: u64,
     /// Pages and records that failed.
     pub failed: u64,
+    /// Pages the portal answered `304 Not Modified` (counted in `pages` too).
+    pub not_modified_pages: u64,
 }
 
 /// A job as stored.
@@ -98,6 +100,19 @@ pub struct JobErrorRow {
     pub message: String,
     /// When it happened.
     pub at: String,
+}
+
+/// What a listing page held when it was last read with HTTP validators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageMemo {
+    /// The page's `ETag`, if it sent one.
+    pub etag: Option<String>,
+    /// The page's `Last-Modified`, if it sent one.
+    pub last_modified: Option<String>,
+    /// The keys of the records on the page.
+    pub record_keys: Vec<String>,
+    /// The page after it.
+    pub next_url: Option<String>,
 }
 
 /// What the database knows of one record before a write.
@@ -197,7 +212,8 @@ impl StateDb {
     ) -> Result<(), CatalogError> {
         let result = sqlx::query(
             "UPDATE jobs SET status = ?2, finished_at = ?3, complete_listing = ?4, pages = ?5,
-                 added = ?6, updated = ?7, unchanged = ?8, deleted = ?9, failed = ?10, message = ?11
+                 added = ?6, updated = ?7, unchanged = ?8, deleted = ?9, failed = ?10, message = ?11,
+                 not_modified_pages = ?12
              WHERE id = ?1",
         )
         .bind(job_id)
@@ -211,6 +227,7 @@ impl StateDb {
         .bind(counts.deleted as i64)
         .bind(counts.failed as i64)
         .bind(message)
+        .bind(counts.not_modified_pages as i64)
         .execute(&self.pool)
         .await?;
         if result.rows_affected() == 0 {
@@ -253,7 +270,7 @@ impl StateDb {
     ) -> Result<Vec<JobRow>, CatalogError> {
         let rows = sqlx::query(
             "SELECT id, source_id, status, started_at, finished_at, complete_listing, pages,
-                    added, updated, unchanged, deleted, failed, message
+                    added, updated, unchanged, deleted, failed, message, not_modified_pages
              FROM jobs WHERE (?1 IS NULL OR source_id = ?1) ORDER BY id DESC LIMIT ?2",
         )
         .bind(source_id)
@@ -276,10 +293,60 @@ impl StateDb {
                     unchanged: row.get::<i64, _>("unchanged") as u64,
                     deleted: row.get::<i64, _>("deleted") as u64,
                     failed: row.get::<i64, _>("failed") as u64,
+                    not_modified_pages: row.get::<i64, _>("not_modified_pages") as u64,
                 },
                 message: row.get("message"),
             })
             .collect())
+    }
+
+    /// The memo of a listing page, if it was read with validators before.
+    pub async fn page_memo(
+        &self,
+        source_id: &str,
+        url: &str,
+    ) -> Result<Option<PageMemo>, CatalogError> {
+        let row = sqlx::query(
+            "SELECT etag, last_modified, record_keys, next_url FROM pages
+             WHERE source_id = ?1 AND url = ?2",
+        )
+        .bind(source_id)
+        .bind(url)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|row| PageMemo {
+            etag: row.get("etag"),
+            last_modified: row.get("last_modified"),
+            record_keys: serde_json::from_str(row.get::<&str, _>("record_keys"))
+                .unwrap_or_default(),
+            next_url: row.get("next_url"),
+        }))
+    }
+
+    /// Remembers what a listing page held, with its validators.
+    pub async fn save_page_memo(
+        &self,
+        source_id: &str,
+        url: &str,
+        memo: &PageMemo,
+    ) -> Result<(), CatalogError> {
+        sqlx::query(
+            "INSERT INTO pages (source_id, url, etag, last_modified, record_keys, next_url, fetched_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (source_id, url) DO UPDATE SET etag = excluded.etag,
+               last_modified = excluded.last_modified, record_keys = excluded.record_keys,
+               next_url = excluded.next_url, fetched_at = excluded.fetched_at",
+        )
+        .bind(source_id)
+        .bind(url)
+        .bind(&memo.etag)
+        .bind(&memo.last_modified)
+        .bind(serde_json::to_string(&memo.record_keys).unwrap_or_else(|_| "[]".into()))
+        .bind(&memo.next_url)
+        .bind(now_text())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// One job.

@@ -3,8 +3,8 @@
 //! record failure as a job error, and deletes records missing from the listing only when the
 //! listing was complete and no page failed.
 
-use crate::{Fetched, HarvestError, HttpClient, Page, PageRequest, Source};
-use fedcat_catalog::{Catalog, JobCounts, JobStatus};
+use crate::{Fetched, HarvestError, HttpClient, Page, PageRequest, Source, Validators};
+use fedcat_catalog::{Catalog, JobCounts, JobStatus, PageMemo};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -56,6 +56,9 @@ pub struct HarvestOptions {
     pub max_delete_share: f64,
     /// Deletes past `max_delete_share` anyway (`fedcat harvest --allow-mass-delete`).
     pub allow_mass_delete: bool,
+    /// Reads every page in full, without conditional requests (`fedcat harvest --full`): what
+    /// a new version of the mapping needs to re-map records whose pages did not change.
+    pub full: bool,
 }
 
 impl Default for HarvestOptions {
@@ -63,6 +66,7 @@ impl Default for HarvestOptions {
         Self {
             max_delete_share: 0.2,
             allow_mass_delete: false,
+            full: false,
         }
     }
 }
@@ -90,7 +94,7 @@ pub async fn harvest_source(
         record_key_unknown: false,
         listed_any_page: false,
     };
-    let outcome = run.list_all(client, on_progress).await;
+    let outcome = run.list_all(client, options, on_progress).await;
     let mut message = None;
     let complete = match outcome {
         Ok(complete) => complete,
@@ -195,11 +199,14 @@ impl JobRun<'_> {
     async fn list_all(
         &mut self,
         client: &HttpClient,
+        options: &HarvestOptions,
         on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
     ) -> Result<bool, HarvestError> {
         let mut seen_pages = HashSet::new();
         let mut request = Some(self.source.first_page()?);
-        let mut prefetched: Option<Result<Fetched, HarvestError>> = None;
+        let mut prefetched: Option<Result<(Fetched, Option<PageMemo>), HarvestError>> = None;
+        let catalog = self.catalog;
+        let source_id = self.source.id().to_owned();
         while let Some(current) = request.take() {
             if !seen_pages.insert(current.url.to_string()) {
                 tracing::warn!(source = self.source.id(), page = %current.url, "repeated page: listing ends");
@@ -216,19 +223,63 @@ impl JobRun<'_> {
             }
             let fetched = match prefetched.take() {
                 Some(result) => result,
-                None => client.get(&current.url, current.accept).await,
+                None => fetch(catalog, &source_id, client, &current, options.full).await,
             };
-            let page = fetched.and_then(|f| self.source.parse_page(&current, &f));
+            if let Ok((response, memo)) = &fetched
+                && response.not_modified()
+            {
+                match memo {
+                    Some(memo) => {
+                        request = self.page_not_modified(&current, memo, on_progress).await?;
+                    }
+                    None => {
+                        self.page_failed(
+                            &current,
+                            "304 Not Modified for a page never read",
+                            on_progress,
+                        )
+                        .await?;
+                        return Ok(false);
+                    }
+                }
+                continue;
+            }
+            let validators = fetched
+                .as_ref()
+                .ok()
+                .map(|(f, _)| (f.etag.clone(), f.last_modified.clone()));
+            let page = fetched.and_then(|(f, _)| self.source.parse_page(&current, &f));
             match page {
                 Ok(page) => {
                     self.listed_any_page = true;
                     let next = page.next.clone();
+                    if let Some((etag, last_modified)) = validators
+                        && (etag.is_some() || last_modified.is_some())
+                    {
+                        let memo = PageMemo {
+                            etag,
+                            last_modified,
+                            record_keys: page
+                                .records
+                                .iter()
+                                .filter_map(|r| match r {
+                                    Ok(record) => Some(record.key.clone()),
+                                    Err(failure) => failure.key.clone(),
+                                })
+                                .collect(),
+                            next_url: next.as_ref().map(|n| n.url.to_string()),
+                        };
+                        catalog
+                            .state()
+                            .save_page_memo(&source_id, current.url.as_str(), &memo)
+                            .await?;
+                    }
                     // Fetch the next page while this one is stored.
                     let (stored, next_fetch) = match &next {
                         Some(next_request) if !seen_pages.contains(next_request.url.as_str()) => {
                             let (stored, fetched) = tokio::join!(
                                 self.store_page(&current, page, on_progress),
-                                client.get(&next_request.url, next_request.accept)
+                                fetch(catalog, &source_id, client, next_request, options.full)
                             );
                             (stored, Some(fetched))
                         }
@@ -249,6 +300,41 @@ impl JobRun<'_> {
             }
         }
         Ok(true)
+    }
+
+    /// A page answered 304: its records, as remembered, are seen and unchanged; the listing
+    /// goes on with the page that followed it then.
+    async fn page_not_modified(
+        &mut self,
+        page: &PageRequest,
+        memo: &PageMemo,
+        on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    ) -> Result<Option<PageRequest>, HarvestError> {
+        self.listed_any_page = true;
+        let keys: Vec<&str> = memo.record_keys.iter().map(String::as_str).collect();
+        self.catalog
+            .mark_seen(self.source.id(), self.job_id, &keys)
+            .await?;
+        self.counts.pages += 1;
+        self.counts.unchanged += keys.len() as u64;
+        self.counts.not_modified_pages += 1;
+        self.catalog.state().heartbeat(self.job_id).await?;
+        on_progress(ProgressEvent::Page {
+            url: page.url.to_string(),
+            records: keys.len() as u64,
+            total_hint: None,
+        });
+        let Some(next) = &memo.next_url else {
+            return Ok(None);
+        };
+        let url = url::Url::parse(next).map_err(|e| HarvestError::InvalidUrl {
+            url: next.clone(),
+            cause: e.to_string(),
+        })?;
+        Ok(Some(PageRequest {
+            url,
+            accept: page.accept,
+        }))
     }
 
     async fn page_failed(
@@ -332,4 +418,33 @@ impl JobRun<'_> {
         });
         Ok(())
     }
+}
+
+/// Fetches a page, conditionally when an earlier read left validators (unless `full`).
+async fn fetch(
+    catalog: &Catalog,
+    source_id: &str,
+    client: &HttpClient,
+    request: &PageRequest,
+    full: bool,
+) -> Result<(Fetched, Option<PageMemo>), HarvestError> {
+    let memo = if full {
+        None
+    } else {
+        catalog
+            .state()
+            .page_memo(source_id, request.url.as_str())
+            .await?
+    };
+    let validators = memo
+        .as_ref()
+        .filter(|m| m.etag.is_some() || m.last_modified.is_some())
+        .map(|m| Validators {
+            etag: m.etag.clone(),
+            last_modified: m.last_modified.clone(),
+        });
+    let fetched = client
+        .get_conditional(&request.url, request.accept, validators.as_ref())
+        .await?;
+    Ok((fetched, memo))
 }

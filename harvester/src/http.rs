@@ -58,8 +58,28 @@ pub struct Fetched {
     pub status: u16,
     /// The media type of the `Content-Type` header, lowercased, without parameters.
     pub content_type: Option<String>,
-    /// The body.
+    /// The body (empty on 304 Not Modified).
     pub body: Vec<u8>,
+    /// The `ETag` header.
+    pub etag: Option<String>,
+    /// The `Last-Modified` header.
+    pub last_modified: Option<String>,
+}
+
+impl Fetched {
+    /// True when the server answered 304 to a conditional request.
+    pub fn not_modified(&self) -> bool {
+        self.status == 304
+    }
+}
+
+/// Validators of an earlier response, for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// Sent as `If-None-Match`.
+    pub etag: Option<String>,
+    /// Sent as `If-Modified-Since`.
+    pub last_modified: Option<String>,
 }
 
 /// The shared client.
@@ -128,6 +148,17 @@ impl HttpClient {
     /// GETs `url` with `Accept: accept`, retrying transient failures; an error status after the
     /// last attempt is an error.
     pub async fn get(&self, url: &Url, accept: &str) -> Result<Fetched, HarvestError> {
+        self.get_conditional(url, accept, None).await
+    }
+
+    /// Like [`Self::get`], sending `validators` as `If-None-Match` / `If-Modified-Since`; a
+    /// `304 Not Modified` answer is returned as such (see [`Fetched::not_modified`]).
+    pub async fn get_conditional(
+        &self,
+        url: &Url,
+        accept: &str,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, HarvestError> {
         if url.scheme() == "file" {
             return self.read_file(url).await;
         }
@@ -137,7 +168,7 @@ impl HttpClient {
             if let Some(limiter) = url.host_str().and_then(|h| self.limiter(h)) {
                 limiter.until_ready().await;
             }
-            let (cause, retry_after) = match self.attempt(url, accept).await {
+            let (cause, retry_after) = match self.attempt(url, accept, validators).await {
                 Ok(fetched) if fetched.status < 400 => return Ok(fetched),
                 Ok(fetched) => return status_error(url, fetched),
                 Err(AttemptError::Final(error)) => return Err(error),
@@ -179,28 +210,39 @@ impl HttpClient {
         Duration::from_millis(base + jitter)
     }
 
-    async fn attempt(&self, url: &Url, accept: &str) -> Result<Fetched, AttemptError> {
-        let response = self
+    async fn attempt(
+        &self,
+        url: &Url,
+        accept: &str,
+        validators: Option<&Validators>,
+    ) -> Result<Fetched, AttemptError> {
+        let mut request = self
             .client
             .get(url.clone())
-            .header(reqwest::header::ACCEPT, accept)
-            .send()
-            .await
-            .map_err(|e| {
-                let cause = describe_reqwest_error(&e);
-                if e.is_redirect() || e.is_builder() {
-                    AttemptError::Final(HarvestError::Request {
-                        url: url.to_string(),
-                        attempts: 1,
-                        cause,
-                    })
-                } else {
-                    AttemptError::Retryable {
-                        cause: RetryCause::Transport(cause),
-                        retry_after: None,
-                    }
+            .header(reqwest::header::ACCEPT, accept);
+        if let Some(validators) = validators {
+            if let Some(etag) = &validators.etag {
+                request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(last_modified) = &validators.last_modified {
+                request = request.header(reqwest::header::IF_MODIFIED_SINCE, last_modified);
+            }
+        }
+        let response = request.send().await.map_err(|e| {
+            let cause = describe_reqwest_error(&e);
+            if e.is_redirect() || e.is_builder() {
+                AttemptError::Final(HarvestError::Request {
+                    url: url.to_string(),
+                    attempts: 1,
+                    cause,
+                })
+            } else {
+                AttemptError::Retryable {
+                    cause: RetryCause::Transport(cause),
+                    retry_after: None,
                 }
-            })?;
+            }
+        })?;
         let status = response.status().as_u16();
         let final_url = response.url().clone();
         let content_type = response
@@ -208,6 +250,15 @@ impl HttpClient {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(media_type_of);
+        let header_text = |name: reqwest::header::HeaderName| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let etag = header_text(reqwest::header::ETAG);
+        let last_modified = header_text(reqwest::header::LAST_MODIFIED);
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
@@ -243,6 +294,8 @@ impl HttpClient {
             status,
             content_type,
             body,
+            etag,
+            last_modified,
         };
         if matches!(status, 429 | 502..=504) {
             return Err(AttemptError::Retryable {
@@ -279,6 +332,8 @@ impl HttpClient {
             status: 200,
             content_type: None,
             body,
+            etag: None,
+            last_modified: None,
         })
     }
 }

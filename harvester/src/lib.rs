@@ -18,7 +18,7 @@ pub mod vocabulary;
 pub use config::{ConfigProblem, SourceConfig, SourceKind, SourcesFile};
 pub use error::HarvestError;
 pub use fetch_loop::{HarvestOptions, HarvestReport, ProgressEvent, harvest_source};
-pub use http::{Fetched, HttpClient, HttpSettings};
+pub use http::{Fetched, HttpClient, HttpSettings, Validators};
 pub use source::{Page, PageRequest, RecordFailure, Source};
 pub use sources::build_source;
 pub use vocabulary::{Lookup, Vocabularies, VocabularyKind};

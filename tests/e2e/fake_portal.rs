@@ -251,6 +251,18 @@ impl FakePortal {
             .insert(name.to_owned(), delay);
     }
 
+    /// Changes a package of a CKAN portal in place (as an edit on the portal would).
+    pub fn edit_ckan_package(&self, name: &str, id: &str, edit: impl FnOnce(&mut Value)) {
+        let mut state = self.state.lock().unwrap();
+        let portal = state.ckan.get_mut(name).unwrap();
+        let package = portal
+            .packages
+            .iter_mut()
+            .find(|p| p["id"].as_str() == Some(id))
+            .unwrap_or_else(|| panic!("package {id} not served"));
+        edit(package);
+    }
+
     /// Removes a package from a CKAN portal (as if it was deleted on the portal).
     pub fn remove_ckan_package(&self, name: &str, id: &str) {
         let mut state = self.state.lock().unwrap();
@@ -540,7 +552,9 @@ async fn ckan_search(
     State(state): State<Arc<Mutex<PortalState>>>,
     Path(portal): Path<String>,
     Query(params): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
+    let name = portal.clone();
     let delay = state.lock().unwrap().ckan_delays.get(&portal).copied();
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
@@ -691,12 +705,35 @@ async fn ckan_search(
         matching.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     }
     let results: Vec<&Value> = matching.iter().skip(start).take(rows).copied().collect();
-    axum::Json(json!({
+    let body = serde_json::to_vec(&json!({
         "help": "https://demo.ckan.org/api/3/action/help_show?name=package_search",
         "success": true,
         "result": {"count": matching.len(), "sort": params.get("sort"), "facets": {}, "results": results, "search_facets": {}}
     }))
-    .into_response()
+    .unwrap();
+    // An ETag of the body, and 304 to a request that already has it, as CKAN behind a cache.
+    let etag = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        body.hash(&mut hasher);
+        format!("\"{:016x}\"", hasher.finish())
+    };
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == etag);
+    if matches {
+        state.requests.push(format!("/ckan/{name}/304"));
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::ETAG, etag),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn udata_datasets_page(

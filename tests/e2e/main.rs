@@ -8,6 +8,7 @@ mod dcat;
 mod fake_portal;
 mod faults;
 mod harvest_ckan;
+mod incremental;
 mod jobs_api;
 mod sparql_protocol;
 mod support;

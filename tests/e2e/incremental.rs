@@ -1,0 +1,99 @@
+//! Conditional GET: pages remembered with their validators are asked again with
+//! `If-None-Match`; a 304 counts the page's records as seen and unchanged without a body, a
+//! changed page is read and its changed record updated, `--full` reads everything again, and a
+//! record on a 304 page is never deleted.
+
+use crate::fake_portal::{FakePortal, ckan_packages};
+use crate::support::{Deployment, count, datasets_of_source, source_toml};
+use fedcat_catalog::JobStatus;
+use fedcat_harvester::HarvestOptions;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unchanged_pages_are_304s_and_changes_are_read() {
+    let portal = FakePortal::start().await;
+    let url = portal.add_ckan(
+        "datasud",
+        ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
+    );
+    let deployment = Deployment::new(&source_toml("datasud", "ckan", &url, "page_size = 3"), "");
+    let catalog = deployment.open().await;
+    let server = deployment.serve(&catalog).await;
+    let not_modified = |portal: &FakePortal| {
+        portal
+            .requests()
+            .iter()
+            .filter(|r| r.ends_with("/304"))
+            .count()
+    };
+
+    let first = deployment.harvest(&catalog, "datasud").await;
+    assert_eq!(
+        (first.counts.added, first.counts.not_modified_pages),
+        (7, 0)
+    );
+
+    let second = deployment.harvest(&catalog, "datasud").await;
+    assert_eq!(second.status, JobStatus::Succeeded, "{second:?}");
+    assert!(second.complete_listing);
+    assert_eq!(
+        (
+            second.counts.pages,
+            second.counts.not_modified_pages,
+            second.counts.unchanged
+        ),
+        (3, 3, 7)
+    );
+    assert_eq!(second.counts.deleted, 0);
+    assert_eq!(not_modified(&portal), 3);
+
+    // A record changes on the portal: its page is read, the others stay 304.
+    portal.edit_ckan_package(
+        "datasud",
+        "b63fa801-a20a-4cbd-b202-398d3afbd328",
+        |package| {
+            package["title"] = "Titre modifié".into();
+        },
+    );
+    let third = deployment.harvest(&catalog, "datasud").await;
+    assert_eq!(
+        (
+            third.counts.updated,
+            third.counts.unchanged,
+            third.counts.not_modified_pages
+        ),
+        (1, 6, 2),
+        "{third:?}"
+    );
+    let titles = crate::support::select(
+        &server,
+        &format!(
+            "PREFIX dct: <http://purl.org/dc/terms/> SELECT ?t WHERE {{
+               <{}/id/dataset/datasud/b63fa801-a20a-4cbd-b202-398d3afbd328> dct:title ?t }}",
+            crate::support::BASE_IRI
+        ),
+    )
+    .await;
+    assert_eq!(titles[0]["t"]["value"], "Titre modifié");
+
+    // --full reads every page again.
+    let source = deployment.config.sources.get("datasud").unwrap();
+    let client = fedcat::harvest::http_client(&deployment.config).unwrap();
+    let full = fedcat::harvest::harvest_one(
+        source,
+        &client,
+        &catalog,
+        &deployment.config.vocabularies,
+        &HarvestOptions {
+            full: true,
+            ..deployment.config.harvest
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (full.counts.not_modified_pages, full.counts.unchanged),
+        (0, 7)
+    );
+    assert_eq!(count(&server, &datasets_of_source("datasud")).await, 7);
+}
