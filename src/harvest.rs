@@ -76,16 +76,26 @@ pub async fn harvest_one(
 pub fn summary_line(report: &HarvestReport) -> String {
     let c = &report.counts;
     format!(
-        "{}: {} in {:.1} s (job {}) — pages {}, added {}, updated {}, unchanged {}, deleted {}, failed {}",
+        "{}: {} in {:.1} s (job {}) — pages {}{}, added {}, updated {}, unchanged {}, deleted {}, failed {}",
         report.source_id,
         report.status.as_str(),
         report.duration.as_secs_f64(),
         report.job_id,
         c.pages,
+        not_modified(c.not_modified_pages),
         c.added,
         c.updated,
         c.unchanged,
         c.deleted,
         c.failed
     )
+}
+
+/// ` (N not modified)` when some pages answered 304.
+pub fn not_modified(pages: u64) -> String {
+    if pages == 0 {
+        String::new()
+    } else {
+        format!(" ({pages} not modified)")
+    }
 }

@@ -235,12 +235,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             for job in jobs {
                 let c = job.counts;
                 println!(
-                    "job {:>5}  {:<12} {:<10} {}  pages {} added {} updated {} unchanged {} deleted {} failed {}{}",
+                    "job {:>5}  {:<12} {:<10} {}  pages {}{} added {} updated {} unchanged {} deleted {} failed {}{}",
                     job.id,
                     job.source_id,
                     job.status,
                     job.started_at,
                     c.pages,
+                    fedcat::harvest::not_modified(c.not_modified_pages),
                     c.added,
                     c.updated,
                     c.unchanged,
