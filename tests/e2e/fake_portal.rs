@@ -119,6 +119,8 @@ struct PortalState {
     udata: HashMap<String, Vec<Value>>,
     /// Re-paged DCAT pages replaced by another body: (collection, page) → (content type, body).
     page_overrides: HashMap<(String, usize), (String, Vec<u8>)>,
+    /// When each CKAN page request arrived.
+    ckan_request_times: Vec<std::time::Instant>,
     /// Time each CKAN portal takes to answer a page.
     ckan_delays: HashMap<String, std::time::Duration>,
     ods: HashMap<String, Vec<Value>>,
@@ -326,6 +328,11 @@ impl FakePortal {
     /// URL of a recorded file served as is.
     pub fn file_url(&self, fixture: &str) -> String {
         format!("{}/files/{fixture}", self.base)
+    }
+
+    /// When each CKAN page request arrived, in order.
+    pub fn ckan_request_times(&self) -> Vec<std::time::Instant> {
+        self.state.lock().unwrap().ckan_request_times.clone()
     }
 
     /// Every request path served so far.
@@ -555,6 +562,11 @@ async fn ckan_search(
     headers: axum::http::HeaderMap,
 ) -> Response {
     let name = portal.clone();
+    state
+        .lock()
+        .unwrap()
+        .ckan_request_times
+        .push(std::time::Instant::now());
     let delay = state.lock().unwrap().ckan_delays.get(&portal).copied();
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;

@@ -226,3 +226,60 @@ async fn rdf_faults_fail_their_page_only() {
         );
     }
 }
+
+/// Two sources on one host share its rate limit: their requests, counted at the portal, are
+/// spaced by the host's period even when both jobs run at once.
+#[tokio::test(flavor = "multi_thread")]
+async fn sources_on_one_host_share_its_rate_limit() {
+    let portal = FakePortal::start().await;
+    let packages = ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json");
+    let first = portal.add_ckan("one", packages.clone());
+    let second = portal.add_ckan("two", packages);
+    let sources = [
+        source_toml(
+            "one",
+            "ckan",
+            &first,
+            "page_size = 2\nrate_limit_per_sec = 5",
+        ),
+        source_toml(
+            "two",
+            "ckan",
+            &second,
+            "page_size = 2\nrate_limit_per_sec = 5",
+        ),
+    ]
+    .concat();
+    let deployment = Deployment::new(&sources, "");
+    let catalog = deployment.open().await;
+    let client = fedcat::harvest::http_client(&deployment.config).unwrap();
+    let run = |id: &'static str| {
+        let source = deployment.config.sources.get(id).unwrap();
+        fedcat::harvest::harvest_one(
+            source,
+            &client,
+            &catalog,
+            &deployment.config.vocabularies,
+            &deployment.config.harvest,
+            &|_| {},
+        )
+    };
+    let (one, two) = tokio::join!(run("one"), run("two"));
+    assert_eq!(one.unwrap().counts.added, 7);
+    assert_eq!(two.unwrap().counts.added, 7);
+    let times = portal.ckan_request_times();
+    // 4 pages per source; 5 requests per second for the host, whoever sends them.
+    assert_eq!(times.len(), 8);
+    let span = times.last().unwrap().duration_since(times[0]);
+    assert!(
+        span >= Duration::from_millis(7 * 200 * 9 / 10),
+        "8 requests at 5/s on one host took only {span:?}"
+    );
+    for pair in times.windows(2) {
+        assert!(
+            pair[1].duration_since(pair[0]) >= Duration::from_millis(150),
+            "two requests {:?} apart",
+            pair[1].duration_since(pair[0])
+        );
+    }
+}
