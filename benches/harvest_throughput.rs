@@ -1,9 +1,12 @@
 //! Harvest throughput benchmark (not a timed test): a fake CKAN portal on loopback serves real
 //! recorded packages repeated under new ids up to `FEDCAT_BENCH_RECORDS` (default 50,000),
 //! 1,000 per page; fedcat harvests them into an on-disk catalogue (RocksDB + SQLite), then
-//! harvests again (every record unchanged). Prints records/s for both passes.
+//! harvests again (every record unchanged). Prints records/s for both passes and the peak RSS
+//! of the harvesting process: the fake portal runs in a child process (this same binary with
+//! `FEDCAT_BENCH_PORTAL=1`), so its memory is not counted.
 //!
-//! Run: `cargo bench --bench harvest_throughput` (release build).
+//! Run: `cargo bench --bench harvest_throughput` (release build);
+//! `FEDCAT_BENCH_RECORDS=200000 cargo bench --bench harvest_throughput` for the memory check.
 
 #[allow(dead_code)]
 #[path = "../tests/e2e/fake_portal.rs"]
@@ -64,8 +67,31 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50_000);
-    let portal = fake_portal::FakePortal::start().await;
-    let url = portal.add_ckan("bench", packages(count));
+    if std::env::var_os("FEDCAT_BENCH_PORTAL").is_some() {
+        // The child: serve the packages, say where, and live until the parent closes stdin.
+        let portal = fake_portal::FakePortal::start().await;
+        let url = portal.add_ckan("bench", packages(count));
+        println!("{url}");
+        let _ = tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            let _ = std::io::stdin().read_line(&mut sink);
+        })
+        .await;
+        return;
+    }
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .env("FEDCAT_BENCH_PORTAL", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut url,
+    )
+    .unwrap();
+    let url = url.trim().to_owned();
     let sources = SourcesFile::from_toml(
         "bench",
         &format!("[[source]]\nid = \"bench\"\ntitle = \"Bench\"\ntype = \"ckan\"\nurl = \"{url}\"\npage_size = 1000\nlanguage = \"fr\"\n"),
@@ -89,13 +115,20 @@ async fn main() {
     );
     let source = build_source(config, catalog.iris(), &vocabularies).unwrap();
 
-    for pass in ["first harvest (all new)", "second harvest (all unchanged)"] {
+    for (pass, full) in [
+        ("first harvest (all new)", false),
+        ("second harvest (all unchanged, every page read: --full)", true),
+        ("third harvest (all unchanged, conditional GET: 304s)", false),
+    ] {
         let started = Instant::now();
         let report = harvest_source(
             source.as_ref(),
             &client,
             &catalog,
-            &HarvestOptions::default(),
+            &HarvestOptions {
+                full,
+                ..HarvestOptions::default()
+            },
             &|_| {},
         )
         .await
@@ -103,15 +136,18 @@ async fn main() {
         let seconds = started.elapsed().as_secs_f64();
         let records = report.counts.added + report.counts.updated + report.counts.unchanged;
         println!(
-            "{pass}: {records} records in {seconds:.2} s = {:.0} records/s (pages {}, failed {})",
+            "{pass}: {records} records in {seconds:.2} s = {:.0} records/s (pages {}, not modified {}, failed {})",
             records as f64 / seconds,
             report.counts.pages,
+            report.counts.not_modified_pages,
             report.counts.failed
         );
     }
     println!(
-        "store: {} quads; peak RSS {} MiB",
+        "store: {} quads; peak RSS of the harvesting process {} MiB",
         catalog.store().len().unwrap(),
         peak_rss_kib().unwrap_or(0) / 1024
     );
+    drop(child.stdin.take());
+    let _ = child.wait();
 }
