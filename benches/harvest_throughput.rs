@@ -117,8 +117,14 @@ async fn main() {
 
     for (pass, full) in [
         ("first harvest (all new)", false),
-        ("second harvest (all unchanged, every page read: --full)", true),
-        ("third harvest (all unchanged, conditional GET: 304s)", false),
+        (
+            "second harvest (all unchanged, every page read: --full)",
+            true,
+        ),
+        (
+            "third harvest (all unchanged, conditional GET: 304s)",
+            false,
+        ),
     ] {
         let started = Instant::now();
         let report = harvest_source(

@@ -37,6 +37,7 @@ struct RawConfig {
 struct RawHarvest {
     max_delete_share: Option<f64>,
     max_concurrent_jobs: Option<usize>,
+    keep_errors_days: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +106,8 @@ pub struct AppConfig {
     pub harvest: HarvestOptions,
     /// Most harvest jobs `serve` runs at once.
     pub max_concurrent_jobs: usize,
+    /// Job errors older than this many days are deleted.
+    pub keep_errors_days: u32,
     /// The SHACL shapes records are validated against (DCAT-AP's official files), if any.
     pub shacl_shapes_dir: Option<PathBuf>,
 }
@@ -280,6 +283,7 @@ impl AppConfig {
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
                 shacl_shapes_dir,
                 max_concurrent_jobs,
+                keep_errors_days: raw.harvest.keep_errors_days.unwrap_or(90),
                 harvest: HarvestOptions {
                     max_delete_share,
                     allow_mass_delete: false,

@@ -130,6 +130,27 @@ impl JobRunner {
         }
     }
 
+    /// Deletes job errors past `[harvest] keep_errors_days` once a day while serving.
+    pub fn spawn_error_pruning(&self) {
+        let runner = self.clone();
+        tokio::spawn(async move {
+            let mut daily = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+            loop {
+                daily.tick().await;
+                match runner
+                    .catalog
+                    .state()
+                    .prune_job_errors(runner.config.keep_errors_days)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("{n} old job error(s) deleted"),
+                    Err(e) => tracing::warn!("pruning job errors failed: {e}"),
+                }
+            }
+        });
+    }
+
     /// Runs each enabled source with a schedule on its cron expression, forever. A run that
     /// comes while the previous job of the source is still going is skipped (and logged).
     pub fn spawn_schedules(&self) {

@@ -8,6 +8,7 @@ use fedcat::{AppConfig, server};
 use fedcat_catalog::{Catalog, JobStatus};
 use fedcat_harvester::ProgressEvent;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -158,19 +159,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let bar = progress_bar(&source.id);
                 let on_progress = {
                     let bar = bar.clone();
+                    // A bar on a terminal; plain lines in logs and pipes.
+                    let interactive = std::io::stderr().is_terminal();
+                    let source_id = source.id.clone();
                     move |event: ProgressEvent| match event {
                         ProgressEvent::Page {
+                            url,
                             records,
                             total_hint,
-                            ..
                         } => {
                             if let Some(total) = total_hint {
                                 bar.set_length(total);
                             }
                             bar.inc(records);
+                            if !interactive {
+                                eprintln!(
+                                    "{source_id}: page read ({records} records, {} of {} so far): {url}",
+                                    bar.position(),
+                                    total_hint.map_or("?".into(), |t| t.to_string())
+                                );
+                            }
                         }
-                        ProgressEvent::PageFailed { url, .. } => {
+                        ProgressEvent::PageFailed { url, message } => {
                             bar.set_message(format!("page failed: {url}"));
+                            if !interactive {
+                                eprintln!("{source_id}: page failed: {message}");
+                            }
                         }
                     }
                 };
@@ -213,6 +227,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 runner.start_all();
             }
             runner.spawn_schedules();
+            runner.spawn_error_pruning();
             axum::serve(listener, server::app(&catalog, &config, Some(runner)))
                 .with_graceful_shutdown(server::shutdown_signal())
                 .await
@@ -299,6 +314,16 @@ async fn open_catalog(config: &AppConfig) -> Result<Catalog> {
     let catalog = Catalog::open(&config.data_dir, &config.base_iri)
         .await
         .with_context(|| format!("cannot open the catalogue in {}", config.data_dir.display()))?;
+    let pruned = catalog
+        .state()
+        .prune_job_errors(config.keep_errors_days)
+        .await?;
+    if pruned > 0 {
+        tracing::info!(
+            "{pruned} job error(s) older than {} days deleted",
+            config.keep_errors_days
+        );
+    }
     let abandoned = catalog.state().abandon_running_jobs().await?;
     if abandoned > 0 {
         eprintln!(

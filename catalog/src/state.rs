@@ -349,6 +349,17 @@ impl StateDb {
         Ok(())
     }
 
+    /// Deletes the job errors recorded more than `days` days ago; returns how many.
+    pub async fn prune_job_errors(&self, days: u32) -> Result<u64, CatalogError> {
+        let cutoff = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let result = sqlx::query("DELETE FROM job_errors WHERE at < ?1")
+            .bind(cutoff)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+
     /// One job.
     pub async fn job(&self, job_id: i64) -> Result<Option<JobRow>, CatalogError> {
         let row = sqlx::query("SELECT source_id FROM jobs WHERE id = ?1")

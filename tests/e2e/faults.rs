@@ -117,6 +117,18 @@ async fn every_fault_ends_the_page_cleanly_and_loses_nothing() {
         );
     }
 
+    // Errors are kept for `[harvest] keep_errors_days`, then pruned.
+    assert_eq!(catalog.state().prune_job_errors(90).await.unwrap(), 0);
+    assert_eq!(catalog.state().prune_job_errors(0).await.unwrap(), 7);
+    assert!(
+        catalog
+            .state()
+            .job_errors(first.job_id + 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     // 429 with Retry-After, then the page: retried, nothing lost, the job succeeds.
     let retrying = Deployment::with_http(
         &source_toml("datasud", "ckan", &url, "page_size = 3"),
