@@ -113,7 +113,7 @@ async fn main() {
         )
         .unwrap(),
     );
-    let source = build_source(config, catalog.iris(), &vocabularies).unwrap();
+    let source = build_source(config, catalog.iris(), &vocabularies, None).unwrap();
 
     for (pass, full) in [
         ("first harvest (all new)", false),

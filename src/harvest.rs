@@ -68,8 +68,29 @@ pub async fn harvest_one(
             source.url.as_str(),
         )
         .await?;
-    let connector = build_source(source, catalog.iris(), vocabularies)?;
+    let since = modified_since(source, catalog, options).await?;
+    let connector = build_source(source, catalog.iris(), vocabularies, since)?;
     harvest_source(connector.as_ref(), client, catalog, options, on_progress).await
+}
+
+/// Changes the portal made while the previous job ran, or clock skew between us and it, are
+/// covered by starting the incremental window this much before that job started.
+const INCREMENTAL_MARGIN: chrono::Duration = chrono::Duration::hours(1);
+
+/// The lower bound of an incremental listing: only for sources with a `full_sweep_schedule`,
+/// not for full sweeps, and only after a job that succeeded.
+async fn modified_since(
+    source: &SourceConfig,
+    catalog: &Catalog,
+    options: &HarvestOptions,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, HarvestError> {
+    if options.full || source.full_sweep_schedule.is_none() {
+        return Ok(None);
+    }
+    let last = catalog.state().last_succeeded_job_start(&source.id).await?;
+    Ok(last
+        .and_then(|text| chrono::DateTime::parse_from_rfc3339(&text).ok())
+        .map(|t| t.with_timezone(&chrono::Utc) - INCREMENTAL_MARGIN))
 }
 
 /// One line summarising a job.

@@ -72,6 +72,15 @@ impl JobRunner {
 
     /// Starts a job of `source_id` in the background (it waits for a free slot first).
     pub fn start(&self, source_id: &str) -> Result<tokio::task::JoinHandle<()>, StartError> {
+        self.start_with(source_id, false)
+    }
+
+    /// Like [`Self::start`]; `full` makes it a full sweep (for sources with incremental runs).
+    pub fn start_with(
+        &self,
+        source_id: &str,
+        full: bool,
+    ) -> Result<tokio::task::JoinHandle<()>, StartError> {
         let source = self
             .config
             .sources
@@ -101,12 +110,16 @@ impl JobRunner {
                 return;
             };
             tracing::info!(source = %source.id, "harvest started");
+            let options = fedcat_harvester::HarvestOptions {
+                full,
+                ..runner.config.harvest
+            };
             match harvest_one(
                 &source,
                 &runner.client,
                 &runner.catalog,
                 &runner.config.vocabularies,
-                &runner.config.harvest,
+                &options,
                 &|_| {},
             )
             .await
@@ -155,27 +168,34 @@ impl JobRunner {
     /// comes while the previous job of the source is still going is skipped (and logged).
     pub fn spawn_schedules(&self) {
         for source in self.config.sources.sources.iter().filter(|s| s.enabled) {
-            let Some(schedule) = source.schedule.clone() else {
-                continue;
-            };
-            let runner = self.clone();
-            let source_id = source.id.clone();
-            tokio::spawn(async move {
-                for next in schedule.upcoming(chrono::Utc) {
-                    let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
-                    tokio::time::sleep(wait).await;
-                    match runner.start(&source_id) {
-                        Ok(_) => {}
-                        Err(StartError::AlreadyRunning) => tracing::warn!(
-                            source = %source_id,
-                            "scheduled run skipped: the previous job is still running"
-                        ),
-                        Err(e) => {
-                            tracing::warn!(source = %source_id, "scheduled run not started: {e:?}")
+            let schedules = [
+                (source.schedule.clone(), false),
+                (source.full_sweep_schedule.clone(), true),
+            ];
+            for (schedule, full) in schedules {
+                let Some(schedule) = schedule else {
+                    continue;
+                };
+                let runner = self.clone();
+                let source_id = source.id.clone();
+                tokio::spawn(async move {
+                    for next in schedule.upcoming(chrono::Utc) {
+                        let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
+                        tokio::time::sleep(wait).await;
+                        match runner.start_with(&source_id, full) {
+                            Ok(_) => {}
+                            Err(StartError::AlreadyRunning) => tracing::warn!(
+                                source = %source_id,
+                                full,
+                                "scheduled run skipped: the previous job is still running"
+                            ),
+                            Err(e) => {
+                                tracing::warn!(source = %source_id, "scheduled run not started: {e:?}")
+                            }
                         }
                     }
-                }
-            });
+                });
+            }
         }
     }
 }

@@ -360,6 +360,21 @@ impl StateDb {
         Ok(result.rows_affected())
     }
 
+    /// When the last job of `source_id` that read its whole listing without error started.
+    pub async fn last_succeeded_job_start(
+        &self,
+        source_id: &str,
+    ) -> Result<Option<String>, CatalogError> {
+        let row = sqlx::query(
+            "SELECT started_at FROM jobs WHERE source_id = ?1 AND status = 'succeeded'
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(source_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get("started_at")))
+    }
+
     /// One job.
     pub async fn job(&self, job_id: i64) -> Result<Option<JobRow>, CatalogError> {
         let row = sqlx::query("SELECT source_id FROM jobs WHERE id = ?1")

@@ -80,6 +80,8 @@ pub struct RawSource {
     pub where_clause: Option<String>,
     /// Cron expression (6 or 7 fields, seconds first) for scheduled harvests.
     pub schedule: Option<String>,
+    /// Cron expression of full sweeps; when set, the other runs are incremental (ckan, udata).
+    pub full_sweep_schedule: Option<String>,
     /// Higher wins as primary among duplicates.
     #[serde(default)]
     pub priority: i64,
@@ -178,6 +180,8 @@ pub struct SourceConfig {
     pub kind: SourceKind,
     /// Cron schedule, if any.
     pub schedule: Option<cron::Schedule>,
+    /// Cron schedule of full sweeps; when set, other runs list only what changed.
+    pub full_sweep_schedule: Option<cron::Schedule>,
     /// Priority among duplicates.
     pub priority: i64,
     /// Requests per second to the host, if limited.
@@ -331,13 +335,13 @@ fn validate_source(
         }
         Some(Ok(u)) => Some(u),
     };
-    let schedule = match raw.schedule.as_deref() {
+    let mut cron_key = |key: &str, value: Option<&str>| match value {
         None => None,
         Some(text) => match cron::Schedule::from_str(text) {
             Ok(s) => Some(s),
             Err(e) => {
                 problem(
-                    "schedule",
+                    key,
                     format!(
                         "{text:?} is not a cron expression (6 or 7 fields, seconds first): {e}"
                     ),
@@ -347,6 +351,8 @@ fn validate_source(
             }
         },
     };
+    let schedule = cron_key("schedule", raw.schedule.as_deref());
+    let full_sweep_schedule = cron_key("full_sweep_schedule", raw.full_sweep_schedule.as_deref());
     if let Some(rate) = raw.rate_limit_per_sec
         && !(rate.is_finite() && rate > 0.0)
     {
@@ -465,6 +471,16 @@ fn validate_source(
             }))
         }
     };
+    if raw.full_sweep_schedule.is_some()
+        && !matches!(kind, Some(SourceKind::Ckan(_) | SourceKind::Udata(_)))
+    {
+        problem(
+            "full_sweep_schedule",
+            "only ckan and udata sources list incrementally; the others always sweep in full"
+                .into(),
+        );
+        ok = false;
+    }
     if let (Some(url), Some(kind)) = (&url, &kind)
         && url.scheme() == "file"
         && !matches!(kind, SourceKind::Dcat(_))
@@ -479,6 +495,7 @@ fn validate_source(
             url,
             kind,
             schedule,
+            full_sweep_schedule,
             priority: raw.priority,
             rate_limit_per_sec: raw.rate_limit_per_sec,
             language: raw.language.clone(),

@@ -108,7 +108,16 @@ pub async fn harvest_source(
             false
         }
     };
-    let complete_listing = complete && run.page_failures == 0 && !run.record_key_unknown;
+    let listing_read = complete && run.page_failures == 0 && !run.record_key_unknown;
+    let incremental = source.is_incremental();
+    let complete_listing = listing_read && !incremental;
+    if listing_read && incremental && message.is_none() {
+        message = Some(
+            "incremental listing (records changed since the last successful job): deletions \
+             wait for the next full sweep"
+                .to_owned(),
+        );
+    }
     let mut guarded = false;
     if complete_listing {
         let stale = catalog
@@ -144,7 +153,7 @@ pub async fn harvest_source(
         } else {
             run.counts.deleted = catalog.delete_unseen(&source_id, job_id).await?;
         }
-    } else if message.is_none() {
+    } else if message.is_none() && !listing_read {
         message = Some(if !run.listed_any_page {
             "no page of the listing could be read: nothing was changed".to_owned()
         } else if run.page_failures > 0 {
@@ -158,7 +167,7 @@ pub async fn harvest_source(
     }
     let status = if !run.listed_any_page {
         JobStatus::Failed
-    } else if complete_listing && run.counts.failed == 0 && !guarded {
+    } else if listing_read && run.counts.failed == 0 && !guarded {
         JobStatus::Succeeded
     } else {
         JobStatus::Partial

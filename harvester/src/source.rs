@@ -51,4 +51,10 @@ pub trait Source: Send + Sync {
         let _ = failed;
         None
     }
+
+    /// True when the listing holds only what changed since a time: a record missing from it
+    /// is not gone, so such a job never deletes.
+    fn is_incremental(&self) -> bool {
+        false
+    }
 }

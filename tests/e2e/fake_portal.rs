@@ -207,6 +207,19 @@ impl FakePortal {
         format!("{}/udata/{name}", self.base)
     }
 
+    /// Changes a dataset of a udata portal in place.
+    pub fn edit_udata_dataset(&self, name: &str, id: &str, edit: impl FnOnce(&mut Value)) {
+        let mut state = self.state.lock().unwrap();
+        let dataset = state
+            .udata
+            .get_mut(name)
+            .unwrap()
+            .iter_mut()
+            .find(|d| d["id"].as_str() == Some(id))
+            .unwrap_or_else(|| panic!("dataset {id} not served"));
+        edit(dataset);
+    }
+
     /// Serves `datasets` as Opendatasoft portal `name` at `{base}/ods/{name}`.
     pub fn add_ods(&self, name: &str, mut datasets: Vec<Value>) -> String {
         datasets.sort_by(|a, b| a["dataset_id"].as_str().cmp(&b["dataset_id"].as_str()));
@@ -701,15 +714,31 @@ async fn ckan_search(
     if portal.failing_starts.contains(&(start as u64)) {
         return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
     }
-    let organization = params
+    // The `fq` clauses fedcat sends: `organization:NAME` and `metadata_modified:[T TO *]`.
+    let clauses: Vec<&str> = params
         .get("fq")
-        .and_then(|fq| fq.strip_prefix("organization:"))
+        .map(|fq| fq.split(" AND ").collect())
+        .unwrap_or_default();
+    let organization = clauses
+        .iter()
+        .find_map(|c| c.strip_prefix("organization:"))
         .map(str::to_owned);
+    let modified_since = clauses
+        .iter()
+        .find_map(|c| c.strip_prefix("metadata_modified:["))
+        .and_then(|rest| rest.split(" TO ").next())
+        .map(|t| t.trim_end_matches('Z').to_owned());
     let mut matching: Vec<&Value> = portal
         .packages
         .iter()
         .filter(|p| match &organization {
             Some(org) => p["organization"]["name"].as_str() == Some(org),
+            None => true,
+        })
+        .filter(|p| match &modified_since {
+            Some(since) => p["metadata_modified"]
+                .as_str()
+                .is_some_and(|m| m >= since.as_str()),
             None => true,
         })
         .collect();
@@ -789,6 +818,10 @@ async fn udata_datasets_page(
             None => true,
         })
         .collect();
+    let mut matching = matching;
+    if params.get("sort").map(String::as_str) == Some("-last_update") {
+        matching.sort_by(|a, b| b["last_update"].as_str().cmp(&a["last_update"].as_str()));
+    }
     let data: Vec<&Value> = matching
         .iter()
         .skip((page.max(1) - 1) * page_size)

@@ -97,3 +97,145 @@ async fn unchanged_pages_are_304s_and_changes_are_read() {
     );
     assert_eq!(count(&server, &datasets_of_source("datasud")).await, 7);
 }
+
+/// A CKAN source with a `full_sweep_schedule` lists only what changed since its last successful
+/// job (`fq=metadata_modified:[T TO *]`, an hour of margin); such a listing never deletes; a full
+/// sweep does.
+#[tokio::test(flavor = "multi_thread")]
+async fn incremental_ckan_listing_then_full_sweep() {
+    let portal = FakePortal::start().await;
+    let url = portal.add_ckan(
+        "datasud",
+        ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
+    );
+    let deployment = Deployment::new(
+        &source_toml(
+            "datasud",
+            "ckan",
+            &url,
+            "page_size = 3\nschedule = \"0 0 * * * *\"\nfull_sweep_schedule = \"0 0 3 * * Sun\"",
+        ),
+        "",
+    );
+    let catalog = deployment.open().await;
+    let server = deployment.serve(&catalog).await;
+    let first = deployment.harvest(&catalog, "datasud").await;
+    assert!(
+        first.complete_listing,
+        "no successful job before: a full listing"
+    );
+    assert_eq!(first.counts.added, 7);
+
+    // One package is edited now, another disappears from the portal.
+    portal.edit_ckan_package(
+        "datasud",
+        "b63fa801-a20a-4cbd-b202-398d3afbd328",
+        |package| {
+            package["title"] = "Titre modifié".into();
+            package["metadata_modified"] = chrono::Utc::now()
+                .format("%Y-%m-%dT%H:%M:%S%.6f")
+                .to_string()
+                .into();
+        },
+    );
+    portal.remove_ckan_package("datasud", "cfa98601-185f-4194-bc0f-119fc23a194b");
+    let incremental = deployment.harvest(&catalog, "datasud").await;
+    assert_eq!(incremental.status, JobStatus::Succeeded, "{incremental:?}");
+    assert!(!incremental.complete_listing);
+    assert_eq!(
+        (
+            incremental.counts.updated,
+            incremental.counts.unchanged,
+            incremental.counts.deleted
+        ),
+        (1, 0, 0),
+        "{incremental:?}"
+    );
+    assert!(
+        incremental
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("incremental")
+    );
+    assert!(
+        portal
+            .requests()
+            .iter()
+            .any(|r| r.contains("metadata_modified:[")),
+        "{:?}",
+        portal.requests()
+    );
+    assert_eq!(count(&server, &datasets_of_source("datasud")).await, 7);
+
+    // The full sweep sees the whole listing and deletes the package that went away.
+    let source = deployment.config.sources.get("datasud").unwrap();
+    let client = fedcat::harvest::http_client(&deployment.config).unwrap();
+    let full = fedcat::harvest::harvest_one(
+        source,
+        &client,
+        &catalog,
+        &deployment.config.vocabularies,
+        &HarvestOptions {
+            full: true,
+            ..deployment.config.harvest
+        },
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(full.complete_listing);
+    assert_eq!(
+        (full.counts.deleted, full.counts.unchanged),
+        (1, 6),
+        "{full:?}"
+    );
+    assert_eq!(count(&server, &datasets_of_source("datasud")).await, 6);
+}
+
+/// A udata source with a `full_sweep_schedule` lists newest update first and stops at the first
+/// page that reaches datasets older than its last successful job.
+#[tokio::test(flavor = "multi_thread")]
+async fn incremental_udata_listing_stops_at_older_datasets() {
+    let portal = FakePortal::start().await;
+    let datasets = crate::fake_portal::udata_dataset_dir(
+        "udata/datagouv-search-indicator/www.data.gouv.fr/2019-08-14-11-39/datasets",
+    );
+    let edited = datasets[0]["id"].as_str().unwrap().to_owned();
+    let url = portal.add_udata("www", datasets);
+    let deployment = Deployment::new(
+        &source_toml(
+            "www",
+            "udata",
+            &url,
+            "page_size = 20\nfull_sweep_schedule = \"0 0 3 * * Sun\"",
+        ),
+        "",
+    );
+    let catalog = deployment.open().await;
+    let first = deployment.harvest(&catalog, "www").await;
+    assert_eq!((first.counts.added, first.counts.pages), (135, 7));
+    portal.edit_udata_dataset("www", &edited, |dataset| {
+        dataset["title"] = "Titre modifié".into();
+        dataset["last_update"] = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.6f")
+            .to_string()
+            .into();
+    });
+    let incremental = deployment.harvest(&catalog, "www").await;
+    assert_eq!(incremental.status, JobStatus::Succeeded, "{incremental:?}");
+    assert!(!incremental.complete_listing);
+    assert_eq!(
+        (
+            incremental.counts.pages,
+            incremental.counts.updated,
+            incremental.counts.deleted
+        ),
+        (1, 1, 0),
+        "{incremental:?}"
+    );
+    assert!(
+        portal.requests().iter().any(|r| r.contains("-last_update")),
+        "sorted by last update"
+    );
+}

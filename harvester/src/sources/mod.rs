@@ -11,25 +11,23 @@ use crate::{HarvestError, Source, SourceConfig, SourceKind};
 use fedcat_catalog::IriMinter;
 use std::sync::Arc;
 
-/// Builds the connector for a validated source.
+/// Builds the connector for a validated source; `modified_since` makes a CKAN or udata listing
+/// incremental (other kinds ignore it and sweep in full).
 pub fn build_source(
     config: &SourceConfig,
     iris: &IriMinter,
     vocabularies: &Arc<Vocabularies>,
+    modified_since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Box<dyn Source>, HarvestError> {
     Ok(match &config.kind {
-        SourceKind::Ckan(options) => Box::new(ckan::CkanSource::new(
-            config,
-            options,
-            iris,
-            vocabularies.clone(),
-        )),
-        SourceKind::Udata(options) => Box::new(udata::UdataSource::new(
-            config,
-            options,
-            iris,
-            vocabularies.clone(),
-        )),
+        SourceKind::Ckan(options) => Box::new(
+            ckan::CkanSource::new(config, options, iris, vocabularies.clone())
+                .modified_since(modified_since),
+        ),
+        SourceKind::Udata(options) => Box::new(
+            udata::UdataSource::new(config, options, iris, vocabularies.clone())
+                .modified_since(modified_since),
+        ),
         SourceKind::Ods(options) => Box::new(ods::OdsSource::new(
             config,
             options,

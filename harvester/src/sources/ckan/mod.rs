@@ -22,6 +22,8 @@ pub struct CkanSource {
     language: Option<String>,
     iris: IriMinter,
     vocabularies: Arc<Vocabularies>,
+    /// `metadata_modified` lower bound of an incremental listing (Solr date syntax).
+    modified_since: Option<String>,
     /// The `count` of the last page read, to know whether skipping a failed page makes sense.
     last_count: AtomicU64,
 }
@@ -56,8 +58,15 @@ impl CkanSource {
             language: config.language.clone(),
             iris: iris.clone(),
             vocabularies,
+            modified_since: None,
             last_count: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Lists only packages modified since `since` (`fq=metadata_modified:[T TO *]`).
+    pub fn modified_since(mut self, since: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        self.modified_since = since.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        self
     }
 
     fn page_url(&self, start: u64) -> Result<Url, HarvestError> {
@@ -77,6 +86,9 @@ impl CkanSource {
             }
             if let Some(fq) = &self.options.fq {
                 filters.push(format!("({fq})"));
+            }
+            if let Some(since) = &self.modified_since {
+                filters.push(format!("metadata_modified:[{since} TO *]"));
             }
             if !filters.is_empty() {
                 query.append_pair("fq", &filters.join(" AND "));
@@ -176,6 +188,10 @@ impl Source for CkanSource {
             next,
             total_hint: Some(search.count),
         })
+    }
+
+    fn is_incremental(&self) -> bool {
+        self.modified_since.is_some()
     }
 
     fn page_after_failure(&self, failed: &PageRequest) -> Option<PageRequest> {

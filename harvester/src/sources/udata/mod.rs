@@ -21,6 +21,8 @@ pub struct UdataSource {
     language: Option<String>,
     iris: IriMinter,
     vocabularies: Arc<Vocabularies>,
+    /// Lower bound of an incremental listing, ordered by last update.
+    modified_since: Option<chrono::NaiveDateTime>,
     /// The `total` of the last page read, to know whether skipping a failed page makes sense.
     last_total: AtomicU64,
 }
@@ -50,8 +52,15 @@ impl UdataSource {
             language: config.language.clone(),
             iris: iris.clone(),
             vocabularies,
+            modified_since: None,
             last_total: AtomicU64::new(u64::MAX),
         }
+    }
+
+    /// Lists datasets newest update first and stops at the first one not updated since `since`.
+    pub fn modified_since(mut self, since: Option<chrono::DateTime<chrono::Utc>>) -> Self {
+        self.modified_since = since.map(|t| t.naive_utc());
+        self
     }
 
     fn request(&self, page: u64) -> Result<PageRequest, HarvestError> {
@@ -67,6 +76,9 @@ impl UdataSource {
             }
             if let Some(tag) = &self.options.tag {
                 query.append_pair("tag", tag);
+            }
+            if self.modified_since.is_some() {
+                query.append_pair("sort", "-last_update");
             }
             query.append_pair("page_size", &self.options.page_size.to_string());
             query.append_pair("page", &page.to_string());
@@ -121,8 +133,18 @@ impl Source for UdataSource {
         if let Some(total) = envelope.total {
             self.last_total.store(total, Ordering::Relaxed);
         }
+        // Newest first: once a dataset predates the bound, the rest of the listing does too.
+        let reached_older = self.modified_since.is_some_and(|since| {
+            envelope.data.iter().any(|d| {
+                d.get("last_update")
+                    .or(d.get("last_modified"))
+                    .and_then(|v| v.as_str())
+                    .and_then(parse_udata_time)
+                    .is_some_and(|t| t < since)
+            })
+        });
         let next = match envelope.next_page.as_deref().filter(|n| !n.is_empty()) {
-            Some(next) if !envelope.data.is_empty() => {
+            Some(next) if !envelope.data.is_empty() && !reached_older => {
                 // The API writes absolute URLs on its public host; keep them, but resolve a
                 // relative one against the page.
                 let next_url = request.url.join(next).map_err(|e| HarvestError::Parse {
@@ -164,6 +186,10 @@ impl Source for UdataSource {
         })
     }
 
+    fn is_incremental(&self) -> bool {
+        self.modified_since.is_some()
+    }
+
     fn page_after_failure(&self, failed: &PageRequest) -> Option<PageRequest> {
         let total = self.last_total.load(Ordering::Relaxed);
         let page = Self::page_of(&failed.url);
@@ -172,4 +198,12 @@ impl Source for UdataSource {
             .then(|| self.request(page + 1).ok())
             .flatten()
     }
+}
+
+/// udata times: `2022-10-12T17:03:16.589000`, with or without an offset.
+fn parse_udata_time(text: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.naive_utc())
+        .ok()
+        .or_else(|| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok())
 }
