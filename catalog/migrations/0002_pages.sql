@@ -13,3 +13,6 @@ CREATE TABLE pages (
 
 -- Pages answered 304 Not Modified in a job.
 ALTER TABLE jobs ADD COLUMN not_modified_pages INTEGER NOT NULL DEFAULT 0;
+
+-- How many times the request of a page error was sent.
+ALTER TABLE job_errors ADD COLUMN attempts INTEGER;

@@ -98,6 +98,8 @@ pub struct JobErrorRow {
     pub kind: String,
     /// The cause.
     pub message: String,
+    /// How many times the request was sent (page errors of a request).
+    pub attempts: Option<i64>,
     /// When it happened.
     pub at: String,
 }
@@ -246,9 +248,25 @@ impl StateDb {
         record_key: Option<&str>,
         message: &str,
     ) -> Result<(), CatalogError> {
+        self.record_error_with_attempts(job_id, source_id, kind, url, record_key, message, None)
+            .await
+    }
+
+    /// Like [`Self::record_error`], with how many times the request was sent.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_error_with_attempts(
+        &self,
+        job_id: i64,
+        source_id: &str,
+        kind: &str,
+        url: Option<&str>,
+        record_key: Option<&str>,
+        message: &str,
+        attempts: Option<u32>,
+    ) -> Result<(), CatalogError> {
         sqlx::query(
-            "INSERT INTO job_errors (job_id, source_id, url, record_key, kind, message, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO job_errors (job_id, source_id, url, record_key, kind, message, at, attempts)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .bind(job_id)
         .bind(source_id)
@@ -257,6 +275,7 @@ impl StateDb {
         .bind(kind)
         .bind(message)
         .bind(now_text())
+        .bind(attempts.map(i64::from))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -393,7 +412,7 @@ impl StateDb {
     /// Errors recorded for a job, in the order they happened.
     pub async fn job_errors(&self, job_id: i64) -> Result<Vec<JobErrorRow>, CatalogError> {
         let rows = sqlx::query(
-            "SELECT job_id, source_id, url, record_key, kind, message, at
+            "SELECT job_id, source_id, url, record_key, kind, message, at, attempts
              FROM job_errors WHERE job_id = ?1 ORDER BY id",
         )
         .bind(job_id)
@@ -408,6 +427,7 @@ impl StateDb {
                 record_key: row.get("record_key"),
                 kind: row.get("kind"),
                 message: row.get("message"),
+                attempts: row.get("attempts"),
                 at: row.get("at"),
             })
             .collect())

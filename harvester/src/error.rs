@@ -20,6 +20,8 @@ pub enum HarvestError {
         url: String,
         /// The HTTP status.
         status: u16,
+        /// How many attempts were made.
+        attempts: u32,
         /// The start of the body, for context.
         snippet: String,
     },
@@ -88,6 +90,16 @@ pub enum HarvestError {
     /// The catalogue failed while storing.
     #[error(transparent)]
     Catalog(#[from] fedcat_catalog::CatalogError),
+}
+
+impl HarvestError {
+    /// How many times the request was sent, for errors of a request.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Self::Request { attempts, .. } | Self::Status { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
 }
 
 fn snippet_suffix(snippet: &str) -> String {

@@ -299,8 +299,13 @@ impl JobRun<'_> {
                     request = next;
                 }
                 Err(error) => {
-                    self.page_failed(&current, &error.to_string(), on_progress)
-                        .await?;
+                    self.page_failed_after(
+                        &current,
+                        &error.to_string(),
+                        error.attempts(),
+                        on_progress,
+                    )
+                    .await?;
                     request = self.source.page_after_failure(&current);
                     if request.is_none() {
                         return Ok(false);
@@ -352,18 +357,31 @@ impl JobRun<'_> {
         message: &str,
         on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
     ) -> Result<(), HarvestError> {
+        self.page_failed_after(page, message, None, on_progress)
+            .await
+    }
+
+    /// A page failed after `attempts` requests (when it got as far as a request).
+    async fn page_failed_after(
+        &mut self,
+        page: &PageRequest,
+        message: &str,
+        attempts: Option<u32>,
+        on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
+    ) -> Result<(), HarvestError> {
         tracing::warn!(source = self.source.id(), page = %page.url, error = message, "page failed");
         self.page_failures += 1;
         self.counts.failed += 1;
         self.catalog
             .state()
-            .record_error(
+            .record_error_with_attempts(
                 self.job_id,
                 self.source.id(),
                 "page",
                 Some(page.url.as_str()),
                 None,
                 message,
+                attempts,
             )
             .await?;
         on_progress(ProgressEvent::PageFailed {

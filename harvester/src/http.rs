@@ -170,7 +170,7 @@ impl HttpClient {
             }
             let (cause, retry_after) = match self.attempt(url, accept, validators).await {
                 Ok(fetched) if fetched.status < 400 => return Ok(fetched),
-                Ok(fetched) => return status_error(url, fetched),
+                Ok(fetched) => return status_error(url, fetched, attempt),
                 Err(AttemptError::Final(error)) => return Err(error),
                 Err(AttemptError::Retryable { cause, retry_after }) => (cause, retry_after),
             };
@@ -178,7 +178,7 @@ impl HttpClient {
                 || retry_after.is_some_and(|d| d > MAX_RETRY_AFTER)
             {
                 return Err(match cause {
-                    RetryCause::Status(fetched) => match status_error(url, fetched) {
+                    RetryCause::Status(fetched) => match status_error(url, fetched, attempt) {
                         Err(error) => error,
                         Ok(_) => unreachable!("status_error always fails"),
                     },
@@ -351,10 +351,11 @@ enum AttemptError {
     Final(HarvestError),
 }
 
-fn status_error(url: &Url, fetched: Fetched) -> Result<Fetched, HarvestError> {
+fn status_error(url: &Url, fetched: Fetched, attempts: u32) -> Result<Fetched, HarvestError> {
     Err(HarvestError::Status {
         url: url.to_string(),
         status: fetched.status,
+        attempts,
         snippet: body_snippet(&fetched.body, 120),
     })
 }

@@ -161,6 +161,22 @@ async fn every_fault_ends_the_page_cleanly_and_loses_nothing() {
             .count(),
         1
     );
+
+    // A page that keeps failing records how many times it was asked.
+    portal.fault_ckan_page(
+        "datasud",
+        3,
+        Some(Fault::TooManyRequests {
+            times: 10,
+            seconds: 0,
+        }),
+    );
+    let report = retrying.harvest(&catalog, "datasud").await;
+    portal.fault_ckan_page("datasud", 3, None);
+    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].attempts, Some(3));
+    assert!(errors[0].message.contains("429"), "{}", errors[0].message);
 }
 
 /// RDF faults on the second page of a Hydra-paged DCAT catalogue harvested cleanly before: an
