@@ -80,8 +80,12 @@ pub struct RawSource {
     pub where_clause: Option<String>,
     /// Cron expression (6 or 7 fields, seconds first) for scheduled harvests.
     pub schedule: Option<String>,
-    /// Cron expression of full sweeps; when set, the other runs are incremental (ckan, udata).
+    /// Cron expression of full sweeps; when set, the other runs are incremental (ckan, udata,
+    /// and dcat with `modified_since_param`).
     pub full_sweep_schedule: Option<String>,
+    /// dcat: the query parameter the catalogue filters by modification time with
+    /// (ckanext-dcat and piveau: `modified_since`).
+    pub modified_since_param: Option<String>,
     /// Higher wins as primary among duplicates.
     #[serde(default)]
     pub priority: i64,
@@ -140,7 +144,10 @@ pub struct OdsOptions {
 
 /// Options of a DCAT source.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DcatOptions {}
+pub struct DcatOptions {
+    /// The query parameter for incremental listings, if the endpoint has one.
+    pub modified_since_param: Option<String>,
+}
 
 /// What kind of source, with its kind-specific options.
 #[derive(Debug, Clone, PartialEq)]
@@ -416,7 +423,9 @@ fn validate_source(
                     ok = false;
                 }
             }
-            Some(SourceKind::Dcat(DcatOptions {}))
+            Some(SourceKind::Dcat(DcatOptions {
+                modified_since_param: raw.modified_since_param.clone(),
+            }))
         }
         Some(SourceType::Udata) => {
             for (key, present) in [
@@ -471,13 +480,24 @@ fn validate_source(
             }))
         }
     };
-    if raw.full_sweep_schedule.is_some()
-        && !matches!(kind, Some(SourceKind::Ckan(_) | SourceKind::Udata(_)))
-    {
+    let incremental_capable = match &kind {
+        Some(SourceKind::Ckan(_) | SourceKind::Udata(_)) => true,
+        Some(SourceKind::Dcat(options)) => options.modified_since_param.is_some(),
+        _ => false,
+    };
+    if raw.full_sweep_schedule.is_some() && !incremental_capable {
         problem(
             "full_sweep_schedule",
-            "only ckan and udata sources list incrementally; the others always sweep in full"
+            "only ckan, udata and dcat sources with `modified_since_param` list incrementally; \
+             the others always sweep in full"
                 .into(),
+        );
+        ok = false;
+    }
+    if raw.modified_since_param.is_some() && !matches!(kind, Some(SourceKind::Dcat(_))) {
+        problem(
+            "modified_since_param",
+            "only dcat sources take it (ckan and udata know their own)".into(),
         );
         ok = false;
     }

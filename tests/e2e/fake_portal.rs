@@ -890,9 +890,15 @@ async fn ods_datasets_page(
 async fn repaged_page(
     State(state): State<Arc<Mutex<PortalState>>>,
     Path((name, number)): Path<(String, usize)>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
     let mut state = state.lock().unwrap();
-    state.requests.push(format!("/dcat/{name}/page/{number}"));
+    match query {
+        Some(query) => state
+            .requests
+            .push(format!("/dcat/{name}/page/{number}?{query}")),
+        None => state.requests.push(format!("/dcat/{name}/page/{number}")),
+    }
     if let Some((content_type, body)) = state.page_overrides.get(&(name.clone(), number)) {
         return ([(header::CONTENT_TYPE, content_type.clone())], body.clone()).into_response();
     }

@@ -239,3 +239,44 @@ async fn incremental_udata_listing_stops_at_older_datasets() {
         "sorted by last update"
     );
 }
+
+/// A DCAT catalogue that filters by modification time (`modified_since_param`, as ckanext-dcat
+/// and piveau do) is asked for what changed since the last successful job; such a run deletes
+/// nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn incremental_dcat_listing_sends_modified_since() {
+    use crate::fake_portal::HydraStyle;
+    use fedcat_catalog::oxigraph::io::RdfFormat;
+    let portal = FakePortal::start().await;
+    let url = portal.add_repaged_dcat(
+        "demo",
+        "dcat/hydra/demo.ckan.org_catalog_page1_of_26.ttl",
+        40,
+        HydraStyle::PagedCollection,
+        RdfFormat::Turtle,
+    );
+    let deployment = Deployment::new(
+        &source_toml(
+            "demo",
+            "dcat",
+            &url,
+            "modified_since_param = \"modified_since\"\nfull_sweep_schedule = \"0 0 3 * * Sun\"",
+        ),
+        "",
+    );
+    let catalog = deployment.open().await;
+    let first = deployment.harvest(&catalog, "demo").await;
+    assert!(first.complete_listing);
+    assert_eq!(first.counts.added, 100);
+    let second = deployment.harvest(&catalog, "demo").await;
+    assert_eq!(second.status, JobStatus::Succeeded, "{second:?}");
+    assert!(!second.complete_listing);
+    assert!(
+        portal
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("/dcat/demo/page/1?modified_since=")),
+        "{:?}",
+        portal.requests()
+    );
+}

@@ -34,7 +34,10 @@ pub fn build_source(
             iris,
             vocabularies.clone(),
         )),
-        SourceKind::Dcat(_) => Box::new(dcat::DcatSource::new(config, iris)),
+        SourceKind::Dcat(options) => Box::new(
+            dcat::DcatSource::new(config, iris)
+                .modified_since(options.modified_since_param.as_deref(), modified_since),
+        ),
     })
 }
 

@@ -24,6 +24,8 @@ pub struct DcatSource {
     id: String,
     url: Url,
     iris: IriMinter,
+    /// Set for an incremental listing: the first page asks for records modified since then.
+    incremental: bool,
 }
 
 impl DcatSource {
@@ -33,7 +35,24 @@ impl DcatSource {
             id: config.id.clone(),
             url: config.url.clone(),
             iris: iris.clone(),
+            incremental: false,
         }
+    }
+
+    /// Asks the catalogue for the records modified since `since` with the endpoint's
+    /// parameter (`modified_since=2026-11-23T10:00:00Z`); without a parameter, a full listing.
+    pub fn modified_since(
+        mut self,
+        param: Option<&str>,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        if let (Some(param), Some(since)) = (param, since) {
+            self.url
+                .query_pairs_mut()
+                .append_pair(param, &since.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            self.incremental = true;
+        }
+        self
     }
 }
 
@@ -189,6 +208,10 @@ impl Source for DcatSource {
             url: self.url.clone(),
             accept: ACCEPT_RDF,
         })
+    }
+
+    fn is_incremental(&self) -> bool {
+        self.incremental
     }
 
     fn parse_page(&self, request: &PageRequest, fetched: &Fetched) -> Result<Page, HarvestError> {
