@@ -110,14 +110,18 @@ async fn job(State(state): State<ApiState>, Path(id): Path<String>) -> Response 
         }
         Err(e) => return internal(e),
     };
-    match state.catalog.state().job_errors(job_id).await {
-        Ok(errors) => {
-            let mut body = serde_json::to_value(&job).unwrap_or(Value::Null);
-            body["errors"] = serde_json::to_value(errors).unwrap_or(Value::Null);
-            Json(body).into_response()
-        }
-        Err(e) => internal(e),
-    }
+    let errors = match state.catalog.state().job_errors(job_id).await {
+        Ok(errors) => errors,
+        Err(e) => return internal(e),
+    };
+    let deleted = match state.catalog.state().records_deleted_by_job(job_id).await {
+        Ok(deleted) => deleted,
+        Err(e) => return internal(e),
+    };
+    let mut body = serde_json::to_value(&job).unwrap_or(Value::Null);
+    body["errors"] = serde_json::to_value(errors).unwrap_or(Value::Null);
+    body["deleted_records"] = serde_json::to_value(deleted).unwrap_or(Value::Null);
+    Json(body).into_response()
 }
 
 /// Compares without stopping at the first difference, so timing does not reveal the token.

@@ -394,6 +394,19 @@ impl StateDb {
         Ok(row.map(|r| r.get("started_at")))
     }
 
+    /// The tombstones a job left: the keys of the records it deleted, so a wrong deletion can
+    /// be seen (a later harvest that lists them again brings them back).
+    pub async fn records_deleted_by_job(&self, job_id: i64) -> Result<Vec<String>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT record_key FROM records WHERE deleted = 1 AND deleted_by_job = ?1
+             ORDER BY record_key",
+        )
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.get("record_key")).collect())
+    }
+
     /// One job.
     pub async fn job(&self, job_id: i64) -> Result<Option<JobRow>, CatalogError> {
         let row = sqlx::query("SELECT source_id FROM jobs WHERE id = ?1")

@@ -210,6 +210,15 @@ async fn records_leave_only_after_a_complete_listing() {
     let report = deployment.harvest(&catalog, "datasud").await;
     assert_eq!(report.status, JobStatus::Succeeded);
     assert_eq!((report.counts.deleted, report.counts.unchanged), (1, 6));
+    // The tombstone says which job deleted what.
+    assert_eq!(
+        catalog
+            .state()
+            .records_deleted_by_job(report.job_id)
+            .await
+            .unwrap(),
+        ["cfa98601-185f-4194-bc0f-119fc23a194b"]
+    );
     assert_eq!(count(&server, &datasets_of_source("datasud")).await, 6);
     let ask = reqwest::Client::new()
         .get(crate::support::sparql_url(
