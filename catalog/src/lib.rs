@@ -8,6 +8,7 @@
 //! [`Catalog`].
 
 mod catalog;
+pub mod dedup;
 mod error;
 pub mod hash;
 mod iri;
