@@ -4,5 +4,6 @@
 //! normalised identifier, a normalised landing-page or download URL, or a MinHash band of their
 //! title shingles land in the same block.
 
+pub mod cluster;
 pub mod keys;
 pub mod minhash;
