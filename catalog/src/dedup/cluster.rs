@@ -174,12 +174,9 @@ pub fn link(records: &[RecordSummary], threshold: f64) -> (Vec<Link>, Vec<Vec<St
         }
     }
     let mut clusters: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for index in 0..records.len() {
+    for (index, record) in records.iter().enumerate() {
         let root = find(&mut parent, index);
-        clusters
-            .entry(root)
-            .or_default()
-            .push(records[index].id.clone());
+        clusters.entry(root).or_default().push(record.id.clone());
     }
     let mut clusters: Vec<Vec<String>> = clusters
         .into_values()
