@@ -7,7 +7,7 @@ use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{
     Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple,
 };
-use fedcat_catalog::vocab::{foaf, skos};
+use fedcat_catalog::vocab::{dcat, foaf, skos, vcard};
 use std::str::FromStr;
 
 /// Collects the triples of one record being mapped, with the record's default language.
@@ -154,10 +154,39 @@ impl TripleBuilder {
         Ok(())
     }
 
+    /// Adds a `dcat:contactPoint` (a `vcard:Kind` with its name and `mailto:` address).
+    pub fn contact_point(
+        &mut self,
+        dataset: &NamedNode,
+        contact: &NamedNode,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<(), String> {
+        self.add(dataset.clone(), dcat::CONTACT_POINT, contact.clone());
+        self.add(contact.clone(), rdf::TYPE, vcard::KIND);
+        self.plain(contact, vcard::FN, name);
+        if let Some(email) = email {
+            self.iri(
+                contact,
+                vcard::HAS_EMAIL,
+                Some(&format!("mailto:{}", email.trim())),
+            )?;
+        }
+        Ok(())
+    }
+
     /// The triples collected.
     pub fn into_triples(self) -> Vec<Triple> {
         self.triples
     }
+}
+
+/// A non-blank string field of a JSON object.
+pub fn json_str<'v>(value: &'v serde_json::Value, key: &str) -> Option<&'v str> {
+    value
+        .get(key)
+        .and_then(serde_json::Value::as_str)
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// A URL from a JSON record as an IRI. Spaces, which portals leave in URLs, are percent-encoded;

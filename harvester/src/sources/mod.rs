@@ -41,6 +41,13 @@ pub fn build_source(
     })
 }
 
+/// A numeric query parameter of a page URL (`start`, `offset`, `page`), if present.
+pub(crate) fn query_number(url: &url::Url, name: &str) -> Option<u64> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
 /// Rejects an HTML page or other non-data body where the API returns JSON or RDF.
 pub(crate) fn reject_html(
     fetched: &crate::Fetched,

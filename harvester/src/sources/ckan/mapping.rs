@@ -2,11 +2,11 @@
 //! (package → `dcat:Dataset`, resource → `dcat:Distribution`, organization → publisher,
 //! maintainer/author → contact point, tags → keywords) with IRIs minted under fedcat's base.
 
-use crate::mapping::{TripleBuilder, check_record, url_to_iri};
+use crate::mapping::{TripleBuilder, check_record, json_str as string, url_to_iri};
 use crate::vocabulary::{Lookup, Vocabularies, VocabularyKind};
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
-use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs, vcard};
+use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs};
 use fedcat_catalog::{IriMinter, RecordGraph};
 use serde_json::Value;
 
@@ -18,13 +18,6 @@ pub(super) struct MappingContext<'a> {
     pub iris: &'a IriMinter,
     pub vocabularies: &'a Vocabularies,
     pub page_url: &'a str,
-}
-
-fn string<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.trim().is_empty())
 }
 
 /// A value from the package or, failing that, from its `extras` list (`[{key, value}]`), under
@@ -144,16 +137,7 @@ pub(super) fn map_package(
     };
     if contact_name.is_some() || contact_email.is_some() {
         let contact = ctx.iris.entity("contact", ctx.source_id, id);
-        out.add(dataset.clone(), dcat::CONTACT_POINT, contact.clone());
-        out.add(contact.clone(), rdf::TYPE, vcard::KIND);
-        out.plain(&contact, vcard::FN, contact_name);
-        if let Some(email) = contact_email {
-            out.iri(
-                &contact,
-                vcard::HAS_EMAIL,
-                Some(&format!("mailto:{}", email.trim())),
-            )?;
-        }
+        out.contact_point(&dataset, &contact, contact_name, contact_email)?;
     }
 
     if let Some(tags) = package.get("tags").and_then(Value::as_array) {

@@ -98,10 +98,7 @@ impl CkanSource {
     }
 
     fn start_of(url: &Url) -> u64 {
-        url.query_pairs()
-            .find(|(k, _)| k == "start")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0)
+        super::query_number(url, "start").unwrap_or(0)
     }
 
     fn request(&self, start: u64) -> Result<PageRequest, HarvestError> {

@@ -4,11 +4,11 @@
 //! creator). Distributions are the portal's standard exports of the records (CSV, JSON, and
 //! GeoJSON when the dataset is geographic) and the dataset's attachments.
 
-use crate::mapping::{TripleBuilder, check_record, url_to_iri};
+use crate::mapping::{TripleBuilder, check_record, json_str as string, url_to_iri};
 use crate::vocabulary::{Vocabularies, VocabularyKind};
 use fedcat_catalog::oxigraph::model::NamedNode;
 use fedcat_catalog::oxigraph::model::vocab::rdf;
-use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs, vcard};
+use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs};
 use fedcat_catalog::{IriMinter, RecordGraph};
 use serde_json::Value;
 
@@ -20,13 +20,6 @@ pub(super) struct MappingContext<'a> {
     pub iris: &'a IriMinter,
     pub vocabularies: &'a Vocabularies,
     pub page_url: &'a str,
-}
-
-fn string<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.trim().is_empty())
 }
 
 /// ODS gives `keyword` as a list or a single string, `theme` as a list or a comma-separated
@@ -174,16 +167,12 @@ pub(super) fn map_dataset(
             || string(dcat_metas, "contact_email").is_some())
     {
         let contact = ctx.iris.entity("contact", ctx.source_id, id);
-        out.add(dataset.clone(), dcat::CONTACT_POINT, contact.clone());
-        out.add(contact.clone(), rdf::TYPE, vcard::KIND);
-        out.plain(&contact, vcard::FN, string(dcat_metas, "contact_name"));
-        if let Some(email) = string(dcat_metas, "contact_email") {
-            out.iri(
-                &contact,
-                vcard::HAS_EMAIL,
-                Some(&format!("mailto:{}", email.trim())),
-            )?;
-        }
+        out.contact_point(
+            &dataset,
+            &contact,
+            string(dcat_metas, "contact_name"),
+            string(dcat_metas, "contact_email"),
+        )?;
     }
 
     let api = format!("{}/api/explore/v2.1/catalog/datasets/{id}", ctx.portal_base);

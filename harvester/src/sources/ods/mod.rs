@@ -82,10 +82,7 @@ impl OdsSource {
     }
 
     fn offset_of(url: &Url) -> u64 {
-        url.query_pairs()
-            .find(|(k, _)| k == "offset")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0)
+        super::query_number(url, "offset").unwrap_or(0)
     }
 }
 

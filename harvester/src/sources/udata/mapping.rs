@@ -4,7 +4,7 @@
 //! `dct:temporal`, `spatial` → `dct:spatial`, resources → distributions. The `harvest` block of a
 //! dataset data.gouv.fr copied from another portal is kept as provenance.
 
-use crate::mapping::{TripleBuilder, check_record, url_to_iri};
+use crate::mapping::{TripleBuilder, check_record, json_str as string, url_to_iri};
 use crate::vocabulary::{Vocabularies, VocabularyKind};
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
@@ -19,13 +19,6 @@ pub(super) struct MappingContext<'a> {
     pub iris: &'a IriMinter,
     pub vocabularies: &'a Vocabularies,
     pub page_url: &'a str,
-}
-
-fn string<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.trim().is_empty())
 }
 
 fn object<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
@@ -215,16 +208,12 @@ fn contact_points(
         let contact = ctx
             .iris
             .entity("contact", ctx.source_id, &format!("{id}-{index}"));
-        out.add(dataset.clone(), dcat::CONTACT_POINT, contact.clone());
-        out.add(contact.clone(), rdf::TYPE, vcard::KIND);
-        out.plain(&contact, vcard::FN, string(point, "name"));
-        if let Some(email) = string(point, "email") {
-            out.iri(
-                &contact,
-                vcard::HAS_EMAIL,
-                Some(&format!("mailto:{}", email.trim())),
-            )?;
-        }
+        out.contact_point(
+            dataset,
+            &contact,
+            string(point, "name"),
+            string(point, "email"),
+        )?;
         if let Some(Ok(form)) = string(point, "contact_form").map(url_to_iri) {
             out.add(contact.clone(), vcard::HAS_URL, form);
         }

@@ -90,10 +90,7 @@ impl UdataSource {
     }
 
     fn page_of(url: &Url) -> u64 {
-        url.query_pairs()
-            .find(|(k, _)| k == "page")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(1)
+        super::query_number(url, "page").unwrap_or(1)
     }
 }
 
