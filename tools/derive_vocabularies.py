@@ -100,7 +100,7 @@ def file_types(shared, out, registered):
             str((subject, EDP.isMachineReadable, None) in machine).lower(),
             str((subject, EDP.isNonProprietary, None) in non_prop).lower(),
         ])
-    write(out / "file-types.csv",
+    write(out / "formats.csv",
           ["code", "iri", "label_en", "label_fr", "extensions", "media_types",
            "machine_readable", "non_proprietary"], rows)
     return media
@@ -120,7 +120,7 @@ def media_types(out, media, registered):
              "application/octet-stream", "application/gml+xml", "application/gpx+xml"}
     rows = [[m, "http://www.iana.org/assignments/media-types/" + m]
             for m in sorted((media | extra) & registered)]
-    write(out / "media-types.csv", ["media_type", "iri"], rows)
+    write(out / "iana-media.csv", ["media_type", "iri"], rows)
 
 
 def licences(shared, out):

@@ -56,8 +56,8 @@ impl VocabularyKind {
 
     fn file(self) -> &'static str {
         match self {
-            Self::Format => "file-types.csv",
-            Self::MediaType => "media-types.csv",
+            Self::Format => "formats.csv",
+            Self::MediaType => "iana-media.csv",
             Self::Licence => "licences.csv",
             Self::Frequency => "frequencies.csv",
             Self::Theme => "data-themes.csv",
