@@ -30,6 +30,15 @@ struct RawConfig {
     shacl: RawShacl,
     #[serde(default)]
     harvest: RawHarvest,
+    #[serde(default)]
+    dedup: RawDedup,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDedup {
+    threshold: Option<f64>,
+    enabled: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,9 +119,26 @@ pub struct AppConfig {
     pub keep_errors_days: u32,
     /// The SHACL shapes records are validated against (DCAT-AP's official files), if any.
     pub shacl_shapes_dir: Option<PathBuf>,
+    /// Whether duplicates are linked after each harvest.
+    pub dedup_enabled: bool,
+    /// The link threshold (0–1) for duplicates.
+    pub dedup_threshold: f64,
 }
 
 impl AppConfig {
+    /// How duplicates are linked: the threshold and every source's priority.
+    pub fn dedup_options(&self) -> fedcat_catalog::dedup::DedupOptions {
+        fedcat_catalog::dedup::DedupOptions {
+            threshold: self.dedup_threshold,
+            priorities: self
+                .sources
+                .sources
+                .iter()
+                .map(|s| (s.id.clone(), s.priority))
+                .collect(),
+        }
+    }
+
     /// Reads and validates `file` and the sources file it names.
     pub fn load(file: &Path) -> Result<Self, Vec<ConfigProblem>> {
         let name = file.display().to_string();
@@ -268,6 +294,17 @@ impl AppConfig {
                 message: format!("{} is not a directory", shapes.display()),
             });
         }
+        let dedup_threshold = raw
+            .dedup
+            .threshold
+            .unwrap_or(fedcat_catalog::dedup::DEFAULT_THRESHOLD);
+        if !(dedup_threshold > 0.0 && dedup_threshold <= 1.0) {
+            problems.push(ConfigProblem {
+                file: name.clone(),
+                key: "dedup.threshold".into(),
+                message: format!("must be a score above 0 and at most 1, got {dedup_threshold}"),
+            });
+        }
         match (problems.is_empty(), listen, sources, vocabularies) {
             (true, Some(listen), Some(sources), Some(vocabularies)) => Ok(Self {
                 file: file.to_owned(),
@@ -282,6 +319,8 @@ impl AppConfig {
                 http,
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
                 shacl_shapes_dir,
+                dedup_enabled: raw.dedup.enabled.unwrap_or(true),
+                dedup_threshold,
                 max_concurrent_jobs,
                 keep_errors_days: raw.harvest.keep_errors_days.unwrap_or(90),
                 harvest: HarvestOptions {

@@ -131,7 +131,23 @@ impl JobRunner {
                     tracing::error!(source = %source.id, error = %error, "harvest stopped")
                 }
             }
+            if runner.config.dedup_enabled {
+                runner.link_duplicates().await;
+            }
         }))
+    }
+
+    /// Re-links the duplicates the last job touched (the catalogue serialises concurrent calls).
+    async fn link_duplicates(&self) {
+        let options = self.config.dedup_options();
+        match self
+            .catalog
+            .link_duplicates(&options, &|line| tracing::info!("{line}"))
+            .await
+        {
+            Ok(report) => tracing::info!("{}", crate::duplicates::summary_line(&report)),
+            Err(error) => tracing::error!(error = %error, "linking duplicates failed"),
+        }
     }
 
     /// Starts every enabled source now (the `harvest_on_start` run).

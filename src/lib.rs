@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod config;
+pub mod duplicates;
 pub mod harvest;
 pub mod jobs;
 pub mod report;

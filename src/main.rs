@@ -55,7 +55,8 @@ enum Command {
     /// Print a report on the stored catalogue.
     Report {
         /// `mapping`: share of DCAT-AP properties and unmapped values per source.
-        /// (`quality` and `duplicates` come with later versions.)
+        /// `duplicates`: clusters of the same dataset on several portals, with the evidence.
+        /// (`quality` comes with a later version.)
         kind: ReportKind,
         /// Only these sources (repeatable); default every configured source.
         #[arg(long = "source", value_name = "ID")]
@@ -208,6 +209,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     failed_jobs += 1;
                 }
             }
+            if config.dedup_enabled {
+                let linked = catalog
+                    .link_duplicates(&config.dedup_options(), &|line| eprintln!("{line}"))
+                    .await
+                    .context("linking duplicates failed (the harvested records are kept)")?;
+                println!("{}", fedcat::duplicates::summary_line(&linked));
+            }
             if failed_jobs > 0 {
                 eprintln!("{failed_jobs} job(s) failed");
                 return Ok(ExitCode::FAILURE);
@@ -237,7 +245,25 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report { kind, sources } => {
             let config = load_config(&cli.config)?;
             let catalog = open_catalog(&config).await?;
-            report(&config, &catalog, kind, &sources)?;
+            if let ReportKind::Duplicates = kind {
+                let source = match sources.as_slice() {
+                    [] => None,
+                    [one] => Some(
+                        select_sources(&config, std::slice::from_ref(one))
+                            .map_err(anyhow::Error::msg)?[0]
+                            .id
+                            .as_str(),
+                    ),
+                    _ => bail!("`report duplicates` takes at most one --source"),
+                };
+                let clusters = catalog.duplicate_clusters(source).await?;
+                print!(
+                    "{}",
+                    fedcat::duplicates::render(&clusters, config.dedup_threshold)
+                );
+            } else {
+                report(&config, &catalog, kind, &sources)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Jobs { source } => {
@@ -274,9 +300,7 @@ fn report(config: &AppConfig, catalog: &Catalog, kind: ReportKind, ids: &[String
     match kind {
         ReportKind::Mapping => {}
         ReportKind::Quality => bail!("`report quality` is not available in this version yet"),
-        ReportKind::Duplicates => {
-            bail!("`report duplicates` is not available in this version yet")
-        }
+        ReportKind::Duplicates => unreachable!("handled by the caller"),
     }
     let selected: Vec<&str> = if ids.is_empty() {
         config

@@ -46,6 +46,8 @@ pub struct Catalog {
     store: RdfStore,
     state: StateDb,
     iris: IriMinter,
+    /// One update of the duplicate links at a time (jobs of several sources may end together).
+    pub(crate) dedup_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Catalog {
@@ -62,6 +64,7 @@ impl Catalog {
             store,
             state,
             iris: IriMinter::new(base_iri)?,
+            dedup_lock: Default::default(),
         })
     }
 
@@ -74,6 +77,7 @@ impl Catalog {
             store: RdfStore::in_memory()?,
             state: StateDb::open(state_path).await?,
             iris: IriMinter::new(base_iri)?,
+            dedup_lock: Default::default(),
         })
     }
 

@@ -13,6 +13,9 @@ pub enum CatalogError {
         /// What went wrong.
         cause: String,
     },
+    /// The duplicate links could not be updated.
+    #[error("duplicate linking: {0}")]
+    Dedup(String),
     /// The data directory could not be created or read.
     #[error("cannot use data directory {path}: {source}")]
     DataDir {

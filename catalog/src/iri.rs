@@ -59,6 +59,16 @@ impl IriMinter {
         ))
     }
 
+    /// `{base}/graph/links`: the graph holding duplicate clusters and their evidence.
+    pub fn links_graph(&self) -> NamedNode {
+        self.mint("graph/links".to_owned())
+    }
+
+    /// `{base}/id/cluster/{id}`: a cluster of records describing one dataset.
+    pub fn cluster(&self, id: &str) -> NamedNode {
+        self.mint(format!("id/cluster/{}", encode_segment(id)))
+    }
+
     /// `{base}/graph/meta`: the graph holding catalogues, jobs and record provenance.
     pub fn meta_graph(&self) -> NamedNode {
         self.mint("graph/meta".into())

@@ -165,6 +165,11 @@ impl StateDb {
         Ok(Self { pool })
     }
 
+    /// The connection pool, for the modules of this crate that keep their own tables.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// Creates or updates a source's row.
     pub async fn upsert_source(
         &self,

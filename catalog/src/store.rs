@@ -200,6 +200,63 @@ impl RdfStore {
     }
 }
 
+impl RdfStore {
+    /// Removes every quad of `graph` whose subject is listed, then inserts `quads`, in one
+    /// transaction (the links graph rewrites only the clusters a harvest touched).
+    pub(crate) fn replace_subjects(
+        &self,
+        graph: NamedNodeRef<'_>,
+        subjects: &[oxigraph::model::NamedNode],
+        quads: &[Quad],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.store.start_transaction()?;
+        for subject in subjects {
+            remove_subject_in_graph(&mut tx, subject.as_ref().into(), graph)?;
+        }
+        for quad in quads {
+            tx.insert(quad);
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Objects of `subject predicate ?o` in `graph` that are IRIs.
+    pub(crate) fn iri_objects(
+        &self,
+        graph: NamedNodeRef<'_>,
+        subject: NamedNodeRef<'_>,
+        predicate: NamedNodeRef<'_>,
+    ) -> Result<Vec<oxigraph::model::NamedNode>, CatalogError> {
+        let mut objects = Vec::new();
+        for quad in self.store.quads_for_pattern(
+            Some(subject.into()),
+            Some(predicate),
+            None,
+            Some(graph.into()),
+        ) {
+            if let Term::NamedNode(node) = quad?.object {
+                objects.push(node);
+            }
+        }
+        Ok(objects)
+    }
+
+    /// Replaces the whole content of one named graph, in one transaction.
+    pub(crate) fn replace_graph(
+        &self,
+        graph: NamedNodeRef<'_>,
+        quads: &[Quad],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.store.start_transaction()?;
+        tx.clear_graph(graph)?;
+        for quad in quads {
+            tx.insert(quad);
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 fn remove_subject_in_graph(
     tx: &mut oxigraph::store::Transaction<'_>,
     subject: NamedOrBlankNodeRef<'_>,

@@ -67,6 +67,7 @@ pub mod prov {
         ENTITY = "Entity", ACTIVITY = "Activity", WAS_GENERATED_BY = "wasGeneratedBy",
         GENERATED_AT_TIME = "generatedAtTime", HAD_PRIMARY_SOURCE = "hadPrimarySource",
         STARTED_AT_TIME = "startedAtTime", USED = "used", WAS_DERIVED_FROM = "wasDerivedFrom",
+        ALTERNATE_OF = "alternateOf", COLLECTION = "Collection", HAD_MEMBER = "hadMember",
     );
 }
 
@@ -126,6 +127,13 @@ pub mod fedcat {
         HARVEST_BACKEND = "harvestBackend", HARVEST_DOMAIN = "harvestDomain",
         SPATIAL_GRANULARITY = "spatialGranularity", RESOURCE_TYPE = "resourceType",
         REMOTE_IDENTIFIER = "remoteIdentifier",
+        DUPLICATE_CLUSTER = "DuplicateCluster", DUPLICATE_LINK = "DuplicateLink",
+        PRIMARY_MEMBER = "primaryMember", IN_CLUSTER = "inCluster", HAS_LINK = "hasLink",
+        LINKED_RECORD = "linkedRecord", LINK_SCORE = "linkScore",
+        MATCHED_IDENTIFIER = "matchedIdentifier", MATCHED_URL = "matchedUrl",
+        MATCHED_PORTAL_DATASET = "matchedPortalDataset", TITLE_SIMILARITY = "titleSimilarity",
+        DESCRIPTION_SIMILARITY = "descriptionSimilarity",
+        PUBLISHER_SIMILARITY = "publisherSimilarity", MEMBER_COUNT = "memberCount",
     );
 }
 

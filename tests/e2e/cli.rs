@@ -336,3 +336,57 @@ async fn killed_harvest_leaves_a_consistent_store() {
     assert!(again.status.success(), "{out}");
     assert!(out.contains("datasud: succeeded"), "{out}");
 }
+
+/// `fedcat harvest` links the datasud.fr packages to data.gouv.fr's copies after harvesting,
+/// and `fedcat report duplicates` lists the clusters with their evidence.
+#[tokio::test(flavor = "multi_thread")]
+async fn harvest_links_duplicates_and_report_duplicates_explains_them() {
+    let portal = FakePortal::start().await;
+    let datasud = portal.add_ckan(
+        "datasud",
+        ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
+    );
+    let copies =
+        crate::fake_portal::udata_database_datasets("ckan/datasud.fr_package_search_snapshot.json");
+    let datagouv = portal.add_udata("datagouv", copies);
+    let deployment = Deployment::new(
+        &format!(
+            "{}{}",
+            source_toml("datasud", "ckan", &datasud, "priority = 10"),
+            source_toml("datagouv", "udata", &datagouv, "priority = 5")
+        ),
+        "[dedup]\nthreshold = 0.75\n",
+    );
+    let config = deployment.config_path();
+    let harvest = tokio::task::spawn_blocking({
+        let config = config.clone();
+        move || fedcat(&config, &["harvest"])
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8(harvest.stdout).unwrap();
+    assert!(harvest.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("duplicates: 7 cluster(s) holding 14 record(s)"),
+        "{stdout}"
+    );
+    let report = fedcat(&config, &["report", "duplicates"]);
+    let text = String::from_utf8(report.stdout).unwrap();
+    assert!(report.status.success(), "{text}");
+    eprintln!("{text}");
+    assert!(
+        text.starts_with("7 cluster(s) of duplicates holding 14 record(s) (link threshold 0.75)"),
+        "{text}"
+    );
+    // The producer's package is the primary (starred) and the copy names its id.
+    assert!(
+        text.contains("* datasud          Canispaces - Ville de Gap"),
+        "{text}"
+    );
+    assert!(
+        text.contains("identifier cfa98601-185f-4194-bc0f-119fc23a194b"),
+        "{text}"
+    );
+    let filtered = fedcat(&config, &["report", "duplicates", "--source", "nope"]);
+    assert!(!filtered.status.success());
+}

@@ -392,6 +392,46 @@ pub fn udata_datasets(relative: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The datasets of a udata harvest-test snapshot (`ckan/datasud.fr_package_search_snapshot.json`,
+/// key `datasets`): udata's database documents of the copies it harvested, rebuilt into the API
+/// shape: `*_internal` dates under their public names and every `"YYYY-MM-DD HH:MM:SS"`
+/// datetime in the ISO 8601 form the API serialises.
+pub fn udata_database_datasets(relative: &str) -> Vec<Value> {
+    fn iso_dates(value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                let bytes = text.as_bytes();
+                if bytes.len() >= 19
+                    && bytes[10] == b' '
+                    && bytes[4] == b'-'
+                    && bytes[13] == b':'
+                    && text[..10].chars().all(|c| c.is_ascii_digit() || c == '-')
+                {
+                    text.replace_range(10..11, "T");
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(iso_dates),
+            Value::Object(map) => map.values_mut().for_each(iso_dates),
+            _ => {}
+        }
+    }
+    udata_datasets(relative)
+        .into_iter()
+        .map(|mut dataset| {
+            for (internal, public) in [
+                ("created_at_internal", "created_at"),
+                ("last_modified_internal", "last_modified"),
+            ] {
+                if dataset.get(public).is_none() {
+                    dataset[public] = dataset[internal].clone();
+                }
+            }
+            iso_dates(&mut dataset);
+            dataset
+        })
+        .collect()
+}
+
 /// Every dataset file of a recorded directory (one dataset object per `.json` file).
 pub fn udata_dataset_dir(relative: &str) -> Vec<Value> {
     let mut files: Vec<_> = std::fs::read_dir(fixture_path(relative))

@@ -5,6 +5,7 @@
 mod cli;
 mod conformance;
 mod dcat;
+mod dedup;
 mod fake_portal;
 mod faults;
 mod harvest_ckan;

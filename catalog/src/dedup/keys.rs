@@ -71,11 +71,15 @@ pub fn portal_dataset_key(text: &str) -> Option<String> {
     after(&["dataset"]).map(|name| format!("ckan:{host}:{}", name.to_ascii_lowercase()))
 }
 
+/// Identifiers shorter than this say nothing across portals ("1", "2019", "ds-1").
+const MIN_IDENTIFIER_LEN: usize = 6;
+
 /// An identifier as a comparison key: a URL is normalised as one, other text is trimmed and
-/// lower-cased with inner whitespace collapsed.
+/// lower-cased with inner whitespace collapsed. `None` for text too short to identify anything
+/// outside its own portal.
 pub fn normalize_identifier(text: &str) -> Option<String> {
     let trimmed = text.trim();
-    if trimmed.is_empty() {
+    if trimmed.chars().count() < MIN_IDENTIFIER_LEN {
         return None;
     }
     if let Some(url) = normalize_url(trimmed) {
@@ -88,6 +92,34 @@ pub fn normalize_identifier(text: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" "),
     )
+}
+
+/// Words that carry no identity in an organisation's name.
+const NAME_STOPWORDS: [&str; 14] = [
+    "de", "des", "du", "la", "le", "les", "l", "d", "et", "en", "the", "of", "and", "a",
+];
+
+/// The words of a publisher name that identify it: folded, stop words removed, sorted.
+pub fn publisher_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = super::minhash::words(name)
+        .into_iter()
+        .filter(|w| !NAME_STOPWORDS.contains(&w.as_str()))
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+/// How much two publisher names agree: the share of the shorter name's words found in the
+/// longer one, so that a renamed or abbreviated organisation ("Education Nationale" and
+/// "Ministère de l'Éducation nationale") still matches. 0 when either is unknown.
+pub fn publisher_similarity(a: &[String], b: &[String]) -> f64 {
+    let shorter = a.len().min(b.len());
+    if shorter == 0 {
+        return 0.0;
+    }
+    let shared = a.iter().filter(|w| b.binary_search(w).is_ok()).count();
+    shared as f64 / shorter as f64
 }
 
 #[cfg(test)]
@@ -133,9 +165,20 @@ mod tests {
     fn identifiers_are_compared_loosely() {
         assert_eq!(normalize_identifier("  ABC  123 "), Some("abc 123".into()));
         assert_eq!(normalize_identifier(""), None);
+        assert_eq!(normalize_identifier("2019"), None);
         assert_eq!(
             normalize_identifier("https://www.example.org/id/1/"),
             Some("example.org/id/1".into())
         );
+    }
+
+    #[test]
+    fn renamed_publishers_still_match() {
+        let old = publisher_words("Education Nationale");
+        let new = publisher_words("Ministère de l'Éducation Nationale et de la Jeunesse");
+        assert_eq!(publisher_similarity(&old, &new), 1.0);
+        let other = publisher_words("Région Bretagne");
+        assert_eq!(publisher_similarity(&old, &other), 0.0);
+        assert_eq!(publisher_similarity(&old, &[]), 0.0);
     }
 }

@@ -1,0 +1,907 @@
+//! Keeping the links up to date: [`Catalog::link_duplicates`] compares the records table with
+//! what the linker last summarised, re-reads only new and changed record graphs, re-scores only
+//! the pairs in the blocks those records touch, recomputes only the clusters they belong to
+//! (before and after), and rewrites only those clusters in the links graph. A change of settings
+//! (threshold, source priorities) or a change touching a large share of the catalogue runs the
+//! in-memory linker over everything instead.
+
+use super::cluster::{
+    Evidence, Features, KeyClass, Link, MAX_BLOCK, RecordSummary, UnionFind, accept, block_pairs,
+    compare, key_class, link,
+};
+use super::rdf::cluster_quads;
+use super::summary::{RecordRef, summarize};
+use crate::{Catalog, CatalogError};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// How duplicates are linked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedupOptions {
+    /// Pairs scoring this or more (0–1) are linked.
+    pub threshold: f64,
+    /// Source priorities: the member of the highest-priority source is a cluster's primary.
+    pub priorities: BTreeMap<String, i64>,
+}
+
+impl Default for DedupOptions {
+    fn default() -> Self {
+        Self {
+            threshold: DEFAULT_THRESHOLD,
+            priorities: BTreeMap::new(),
+        }
+    }
+}
+
+/// The default link threshold.
+pub const DEFAULT_THRESHOLD: f64 = 0.7;
+
+/// Below this many changed records an update is always incremental.
+const INCREMENTAL_MIN: usize = 2000;
+
+/// What one update of the links did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DedupReport {
+    /// Everything was recomputed (first run, new settings, or a large change).
+    pub full: bool,
+    /// Records (re)summarised from their graphs.
+    pub summarised: usize,
+    /// Records gone from the catalogue.
+    pub removed: usize,
+    /// Candidate pairs compared.
+    pub candidates: usize,
+    /// Clusters rewritten in the links graph.
+    pub clusters_written: usize,
+    /// Clusters in the catalogue after the update.
+    pub clusters: usize,
+    /// Records in a cluster after the update.
+    pub linked_records: usize,
+}
+
+/// One cluster as the report shows it.
+#[derive(Debug, Clone)]
+pub struct ClusterView {
+    /// Cluster IRI.
+    pub iri: String,
+    /// Members: the primary first.
+    pub members: Vec<MemberView>,
+    /// Links between members.
+    pub links: Vec<LinkView>,
+}
+
+/// A cluster member.
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    /// Source id.
+    pub source: String,
+    /// Dataset IRI.
+    pub dataset: String,
+    /// Title.
+    pub title: String,
+    /// The cluster's primary member.
+    pub primary: bool,
+}
+
+/// A link between two members.
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    /// Dataset IRIs of the two records.
+    pub datasets: (String, String),
+    /// Score.
+    pub score: f64,
+    /// Evidence.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A record as the linker stored it.
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    pub id: i64,
+    pub summary: RecordSummary,
+    pub old_cluster: Option<String>,
+}
+
+fn settings_text(options: &DedupOptions) -> String {
+    serde_json::json!({"threshold": options.threshold, "priorities": options.priorities})
+        .to_string()
+}
+
+fn summary_json(summary: &RecordSummary) -> String {
+    serde_json::to_string(summary).expect("a summary serialises")
+}
+
+fn parse_summary(text: &str) -> Result<RecordSummary, CatalogError> {
+    serde_json::from_str(text).map_err(|e| CatalogError::Dedup(format!("stored summary: {e}")))
+}
+
+fn evidence_json(evidence: &[Evidence]) -> String {
+    serde_json::to_string(evidence).expect("evidence serialises")
+}
+
+fn parse_evidence(text: &str) -> Result<Vec<Evidence>, CatalogError> {
+    serde_json::from_str(text).map_err(|e| CatalogError::Dedup(format!("stored evidence: {e}")))
+}
+
+/// The primary of a cluster: highest source priority, then a record that is not an
+/// aggregator's copy, then the most complete, then the smallest dataset IRI.
+pub(crate) fn primary_index(members: &[&RecordSummary], options: &DedupOptions) -> usize {
+    let priority = |s: &RecordSummary| options.priorities.get(&s.source).copied().unwrap_or(0);
+    (0..members.len())
+        .max_by(|&a, &b| {
+            let (x, y) = (members[a], members[b]);
+            priority(x)
+                .cmp(&priority(y))
+                .then((!x.is_copy).cmp(&!y.is_copy))
+                .then(x.completeness.cmp(&y.completeness))
+                .then(y.dataset.cmp(&x.dataset))
+        })
+        .unwrap_or(0)
+}
+
+/// Cluster ids for new components, stable across updates: a component keeps the old id most of
+/// its members had (a larger component first); a component without one gets an id derived from
+/// its smallest record graph IRI, made unique against `in_use`.
+pub(crate) fn assign_cluster_ids(
+    components: &[Vec<&Member>],
+    in_use: &HashSet<String>,
+) -> Vec<String> {
+    let mut order: Vec<usize> = (0..components.len()).collect();
+    order.sort_by_key(|&i| {
+        (
+            std::cmp::Reverse(components[i].len()),
+            components[i]
+                .iter()
+                .map(|m| m.summary.id.clone())
+                .min()
+                .unwrap_or_default(),
+        )
+    });
+    let mut claimed: HashSet<String> = HashSet::new();
+    let mut ids = vec![String::new(); components.len()];
+    for index in order {
+        let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+        for member in &components[index] {
+            if let Some(old) = &member.old_cluster {
+                *votes.entry(old.as_str()).or_default() += 1;
+            }
+        }
+        let kept = votes
+            .iter()
+            .filter(|(id, _)| !claimed.contains(**id))
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(id, _)| (*id).to_owned());
+        let id = kept.unwrap_or_else(|| {
+            let smallest = components[index]
+                .iter()
+                .map(|m| m.summary.id.as_str())
+                .min()
+                .unwrap_or_default();
+            (0u32..)
+                .map(|n| {
+                    let mut hasher = Sha256::new();
+                    hasher.update(smallest.as_bytes());
+                    if n > 0 {
+                        hasher.update(n.to_le_bytes());
+                    }
+                    let digest = hasher.finalize();
+                    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+                })
+                .find(|id: &String| !claimed.contains(id) && !in_use.contains(id))
+                .expect("an unused id")
+        });
+        claimed.insert(id.clone());
+        ids[index] = id;
+    }
+    ids
+}
+
+impl Catalog {
+    /// Brings the duplicate links up to date with the records: incremental when few records
+    /// changed since the last update, complete otherwise. Safe to call after every harvest.
+    pub async fn link_duplicates(
+        &self,
+        options: &DedupOptions,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<DedupReport, CatalogError> {
+        let _guard = self.dedup_lock.lock().await;
+        let pool = self.state().pool();
+        let changed: Vec<(String, String, String, String, Option<i64>)> = sqlx::query(
+            "SELECT r.graph_iri, r.dataset_iri, r.source_id, r.content_hash, d.id
+             FROM records r LEFT JOIN dedup_records d ON d.graph_iri = r.graph_iri
+             WHERE r.deleted = 0 AND (d.id IS NULL OR d.content_hash <> r.content_hash)",
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4)))
+        .collect();
+        let removed: Vec<i64> = sqlx::query_scalar(
+            "SELECT d.id FROM dedup_records d WHERE NOT EXISTS (
+                 SELECT 1 FROM records r WHERE r.graph_iri = d.graph_iri AND r.deleted = 0)",
+        )
+        .fetch_all(pool)
+        .await?;
+        let stored_settings: Option<String> =
+            sqlx::query_scalar("SELECT value FROM dedup_settings WHERE name = 'settings'")
+                .fetch_optional(pool)
+                .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dedup_records")
+            .fetch_one(pool)
+            .await?;
+        let settings = settings_text(options);
+        let work = changed.len() + removed.len();
+        let full = stored_settings.as_deref() != Some(settings.as_str())
+            || work > INCREMENTAL_MIN.max(total as usize / 5);
+        if work == 0 && !full {
+            return self.dedup_totals(DedupReport::default()).await;
+        }
+        progress(&format!(
+            "linking duplicates: {} new or changed record(s), {} removed{}",
+            changed.len(),
+            removed.len(),
+            if full { ", full recompute" } else { "" }
+        ));
+        // Summaries of new and changed records, read from their graphs.
+        let refs: Vec<RecordRef> = changed
+            .iter()
+            .map(|(graph, dataset, source, _, _)| RecordRef {
+                graph: graph.clone(),
+                dataset: dataset.clone(),
+                source: source.clone(),
+            })
+            .collect();
+        let store = self.store().clone();
+        let base = self.iris().base().to_owned();
+        let summaries: Vec<RecordSummary> = tokio::task::spawn_blocking(move || {
+            refs.iter()
+                .map(|r| {
+                    let graph = oxigraph::model::NamedNode::new_unchecked(r.graph.clone());
+                    let triples = store.graph_triples(graph.as_ref())?;
+                    Ok(summarize(r, &triples, &base))
+                })
+                .collect::<Result<Vec<_>, CatalogError>>()
+        })
+        .await??;
+        let mut report = DedupReport {
+            full,
+            summarised: summaries.len(),
+            removed: removed.len(),
+            ..DedupReport::default()
+        };
+        if full {
+            self.relink_everything(&changed, summaries, &removed, options, &mut report)
+                .await?;
+            sqlx::query(
+                "INSERT INTO dedup_settings (name, value) VALUES ('settings', ?1)
+                 ON CONFLICT(name) DO UPDATE SET value = ?1",
+            )
+            .bind(&settings)
+            .execute(pool)
+            .await?;
+        } else {
+            self.relink_incrementally(&changed, summaries, &removed, options, &mut report)
+                .await?;
+        }
+        self.dedup_totals(report).await
+    }
+
+    async fn dedup_totals(&self, mut report: DedupReport) -> Result<DedupReport, CatalogError> {
+        let pool = self.state().pool();
+        let (clusters, linked): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(DISTINCT cluster_id), COUNT(cluster_id) FROM dedup_records",
+        )
+        .fetch_one(pool)
+        .await?;
+        report.clusters = clusters as usize;
+        report.linked_records = linked as usize;
+        Ok(report)
+    }
+
+    /// Writes the summaries and keys of changed records and forgets removed ones; returns the
+    /// keys they held before and hold now, and the clusters they were in.
+    async fn store_summaries(
+        &self,
+        changed: &[(String, String, String, String, Option<i64>)],
+        summaries: &[RecordSummary],
+        removed: &[i64],
+        write_keys: bool,
+    ) -> Result<(Vec<i64>, BTreeSet<u64>, BTreeSet<String>), CatalogError> {
+        let mut tx = self.state().pool().begin().await?;
+        let mut touched_keys: BTreeSet<u64> = BTreeSet::new();
+        let mut old_clusters: BTreeSet<String> = BTreeSet::new();
+        let mut ids = Vec::with_capacity(changed.len());
+        for id in removed
+            .iter()
+            .copied()
+            .chain(changed.iter().filter_map(|c| c.4))
+        {
+            let keys: Vec<i64> = sqlx::query_scalar("SELECT key FROM dedup_keys WHERE record = ?1")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+            touched_keys.extend(keys.into_iter().map(|k| k as u64));
+            let cluster: Option<String> =
+                sqlx::query_scalar("SELECT cluster_id FROM dedup_records WHERE id = ?1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            old_clusters.extend(cluster);
+            for statement in [
+                "DELETE FROM dedup_keys WHERE record = ?1",
+                "DELETE FROM dedup_links WHERE a = ?1 OR b = ?1",
+            ] {
+                sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+            }
+        }
+        for &id in removed {
+            sqlx::query("DELETE FROM dedup_records WHERE id = ?1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for ((graph, _, source, hash, _), summary) in changed.iter().zip(summaries) {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO dedup_records (graph_iri, source_id, content_hash, summary)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(graph_iri) DO UPDATE SET source_id = ?2, content_hash = ?3,
+                     summary = ?4
+                 RETURNING id",
+            )
+            .bind(graph)
+            .bind(source)
+            .bind(hash)
+            .bind(summary_json(summary))
+            .fetch_one(&mut *tx)
+            .await?;
+            ids.push(id);
+            if write_keys {
+                let keys = Features::of(summary).blocking_keys();
+                insert_keys(&mut tx, id, &keys).await?;
+                touched_keys.extend(keys);
+            }
+        }
+        tx.commit().await?;
+        Ok((ids, touched_keys, old_clusters))
+    }
+
+    async fn relink_everything(
+        &self,
+        changed: &[(String, String, String, String, Option<i64>)],
+        summaries: Vec<RecordSummary>,
+        removed: &[i64],
+        options: &DedupOptions,
+        report: &mut DedupReport,
+    ) -> Result<(), CatalogError> {
+        self.store_summaries(changed, &summaries, removed, false)
+            .await?;
+        let pool = self.state().pool();
+        let mut members: Vec<Member> = Vec::new();
+        for row in sqlx::query("SELECT id, summary, cluster_id FROM dedup_records ORDER BY id")
+            .fetch_all(pool)
+            .await?
+        {
+            members.push(Member {
+                id: row.get(0),
+                summary: parse_summary(row.get(1))?,
+                old_cluster: row.get(2),
+            });
+        }
+        let records: Vec<RecordSummary> = members.iter().map(|m| m.summary.clone()).collect();
+        let threshold = options.threshold;
+        let (linking, keys) = tokio::task::spawn_blocking(move || {
+            let keys: Vec<Vec<u64>> = records
+                .iter()
+                .map(|r| Features::of(r).blocking_keys())
+                .collect();
+            (link(&records, threshold), keys)
+        })
+        .await?;
+        report.candidates = linking.candidates;
+        let mut tx = pool.begin().await?;
+        for statement in [
+            "DELETE FROM dedup_keys",
+            "DELETE FROM dedup_links",
+            "UPDATE dedup_records SET cluster_id = NULL, is_primary = 0",
+        ] {
+            sqlx::query(statement).execute(&mut *tx).await?;
+        }
+        for (member, keys) in members.iter().zip(&keys) {
+            insert_keys(&mut tx, member.id, keys).await?;
+        }
+        for link in &linking.links {
+            let (a, b) = (members[link.pair.0].id, members[link.pair.1].id);
+            insert_link(&mut tx, a.min(b), a.max(b), link.score, &link.evidence).await?;
+        }
+        let components: Vec<Vec<&Member>> = linking
+            .clusters
+            .iter()
+            .map(|c| c.iter().map(|&i| &members[i]).collect())
+            .collect();
+        let ids = assign_cluster_ids(&components, &HashSet::new());
+        // Each link goes to its cluster, with member positions local to the cluster.
+        let mut place: HashMap<usize, (usize, usize)> = HashMap::new();
+        for (cluster, records) in linking.clusters.iter().enumerate() {
+            for (position, &record) in records.iter().enumerate() {
+                place.insert(record, (cluster, position));
+            }
+        }
+        let mut cluster_links: Vec<Vec<Link<usize>>> = vec![Vec::new(); components.len()];
+        for link in &linking.links {
+            let ((cluster, a), (_, b)) = (place[&link.pair.0], place[&link.pair.1]);
+            cluster_links[cluster].push(Link {
+                pair: (a, b),
+                score: link.score,
+                evidence: link.evidence.clone(),
+            });
+        }
+        let mut quads = Vec::new();
+        for ((component, cluster_id), links) in components.iter().zip(&ids).zip(&cluster_links) {
+            let summaries: Vec<&RecordSummary> = component.iter().map(|m| &m.summary).collect();
+            let primary = primary_index(&summaries, options);
+            for (index, member) in component.iter().enumerate() {
+                set_cluster(&mut tx, member.id, Some(cluster_id), index == primary).await?;
+            }
+            quads.extend(cluster_quads(
+                self.iris(),
+                cluster_id,
+                &summaries,
+                primary,
+                links,
+            ));
+        }
+        tx.commit().await?;
+        report.clusters_written = ids.len();
+        let store = self.store().clone();
+        let graph = self.iris().links_graph();
+        tokio::task::spawn_blocking(move || store.replace_graph(graph.as_ref(), &quads)).await??;
+        Ok(())
+    }
+
+    async fn relink_incrementally(
+        &self,
+        changed: &[(String, String, String, String, Option<i64>)],
+        summaries: Vec<RecordSummary>,
+        removed: &[i64],
+        options: &DedupOptions,
+        report: &mut DedupReport,
+    ) -> Result<(), CatalogError> {
+        let (changed_ids, touched_keys, mut involved) = self
+            .store_summaries(changed, &summaries, removed, true)
+            .await?;
+        let pool = self.state().pool();
+        let mut cache: HashMap<i64, Member> = HashMap::new();
+        let mut blocks: HashMap<u64, Vec<(i64, String)>> = HashMap::new();
+        let mut pairs: BTreeSet<(i64, i64)> = BTreeSet::new();
+        for &key in &touched_keys {
+            let block = block_of(pool, key, &mut blocks).await?.clone();
+            if block.len() < 2 || block.len() > MAX_BLOCK {
+                continue;
+            }
+            let sources: Vec<&String> = block.iter().map(|(_, s)| s).collect();
+            for (i, j) in block_pairs(key_class(key), &sources) {
+                let (a, b) = (block[i].0, block[j].0);
+                pairs.insert((a.min(b), a.max(b)));
+            }
+            // A key that became ambiguous no longer supports the links it made.
+            if key_class(key) == KeyClass::Locator {
+                for (i, (a, _)) in block.iter().enumerate() {
+                    for (b, _) in &block[i + 1..] {
+                        if link_row(pool, (*a).min(*b), (*a).max(*b)).await?.is_some() {
+                            pairs.insert(((*a).min(*b), (*a).max(*b)));
+                        }
+                    }
+                }
+            }
+        }
+        report.candidates = pairs.len();
+        // Every record whose cluster may have changed: the changed records and both ends of
+        // every pair whose link appeared, went or changed its evidence.
+        let mut seeds: BTreeSet<i64> = changed_ids.iter().copied().collect();
+        let mut tx = pool.begin().await?;
+        for &(a, b) in &pairs {
+            load_member(pool, a, &mut cache).await?;
+            load_member(pool, b, &mut cache).await?;
+            let (x, y) = (&cache[&a].summary, &cache[&b].summary);
+            let (fx, fy) = (Features::of(x), Features::of(y));
+            let ky: HashSet<u64> = fy.blocking_keys().into_iter().collect();
+            let mut ambiguous: HashSet<u64> = HashSet::new();
+            for key in fx.blocking_keys() {
+                if key_class(key) == KeyClass::Locator && ky.contains(&key) {
+                    let block = block_of(pool, key, &mut blocks).await?;
+                    let count = |source: &str| block.iter().filter(|(_, s)| s == source).count();
+                    if block.len() > MAX_BLOCK || count(&x.source) > 1 || count(&y.source) > 1 {
+                        ambiguous.insert(key);
+                    }
+                }
+            }
+            let evidence = compare(&fx, &fy, &|key| ambiguous.contains(&key));
+            let before = link_row(pool, a, b).await?;
+            let after = accept(x.source == y.source, &evidence, options.threshold);
+            let unchanged = match (&before, after) {
+                (None, None) => true,
+                (Some((score, text)), Some(new)) => {
+                    *score == new && *text == evidence_json(&evidence)
+                }
+                _ => false,
+            };
+            if unchanged {
+                continue;
+            }
+            seeds.extend([a, b]);
+            match after {
+                Some(score) => insert_link(&mut tx, a, b, score, &evidence).await?,
+                None => {
+                    sqlx::query("DELETE FROM dedup_links WHERE a = ?1 AND b = ?2")
+                        .bind(a)
+                        .bind(b)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        for &id in &seeds {
+            load_member(pool, id, &mut cache).await?;
+            involved.extend(cache[&id].old_cluster.clone());
+        }
+        for cluster in &involved {
+            let members: Vec<i64> =
+                sqlx::query_scalar("SELECT id FROM dedup_records WHERE cluster_id = ?1")
+                    .bind(cluster)
+                    .fetch_all(pool)
+                    .await?;
+            seeds.extend(members);
+        }
+        let mut reached: BTreeSet<i64> = BTreeSet::new();
+        let mut edges: BTreeMap<(i64, i64), (f64, Vec<Evidence>)> = BTreeMap::new();
+        let mut queue: Vec<i64> = seeds.into_iter().collect();
+        while let Some(id) = queue.pop() {
+            if !reached.insert(id) {
+                continue;
+            }
+            for row in
+                sqlx::query("SELECT a, b, score, evidence FROM dedup_links WHERE a = ?1 OR b = ?1")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?
+            {
+                let (a, b): (i64, i64) = (row.get(0), row.get(1));
+                edges.insert((a, b), (row.get(2), parse_evidence(row.get(3))?));
+                queue.push(if a == id { b } else { a });
+            }
+        }
+        let nodes: Vec<i64> = reached.iter().copied().collect();
+        for &id in &nodes {
+            load_member(pool, id, &mut cache).await?;
+            involved.extend(cache[&id].old_cluster.clone());
+        }
+        let position: HashMap<i64, usize> =
+            nodes.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        let mut union = UnionFind::new(nodes.len());
+        for &(a, b) in edges.keys() {
+            union.union(position[&a], position[&b]);
+        }
+        let groups = union.groups();
+        let components: Vec<Vec<&Member>> = groups
+            .iter()
+            .map(|g| g.iter().map(|&i| &cache[&nodes[i]]).collect())
+            .collect();
+        let in_use: HashSet<String> = sqlx::query_scalar::<_, String>(
+            "SELECT DISTINCT cluster_id FROM dedup_records WHERE cluster_id IS NOT NULL",
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .filter(|id| !involved.contains(id))
+        .collect();
+        let ids = assign_cluster_ids(&components, &in_use);
+        let mut tx = pool.begin().await?;
+        for &id in &nodes {
+            set_cluster(&mut tx, id, None, false).await?;
+        }
+        let mut place: HashMap<i64, (usize, usize)> = HashMap::new();
+        for (cluster, group) in groups.iter().enumerate() {
+            for (position, &node) in group.iter().enumerate() {
+                place.insert(nodes[node], (cluster, position));
+            }
+        }
+        let mut cluster_links: Vec<Vec<Link<usize>>> = vec![Vec::new(); groups.len()];
+        for (&(a, b), (score, evidence)) in &edges {
+            let ((cluster, x), (_, y)) = (place[&a], place[&b]);
+            cluster_links[cluster].push(Link {
+                pair: (x, y),
+                score: *score,
+                evidence: evidence.clone(),
+            });
+        }
+        let mut quads = Vec::new();
+        for ((component, cluster_id), links) in components.iter().zip(&ids).zip(&cluster_links) {
+            let summaries: Vec<&RecordSummary> = component.iter().map(|m| &m.summary).collect();
+            let primary = primary_index(&summaries, options);
+            for (index, member) in component.iter().enumerate() {
+                set_cluster(&mut tx, member.id, Some(cluster_id), index == primary).await?;
+            }
+            quads.extend(cluster_quads(
+                self.iris(),
+                cluster_id,
+                &summaries,
+                primary,
+                links,
+            ));
+        }
+        tx.commit().await?;
+        report.clusters_written = ids.len();
+        // Remove what the links graph said of the involved clusters and records, then write the
+        // recomputed clusters, in one transaction.
+        let store = self.store().clone();
+        let iris = self.iris().clone();
+        let datasets: Vec<String> = nodes
+            .iter()
+            .map(|id| cache[id].summary.dataset.clone())
+            .chain(summaries.iter().map(|s| s.dataset.clone()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let graph = iris.links_graph();
+            let mut subjects: Vec<oxigraph::model::NamedNode> = Vec::new();
+            for cluster in &involved {
+                let iri = iris.cluster(cluster);
+                for predicate in [
+                    crate::vocab::fedcat::HAS_LINK,
+                    crate::vocab::prov::HAD_MEMBER,
+                ] {
+                    subjects.extend(store.iri_objects(graph.as_ref(), iri.as_ref(), predicate)?);
+                }
+                subjects.push(iri);
+            }
+            subjects.extend(
+                datasets
+                    .iter()
+                    .filter_map(|d| oxigraph::model::NamedNode::new(d.clone()).ok()),
+            );
+            store.replace_subjects(graph.as_ref(), &subjects, &quads)
+        })
+        .await??;
+        Ok(())
+    }
+
+    /// The clusters, largest first, optionally only those with a member from `source`.
+    pub async fn duplicate_clusters(
+        &self,
+        source: Option<&str>,
+    ) -> Result<Vec<ClusterView>, CatalogError> {
+        let pool = self.state().pool();
+        let rows = sqlx::query(
+            "SELECT id, cluster_id, summary, is_primary FROM dedup_records
+             WHERE cluster_id IS NOT NULL ORDER BY cluster_id, is_primary DESC, graph_iri",
+        )
+        .fetch_all(pool)
+        .await?;
+        let mut clusters: BTreeMap<String, Vec<(i64, RecordSummary, bool)>> = BTreeMap::new();
+        for row in rows {
+            let cluster: String = row.get(1);
+            let primary: i64 = row.get(3);
+            clusters.entry(cluster).or_default().push((
+                row.get(0),
+                parse_summary(row.get(2))?,
+                primary != 0,
+            ));
+        }
+        let mut views = Vec::new();
+        for (cluster, members) in clusters {
+            if let Some(source) = source
+                && !members.iter().any(|(_, s, _)| s.source == source)
+            {
+                continue;
+            }
+            let by_id: HashMap<i64, &RecordSummary> =
+                members.iter().map(|(id, s, _)| (*id, s)).collect();
+            let mut links = Vec::new();
+            for (id, _, _) in &members {
+                for row in sqlx::query("SELECT b, score, evidence FROM dedup_links WHERE a = ?1")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?
+                {
+                    let b: i64 = row.get(0);
+                    let Some(other) = by_id.get(&b) else { continue };
+                    links.push(LinkView {
+                        datasets: (by_id[id].dataset.clone(), other.dataset.clone()),
+                        score: row.get(1),
+                        evidence: parse_evidence(row.get(2))?,
+                    });
+                }
+            }
+            views.push(ClusterView {
+                iri: self.iris().cluster(&cluster).as_str().to_owned(),
+                members: members
+                    .iter()
+                    .map(|(_, s, primary)| MemberView {
+                        source: s.source.clone(),
+                        dataset: s.dataset.clone(),
+                        title: s.title.clone(),
+                        primary: *primary,
+                    })
+                    .collect(),
+                links,
+            });
+        }
+        views.sort_by(|a, b| {
+            b.members
+                .len()
+                .cmp(&a.members.len())
+                .then(a.iri.cmp(&b.iri))
+        });
+        Ok(views)
+    }
+}
+
+async fn insert_keys(
+    tx: &mut sqlx::SqliteConnection,
+    record: i64,
+    keys: &[u64],
+) -> Result<(), CatalogError> {
+    for chunk in keys.chunks(200) {
+        let mut builder = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT OR IGNORE INTO dedup_keys (key, record) ",
+        );
+        builder.push_values(chunk, |mut row, key| {
+            row.push_bind(*key as i64).push_bind(record);
+        });
+        builder.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+async fn insert_link(
+    tx: &mut sqlx::SqliteConnection,
+    a: i64,
+    b: i64,
+    score: f64,
+    evidence: &[Evidence],
+) -> Result<(), CatalogError> {
+    sqlx::query(
+        "INSERT INTO dedup_links (a, b, score, evidence) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(a, b) DO UPDATE SET score = ?3, evidence = ?4",
+    )
+    .bind(a)
+    .bind(b)
+    .bind(score)
+    .bind(evidence_json(evidence))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn set_cluster(
+    tx: &mut sqlx::SqliteConnection,
+    record: i64,
+    cluster: Option<&str>,
+    primary: bool,
+) -> Result<(), CatalogError> {
+    sqlx::query("UPDATE dedup_records SET cluster_id = ?2, is_primary = ?3 WHERE id = ?1")
+        .bind(record)
+        .bind(cluster)
+        .bind(i64::from(primary))
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// The records holding `key` (at most [`MAX_BLOCK`] + 1) with their sources, cached.
+async fn block_of<'a>(
+    pool: &sqlx::SqlitePool,
+    key: u64,
+    cache: &'a mut HashMap<u64, Vec<(i64, String)>>,
+) -> Result<&'a Vec<(i64, String)>, CatalogError> {
+    if !cache.contains_key(&key) {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT k.record, r.source_id FROM dedup_keys k
+             JOIN dedup_records r ON r.id = k.record WHERE k.key = ?1 LIMIT ?2",
+        )
+        .bind(key as i64)
+        .bind((MAX_BLOCK + 1) as i64)
+        .fetch_all(pool)
+        .await?;
+        cache.insert(key, rows);
+    }
+    Ok(&cache[&key])
+}
+
+async fn link_row(
+    pool: &sqlx::SqlitePool,
+    a: i64,
+    b: i64,
+) -> Result<Option<(f64, String)>, CatalogError> {
+    Ok(
+        sqlx::query_as("SELECT score, evidence FROM dedup_links WHERE a = ?1 AND b = ?2")
+            .bind(a)
+            .bind(b)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+async fn load_member(
+    pool: &sqlx::SqlitePool,
+    id: i64,
+    cache: &mut HashMap<i64, Member>,
+) -> Result<(), CatalogError> {
+    if cache.contains_key(&id) {
+        return Ok(());
+    }
+    let row = sqlx::query("SELECT summary, cluster_id FROM dedup_records WHERE id = ?1")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    cache.insert(
+        id,
+        Member {
+            id,
+            summary: parse_summary(row.get(0))?,
+            old_cluster: row.get(1),
+        },
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: i64, graph: &str, old: Option<&str>) -> Member {
+        Member {
+            id,
+            summary: RecordSummary {
+                id: graph.into(),
+                ..RecordSummary::default()
+            },
+            old_cluster: old.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn cluster_ids_survive_growth_merges_and_splits() {
+        let a = member(1, "g/a", Some("c1"));
+        let b = member(2, "g/b", Some("c1"));
+        let c = member(3, "g/c", None);
+        let d = member(4, "g/d", Some("c2"));
+        // A member joins: the id stays.
+        let ids = assign_cluster_ids(&[vec![&a, &b, &c]], &HashSet::new());
+        assert_eq!(ids, vec!["c1"]);
+        // Two clusters merge: the larger one's id wins.
+        let ids = assign_cluster_ids(&[vec![&a, &b, &d]], &HashSet::new());
+        assert_eq!(ids, vec!["c1"]);
+        // A cluster splits: the larger part keeps the id, the other gets a new one.
+        let e = member(5, "g/e", Some("c1"));
+        let ids = assign_cluster_ids(&[vec![&a, &b], vec![&e, &c]], &HashSet::new());
+        assert_eq!(ids[0], "c1");
+        assert_ne!(ids[1], "c1");
+        assert_eq!(ids[1].len(), 16);
+        // A new id is derived from the smallest member, and never reuses one in use.
+        let fresh = assign_cluster_ids(&[vec![&c]], &HashSet::new());
+        let again = assign_cluster_ids(&[vec![&c]], &fresh.iter().cloned().collect());
+        assert_ne!(fresh, again);
+    }
+
+    #[test]
+    fn the_producers_portal_is_primary_unless_priorities_say_otherwise() {
+        let producer = RecordSummary {
+            source: "ckan".into(),
+            dataset: "p".into(),
+            completeness: 10,
+            ..RecordSummary::default()
+        };
+        let copy = RecordSummary {
+            source: "udata".into(),
+            dataset: "c".into(),
+            is_copy: true,
+            completeness: 30,
+            ..RecordSummary::default()
+        };
+        let mut options = DedupOptions::default();
+        assert_eq!(primary_index(&[&copy, &producer], &options), 1);
+        options.priorities.insert("udata".into(), 5);
+        assert_eq!(primary_index(&[&copy, &producer], &options), 0);
+    }
+}
