@@ -156,7 +156,7 @@ fn perturb(record: &mut RecordSummary, copy: usize, dataset: usize) {
         _ => {}
     }
     // Some copies carry no URL: only their content can link them.
-    if copy > 0 && dataset % 5 == 0 {
+    if copy > 0 && dataset.is_multiple_of(5) {
         record.urls.clear();
     }
 }
@@ -168,8 +168,9 @@ fn catalogue(size: usize, seeds: &[Seed]) -> (Vec<RecordSummary>, usize) {
     while records.len() < size {
         let seed = &seeds[dataset % seeds.len()];
         let place = place(dataset / seeds.len());
-        let copies = (1 + usize::from(dataset % 3 == 0) + usize::from(dataset % 7 == 0))
-            .min(size - records.len());
+        let copies =
+            (1 + usize::from(dataset.is_multiple_of(3)) + usize::from(dataset.is_multiple_of(7)))
+                .min(size - records.len());
         planted_pairs += copies * (copies - 1) / 2;
         for copy in 0..copies {
             let source = SOURCES[(dataset + copy) % SOURCES.len()];
@@ -187,6 +188,7 @@ fn catalogue(size: usize, seeds: &[Seed]) -> (Vec<RecordSummary>, usize) {
                 urls: vec![with_place(&seed.url, &place, dataset)],
                 is_copy: copy > 0,
                 completeness: 10,
+                ..RecordSummary::default()
             };
             perturb(&mut record, copy, dataset);
             records.push(record);

@@ -33,6 +33,8 @@ pub fn describe(evidence: &Evidence) -> String {
         Evidence::Title(value) => format!("title {}", share(value)),
         Evidence::Description(value) => format!("description {}", share(value)),
         Evidence::Publisher(value) => format!("publisher {}", share(value)),
+        Evidence::Temporal(value) => format!("temporal overlap {}", share(value)),
+        Evidence::Spatial(value) => format!("spatial overlap {}", share(value)),
     }
 }
 

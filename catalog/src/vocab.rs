@@ -134,6 +134,7 @@ pub mod fedcat {
         MATCHED_PORTAL_DATASET = "matchedPortalDataset", TITLE_SIMILARITY = "titleSimilarity",
         DESCRIPTION_SIMILARITY = "descriptionSimilarity",
         PUBLISHER_SIMILARITY = "publisherSimilarity", MEMBER_COUNT = "memberCount",
+        TEMPORAL_OVERLAP = "temporalOverlap", SPATIAL_OVERLAP = "spatialOverlap",
     );
 }
 

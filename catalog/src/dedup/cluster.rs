@@ -45,6 +45,12 @@ pub struct RecordSummary {
     /// How many distinct properties the record fills (dataset and distributions).
     #[serde(default)]
     pub completeness: u32,
+    /// Temporal coverage as a range of years, when the record gives one.
+    #[serde(default)]
+    pub years: Option<(i32, i32)>,
+    /// Spatial coverage: the `dct:spatial` IRIs or names.
+    #[serde(default)]
+    pub places: Vec<String>,
 }
 
 /// What the comparison of two records uses, derived once per record.
@@ -57,6 +63,8 @@ pub struct Features {
     identifiers: Vec<String>,
     portal_datasets: Vec<String>,
     urls: Vec<String>,
+    years: Option<(i32, i32)>,
+    places: Vec<String>,
 }
 
 /// Why two records were linked. Similarities are in hundredths.
@@ -75,6 +83,11 @@ pub enum Evidence {
     Description(u32),
     /// Publisher name agreement; only when both name one.
     Publisher(u32),
+    /// Overlap of the temporal coverages (years in common over years in either); only when
+    /// both give one.
+    Temporal(u32),
+    /// Overlap of the spatial coverages; only when both give one.
+    Spatial(u32),
 }
 
 /// A scored pair of records (indexes into the linked slice, or ids in the incremental path).
@@ -211,6 +224,13 @@ impl Features {
             identifiers,
             portal_datasets,
             urls,
+            years: record.years,
+            places: {
+                let mut places = record.places.clone();
+                places.sort();
+                places.dedup();
+                places
+            },
         }
     }
 
@@ -272,6 +292,20 @@ pub fn compare(a: &Features, b: &Features, ambiguous: &dyn Fn(u64) -> bool) -> V
             &b.publisher,
         ))));
     }
+    if let (Some((a_start, a_end)), Some((b_start, b_end))) = (a.years, b.years) {
+        let common = (a_end.min(b_end) - a_start.max(b_start) + 1).max(0);
+        let either = a_end.max(b_end) - a_start.min(b_start) + 1;
+        evidence.push(Evidence::Temporal(hundredths(
+            f64::from(common) / f64::from(either.max(1)),
+        )));
+    }
+    if !a.places.is_empty() && !b.places.is_empty() {
+        let common = shared(&a.places, &b.places).count();
+        let either = a.places.len() + b.places.len() - common;
+        evidence.push(Evidence::Spatial(hundredths(
+            common as f64 / either.max(1) as f64,
+        )));
+    }
     evidence.sort();
     evidence
 }
@@ -281,13 +315,19 @@ const TITLE_WEIGHT: f64 = 0.45;
 const DESCRIPTION_WEIGHT: f64 = 0.35;
 const PUBLISHER_WEIGHT: f64 = 0.2;
 
+/// A content score is multiplied by this when both records give a temporal (or spatial)
+/// coverage and the two have nothing in common: "Budget 2019" and "Budget 2021" of one city.
+const DISJOINT_COVERAGE: f64 = 0.85;
+
 /// Scores a pair from its evidence, 0–1. A shared identifier or portal dataset is decisive
 /// (1.0), a shared URL strong (0.9); otherwise the content score weighs title (0.45),
 /// description (0.35) and publisher (0.2), the description's weight spread over the others
-/// when either record has none.
+/// when either record has none, and lowered when the temporal or spatial coverages are
+/// disjoint.
 pub fn score(evidence: &[Evidence]) -> f64 {
     let mut strong: f64 = 0.0;
     let (mut title, mut description, mut publisher) = (0.0, None, 0.0);
+    let mut coverage = 1.0;
     for item in evidence {
         match item {
             Evidence::Identifier(_) | Evidence::PortalDataset(_) => strong = 1.0,
@@ -295,6 +335,8 @@ pub fn score(evidence: &[Evidence]) -> f64 {
             Evidence::Title(value) => title = f64::from(*value) / 100.0,
             Evidence::Description(value) => description = Some(f64::from(*value) / 100.0),
             Evidence::Publisher(value) => publisher = f64::from(*value) / 100.0,
+            Evidence::Temporal(0) | Evidence::Spatial(0) => coverage *= DISJOINT_COVERAGE,
+            Evidence::Temporal(_) | Evidence::Spatial(_) => {}
         }
     }
     let content = match description {
@@ -306,7 +348,7 @@ pub fn score(evidence: &[Evidence]) -> f64 {
                 / (TITLE_WEIGHT + PUBLISHER_WEIGHT)
         }
     };
-    strong.max(content).min(1.0)
+    strong.max(content * coverage).min(1.0)
 }
 
 /// The score of a pair when it may be linked: two records of one source only by an
@@ -554,5 +596,8 @@ mod tests {
         ];
         assert!(score(&described) > 0.75);
         assert_eq!(score(&[Evidence::Url("x".into())]), 0.9);
+        let mut other_years = described.clone();
+        other_years.push(Evidence::Temporal(0));
+        assert!(score(&other_years) < score(&described));
     }
 }

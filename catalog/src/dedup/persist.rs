@@ -794,18 +794,20 @@ async fn block_of<'a>(
     key: u64,
     cache: &'a mut HashMap<u64, Vec<(i64, String)>>,
 ) -> Result<&'a Vec<(i64, String)>, CatalogError> {
-    if !cache.contains_key(&key) {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT k.record, r.source_id FROM dedup_keys k
-             JOIN dedup_records r ON r.id = k.record WHERE k.key = ?1 LIMIT ?2",
-        )
-        .bind(key as i64)
-        .bind((MAX_BLOCK + 1) as i64)
-        .fetch_all(pool)
-        .await?;
-        cache.insert(key, rows);
-    }
-    Ok(&cache[&key])
+    Ok(match cache.entry(key) {
+        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+        std::collections::hash_map::Entry::Vacant(slot) => {
+            let rows: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT k.record, r.source_id FROM dedup_keys k
+                 JOIN dedup_records r ON r.id = k.record WHERE k.key = ?1 LIMIT ?2",
+            )
+            .bind(key as i64)
+            .bind((MAX_BLOCK + 1) as i64)
+            .fetch_all(pool)
+            .await?;
+            slot.insert(rows)
+        }
+    })
 }
 
 async fn link_row(

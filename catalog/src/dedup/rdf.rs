@@ -99,6 +99,8 @@ pub fn cluster_quads(
                     (fedcat::DESCRIPTION_SIMILARITY, hundredths(*value))
                 }
                 Evidence::Publisher(value) => (fedcat::PUBLISHER_SIMILARITY, hundredths(*value)),
+                Evidence::Temporal(value) => (fedcat::TEMPORAL_OVERLAP, hundredths(*value)),
+                Evidence::Spatial(value) => (fedcat::SPATIAL_OVERLAP, hundredths(*value)),
             };
             add(&node, predicate, value);
         }

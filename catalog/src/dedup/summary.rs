@@ -179,6 +179,32 @@ pub fn summarize(record: &RecordRef, triples: &[Triple], base_iri: &str) -> Reco
             }
         }
     }
+    let year = |node: &str, predicate| -> Option<i32> {
+        objects(node, predicate)
+            .into_iter()
+            .find_map(text)
+            .and_then(|date| date.get(..4)?.parse().ok())
+    };
+    let years = objects(dataset, dct::TEMPORAL)
+        .into_iter()
+        .filter_map(term_key)
+        .find_map(|period| {
+            let start = year(&period, dcat::START_DATE);
+            let end = year(&period, dcat::END_DATE);
+            match (start, end) {
+                (Some(start), Some(end)) if start <= end => Some((start, end)),
+                (Some(start), None) => Some((start, start)),
+                (None, Some(end)) => Some((end, end)),
+                _ => None,
+            }
+        });
+    let places: Vec<String> = objects(dataset, dct::SPATIAL)
+        .into_iter()
+        .filter_map(|term| match term {
+            Term::BlankNode(_) => None,
+            other => text(other),
+        })
+        .collect();
     identifiers.sort();
     identifiers.dedup();
     urls.sort();
@@ -194,5 +220,7 @@ pub fn summarize(record: &RecordRef, triples: &[Triple], base_iri: &str) -> Reco
         urls,
         is_copy,
         completeness: properties.len() as u32,
+        years,
+        places,
     }
 }
