@@ -35,6 +35,7 @@ pub fn describe(evidence: &Evidence) -> String {
         Evidence::Publisher(value) => format!("publisher {}", share(value)),
         Evidence::Temporal(value) => format!("temporal overlap {}", share(value)),
         Evidence::Spatial(value) => format!("spatial overlap {}", share(value)),
+        Evidence::TitleWordsDiffer => "each title has words the other lacks".to_owned(),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod duplicates;
 pub mod harvest;
 pub mod jobs;
+pub mod quality;
 pub mod report;
 pub mod server;
 

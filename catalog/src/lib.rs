@@ -5,13 +5,15 @@
 //! written as PROV/DCAT triples in a metadata graph. Operational state — sources, harvest jobs,
 //! per-record fingerprints and job errors — lives in SQLite through sqlx. Readers (the SPARQL
 //! endpoint, later the REST API) get a read handle on the store; the harvester writes through
-//! [`Catalog`].
+//! [`Catalog`]. Above the records: [`dedup`] links the same dataset published on several
+//! portals, [`quality`] measures and scores metadata.
 
 mod catalog;
 pub mod dedup;
 mod error;
 pub mod hash;
 mod iri;
+pub mod quality;
 pub mod shacl;
 pub mod state;
 mod store;

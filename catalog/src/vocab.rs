@@ -24,7 +24,8 @@ pub mod dcat {
         SPATIAL_RESOLUTION_IN_METERS = "spatialResolutionInMeters", START_DATE = "startDate",
         END_DATE = "endDate", COMPRESS_FORMAT = "compressFormat", PACKAGE_FORMAT = "packageFormat",
         KEYWORD = "keyword", LANDING_PAGE = "landingPage", CONTACT_POINT = "contactPoint",
-        THEME = "theme",
+        THEME = "theme", TEMPORAL_RESOLUTION = "temporalResolution",
+        ACCESS_SERVICE = "accessService",
     );
 }
 
@@ -41,6 +42,7 @@ pub mod dct {
         MEDIA_TYPE_OR_EXTENT = "MediaTypeOrExtent", MEDIA_TYPE = "MediaType",
         LINGUISTIC_SYSTEM = "LinguisticSystem", RIGHTS_STATEMENT = "RightsStatement",
         CONFORMS_TO = "conformsTo", REFERENCES = "references", RELATION = "relation",
+        PROVENANCE = "provenance",
     );
 }
 
@@ -135,6 +137,7 @@ pub mod fedcat {
         DESCRIPTION_SIMILARITY = "descriptionSimilarity",
         PUBLISHER_SIMILARITY = "publisherSimilarity", MEMBER_COUNT = "memberCount",
         TEMPORAL_OVERLAP = "temporalOverlap", SPATIAL_OVERLAP = "spatialOverlap",
+        TITLE_WORDS_DIFFER = "titleWordsDiffer",
     );
 }
 

@@ -57,6 +57,7 @@ pub struct RecordSummary {
 #[derive(Debug, Clone, Default)]
 pub struct Features {
     title: Vec<u64>,
+    title_words: Vec<String>,
     title_signature: Option<Signature>,
     description: Option<Signature>,
     publisher: Vec<String>,
@@ -88,7 +89,16 @@ pub enum Evidence {
     Temporal(u32),
     /// Overlap of the spatial coverages; only when both give one.
     Spatial(u32),
+    /// Each title has a word the other lacks ("Budget 2020 - Gap" and "Budget 2020 - Nice"):
+    /// unless the publisher is the same, the titles name two things.
+    TitleWordsDiffer,
 }
+
+/// Words that never tell two titles apart.
+const TITLE_STOPWORDS: [&str; 19] = [
+    "de", "des", "du", "la", "le", "les", "l", "d", "et", "en", "a", "au", "aux", "sur", "pour",
+    "par", "the", "of", "and",
+];
 
 /// A scored pair of records (indexes into the linked slice, or ids in the incremental path).
 #[derive(Debug, Clone, PartialEq)]
@@ -191,6 +201,12 @@ impl Features {
     /// The features of a record.
     pub fn of(record: &RecordSummary) -> Self {
         let title = title_shingles(&record.title);
+        let mut title_words: Vec<String> = super::minhash::words(&record.title)
+            .into_iter()
+            .filter(|w| !TITLE_STOPWORDS.contains(&w.as_str()))
+            .collect();
+        title_words.sort();
+        title_words.dedup();
         let title_signature = signature(&title, TITLE_SLOTS);
         let description = signature(
             &description_shingles(&record.description),
@@ -214,6 +230,7 @@ impl Features {
         portal_datasets.dedup();
         Self {
             title,
+            title_words,
             title_signature,
             description,
             publisher: record
@@ -281,6 +298,14 @@ pub fn compare(a: &Features, b: &Features, ambiguous: &dyn Fn(u64) -> bool) -> V
     if !a.title.is_empty() && !b.title.is_empty() {
         evidence.push(Evidence::Title(hundredths(jaccard(&a.title, &b.title))));
     }
+    let only = |x: &Features, y: &Features| {
+        x.title_words
+            .iter()
+            .any(|w| y.title_words.binary_search(w).is_err())
+    };
+    if !a.title_words.is_empty() && !b.title_words.is_empty() && only(a, b) && only(b, a) {
+        evidence.push(Evidence::TitleWordsDiffer);
+    }
     if let (Some(x), Some(y)) = (&a.description, &b.description) {
         evidence.push(Evidence::Description(hundredths(estimated_similarity(
             x, y,
@@ -319,6 +344,11 @@ const PUBLISHER_WEIGHT: f64 = 0.2;
 /// coverage and the two have nothing in common: "Budget 2019" and "Budget 2021" of one city.
 const DISJOINT_COVERAGE: f64 = 0.85;
 
+/// A content score is multiplied by this when each title has a word the other lacks and the
+/// publishers are not the same: templated datasets of a family ("Élections - Commune de X")
+/// share most of their title, description and publisher name.
+const DIFFERENT_SUBJECT: f64 = 0.8;
+
 /// Scores a pair from its evidence, 0–1. A shared identifier or portal dataset is decisive
 /// (1.0), a shared URL strong (0.9); otherwise the content score weighs title (0.45),
 /// description (0.35) and publisher (0.2), the description's weight spread over the others
@@ -328,6 +358,7 @@ pub fn score(evidence: &[Evidence]) -> f64 {
     let mut strong: f64 = 0.0;
     let (mut title, mut description, mut publisher) = (0.0, None, 0.0);
     let mut coverage = 1.0;
+    let mut words_differ = false;
     for item in evidence {
         match item {
             Evidence::Identifier(_) | Evidence::PortalDataset(_) => strong = 1.0,
@@ -337,7 +368,11 @@ pub fn score(evidence: &[Evidence]) -> f64 {
             Evidence::Publisher(value) => publisher = f64::from(*value) / 100.0,
             Evidence::Temporal(0) | Evidence::Spatial(0) => coverage *= DISJOINT_COVERAGE,
             Evidence::Temporal(_) | Evidence::Spatial(_) => {}
+            Evidence::TitleWordsDiffer => words_differ = true,
         }
+    }
+    if words_differ && publisher < 1.0 {
+        coverage *= DIFFERENT_SUBJECT;
     }
     let content = match description {
         Some(description) => {
@@ -596,6 +631,9 @@ mod tests {
         ];
         assert!(score(&described) > 0.75);
         assert_eq!(score(&[Evidence::Url("x".into())]), 0.9);
+        let mut templated = described.clone();
+        templated.push(Evidence::TitleWordsDiffer);
+        assert!(score(&templated) < score(&described));
         let mut other_years = described.clone();
         other_years.push(Evidence::Temporal(0));
         assert!(score(&other_years) < score(&described));

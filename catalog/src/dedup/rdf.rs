@@ -101,6 +101,9 @@ pub fn cluster_quads(
                 Evidence::Publisher(value) => (fedcat::PUBLISHER_SIMILARITY, hundredths(*value)),
                 Evidence::Temporal(value) => (fedcat::TEMPORAL_OVERLAP, hundredths(*value)),
                 Evidence::Spatial(value) => (fedcat::SPATIAL_OVERLAP, hundredths(*value)),
+                Evidence::TitleWordsDiffer => {
+                    (fedcat::TITLE_WORDS_DIFFER, Literal::from(true).into())
+                }
             };
             add(&node, predicate, value);
         }

@@ -1,0 +1,350 @@
+//! Golden vectors: small hand-written datasets, each isolating one scoring rule, with the
+//! expected points worked out by hand in the comments (QUALITY.md §1.2–§1.4, §9.2).
+
+use super::measure::{LinkCheck, MeasureOptions, QualityFacts, measure};
+use super::score::{Rating, ScoreTable, Scores, score, stars};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::Triple;
+use std::collections::HashMap;
+
+const PREFIXES: &str = "
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix ft: <http://publications.europa.eu/resource/authority/file-type/> .
+@prefix lic: <http://publications.europa.eu/resource/authority/licence/> .
+@prefix iana: <http://www.iana.org/assignments/media-types/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://ex.org/> .
+";
+
+fn facts() -> QualityFacts {
+    let file_type =
+        |code: &str| format!("http://publications.europa.eu/resource/authority/file-type/{code}");
+    let cc_by = "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0".to_owned();
+    QualityFacts {
+        file_types: [
+            (file_type("CSV"), (true, true)),
+            (file_type("XLSX"), (true, false)),
+            (file_type("PDF"), (false, false)),
+        ]
+        .into_iter()
+        .collect(),
+        media_types: [(
+            "http://www.iana.org/assignments/media-types/text/csv".to_owned(),
+            file_type("CSV"),
+        )]
+        .into_iter()
+        .collect(),
+        known_licences: [cc_by.clone()].into_iter().collect(),
+        open_licences: [cc_by].into_iter().collect(),
+    }
+}
+
+fn parse(turtle: &str) -> Vec<Triple> {
+    RdfParser::from_format(RdfFormat::Turtle)
+        .for_reader(format!("{PREFIXES}{turtle}").as_bytes())
+        .map(|q| Triple::from(q.unwrap()))
+        .collect()
+}
+
+#[derive(Default)]
+struct Case {
+    shacl: Option<bool>,
+    links: HashMap<&'static str, LinkCheck>,
+    options: MeasureOptions,
+    table: ScoreTable,
+}
+
+fn ok(status: u16) -> LinkCheck {
+    LinkCheck {
+        head_status: status,
+        status,
+    }
+}
+
+fn run(turtle: &str, case: &Case) -> Scores {
+    let triples = parse(turtle);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let measurements = measure(
+        &triples,
+        "http://ex.org/ds",
+        &facts(),
+        case.shacl,
+        &|url| case.links.get(url).copied(),
+        case.options,
+        today,
+    );
+    score(&measurements, &case.table)
+}
+
+#[test]
+fn only_the_best_distribution_counts() {
+    let turtle = "ex:ds a dcat:Dataset ; dct:title \"x\"@en ; dcat:distribution ex:d1, ex:d2 .
+        ex:d1 dcat:accessURL <https://ex.org/a1> ; dcat:downloadURL <https://ex.org/f.csv> ;
+              dct:format ft:CSV ; dcat:mediaType <http://www.iana.org/assignments/media-types/text/csv> ; dct:license lic:CC_BY_4_0 ;
+              dcat:byteSize 10 .
+        ex:d2 dcat:accessURL <https://ex.org/a2> .";
+    let case = Case {
+        links: [
+            ("https://ex.org/a1", ok(200)),
+            ("https://ex.org/f.csv", ok(200)),
+            ("https://ex.org/a2", ok(404)),
+        ]
+        .into_iter()
+        .collect(),
+        ..Case::default()
+    };
+    let scores = run(turtle, &case);
+    // d1: M5 50 + M6 20 + M7 30 + M8 20 + M9 10 + M10 10 + M11 20 + M12 20 + M14 20 + M15 10
+    //     + M21 5 = 215; d2: 0. Nothing at dataset level (M13 not measured).
+    assert_eq!(scores.mqa.total, 215);
+    assert_eq!(
+        scores.mqa.best_distribution.as_deref(),
+        Some("http://ex.org/d1")
+    );
+    assert_eq!(scores.mqa.rating, Rating::Sufficient);
+    // Extension: d1 adds E5 (every URL https) 5 + E16 (open licence) 10.
+    assert_eq!(scores.ext.total, 230);
+    assert!(scores.not_measured.contains(&"M13"));
+}
+
+#[test]
+fn a_dataset_date_counts_only_when_the_best_distribution_has_none() {
+    let turtle = "ex:ds a dcat:Dataset ; dct:issued \"2020-01-01\"^^xsd:date ;
+            dct:modified \"2021-01-01\"^^xsd:date ; dcat:distribution ex:d1 .
+        ex:d1 dcat:accessURL <http://ex.org/a> ; dct:issued \"2020-01-01\"^^xsd:date .";
+    let scores = run(turtle, &Case::default());
+    // Distribution M22 5; dataset M22 skipped (the distribution has it), M23 5.
+    assert_eq!(scores.mqa.total, 10);
+    assert!(
+        scores.not_measured.contains(&"M5"),
+        "the URL is not checked yet"
+    );
+    // E24: issued ≤ modified ≤ today, 5. E5: the URL is http, 0.
+    assert_eq!(scores.ext.total, 15);
+}
+
+#[test]
+fn the_minus_five_option_penalises_a_missing_format_and_media_type() {
+    let turtle = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dcat:accessURL <https://ex.org/a> .";
+    let mut case = Case {
+        links: [("https://ex.org/a", ok(200))].into_iter().collect(),
+        ..Case::default()
+    };
+    assert_eq!(run(turtle, &case).mqa.total, 50);
+    case.table = ScoreTable::default().with_minus_five();
+    assert_eq!(run(turtle, &case).mqa.total, 40);
+}
+
+#[test]
+fn a_score_of_exactly_120_is_sufficient_by_default() {
+    let turtle = "ex:ds a dcat:Dataset ; dcat:keyword \"a\" ; dcat:theme ex:t ;
+        dct:spatial ex:s ; dct:temporal [ dcat:startDate \"2020-01-01\"^^xsd:date ] ;
+        dct:publisher ex:p ; dct:accessRights ex:r .";
+    // 30 + 30 + 20 + 20 + 10 (publisher) + 10 (access rights, not from the EU table) = 120.
+    let mut case = Case::default();
+    let scores = run(turtle, &case);
+    assert_eq!(scores.mqa.total, 120);
+    assert_eq!(scores.mqa.rating, Rating::Sufficient);
+    // mjanez/ckan-mqa's bands put 120 in Bad.
+    case.table.mqa_bands = [351, 221, 121];
+    assert_eq!(run(turtle, &case).mqa.rating, Rating::Bad);
+}
+
+#[test]
+fn head_refused_then_get_answered_scores_unless_strict_head() {
+    let turtle = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dcat:accessURL <https://ex.org/a> .";
+    let mut case = Case {
+        links: [(
+            "https://ex.org/a",
+            LinkCheck {
+                head_status: 405,
+                status: 200,
+            },
+        )]
+        .into_iter()
+        .collect(),
+        ..Case::default()
+    };
+    assert_eq!(run(turtle, &case).mqa.total, 50);
+    case.options.strict_head = true;
+    assert_eq!(run(turtle, &case).mqa.total, 0);
+}
+
+#[test]
+fn a_dataset_without_distribution_scores_its_dataset_metrics_only() {
+    let turtle =
+        "ex:ds a dcat:Dataset ; dcat:keyword \"a\" ; dct:issued \"2020-01-01\"^^xsd:date .";
+    let scores = run(turtle, &Case::default().with_minus_five());
+    // Keyword 30 + dataset issued 5 (no distribution has one); no −5 without a distribution.
+    assert_eq!(scores.mqa.total, 35);
+    assert_eq!(scores.mqa.best_distribution, None);
+    assert_eq!(scores.mqa.rating, Rating::Bad);
+}
+
+#[test]
+fn a_known_licence_earns_ten_more_than_an_unknown_one() {
+    let known = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dct:license lic:CC_BY_4_0 .";
+    let unknown = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dct:license <http://ex.org/my-licence> .";
+    // M14 20 + M15 10, against M14 20.
+    assert_eq!(run(known, &Case::default()).mqa.total, 30);
+    assert_eq!(run(unknown, &Case::default()).mqa.total, 20);
+    // The open licence (E16) only in the extended score.
+    assert_eq!(run(known, &Case::default()).ext.total, 40);
+}
+
+#[test]
+fn machine_readable_and_non_proprietary_are_judged_apart() {
+    let with = |format: &str| {
+        run(
+            &format!(
+                "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 . ex:d1 dct:format ft:{format} ."
+            ),
+            &Case::default(),
+        )
+        .mqa
+        .total
+    };
+    // M8 20, then M12 20 (machine-readable) and M11 20 (non-proprietary).
+    assert_eq!(with("CSV"), 60);
+    assert_eq!(with("XLSX"), 40);
+    assert_eq!(with("PDF"), 20);
+}
+
+#[test]
+fn vocabulary_alignment_needs_both_a_file_type_and_an_iana_media_type() {
+    let literal = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dct:format \"CSV\" ; dcat:mediaType <http://www.iana.org/assignments/media-types/text/csv> .";
+    let aligned = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dct:format ft:CSV ; dcat:mediaType <http://www.iana.org/assignments/media-types/text/csv> .";
+    // M8 20 + M9 10 + M11 20 + M12 20 (the media type is CSV's) = 70; aligned adds M10 10.
+    assert_eq!(run(literal, &Case::default()).mqa.total, 70);
+    assert_eq!(run(aligned, &Case::default()).mqa.total, 80);
+}
+
+#[test]
+fn dcat_ap_compliance_is_never_assumed() {
+    let turtle = "ex:ds a dcat:Dataset .";
+    let with = |shacl| {
+        run(
+            turtle,
+            &Case {
+                shacl,
+                ..Case::default()
+            },
+        )
+    };
+    assert_eq!(with(Some(true)).mqa.total, 30);
+    assert_eq!(with(Some(false)).mqa.total, 0);
+    let unmeasured = with(None);
+    assert_eq!(unmeasured.mqa.total, 0);
+    assert_eq!(unmeasured.not_measured, vec!["M13"]);
+}
+
+#[test]
+fn the_best_of_several_download_urls_is_kept() {
+    let turtle = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dcat:downloadURL <https://ex.org/x>, <https://ex.org/y> .";
+    let case = Case {
+        links: [("https://ex.org/x", ok(404)), ("https://ex.org/y", ok(200))]
+            .into_iter()
+            .collect(),
+        ..Case::default()
+    };
+    // M6 20 + M7 30 (the 200 wins over the 404).
+    assert_eq!(run(turtle, &case).mqa.total, 50);
+}
+
+#[test]
+fn five_stars_need_an_open_licence_and_a_working_url() {
+    let measured = |turtle: &str, status: u16| {
+        let triples = parse(turtle);
+        let measurements = measure(
+            &triples,
+            "http://ex.org/ds",
+            &facts(),
+            None,
+            &|_| Some(ok(status)),
+            MeasureOptions::default(),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        );
+        stars(&measurements.distributions[0].1, false)
+    };
+    let open = |format: &str| {
+        format!(
+            "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+             ex:d1 dcat:downloadURL <https://ex.org/f> ; dct:format ft:{format} ;
+                   dct:license lic:CC_BY_4_0 ."
+        )
+    };
+    assert_eq!(measured(&open("CSV"), 200), 3);
+    assert_eq!(measured(&open("XLSX"), 200), 2);
+    assert_eq!(measured(&open("PDF"), 200), 1);
+    assert_eq!(measured(&open("CSV"), 404), 0);
+    let closed = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dcat:downloadURL <https://ex.org/f> ; dct:format ft:CSV .";
+    assert_eq!(measured(closed, 200), 0);
+}
+
+impl Case {
+    fn with_minus_five(mut self) -> Self {
+        self.table = self.table.with_minus_five();
+        self
+    }
+}
+
+#[test]
+fn the_dqv_graph_carries_every_measurement_the_scores_and_the_rating() {
+    use oxigraph::model::{NamedNode, Term};
+    let turtle = "ex:ds a dcat:Dataset ; dcat:keyword \"a\" ; dcat:distribution ex:d1 .
+        ex:d1 dct:format ft:CSV .";
+    let triples = parse(turtle);
+    let measurements = measure(
+        &triples,
+        "http://ex.org/ds",
+        &facts(),
+        None,
+        &|_| None,
+        MeasureOptions::default(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+    );
+    let scores = score(&measurements, &ScoreTable::default());
+    let graph = NamedNode::new_unchecked("http://fedcat.test/graph/quality/x");
+    let quads =
+        super::dqv::assessment_quads(&graph, &measurements, &scores, "2026-12-01T00:00:00Z");
+    let value_of = |metric: &str| -> Vec<String> {
+        let nodes: Vec<_> = quads
+            .iter()
+            .filter(|q| {
+                q.predicate.as_str() == "http://www.w3.org/ns/dqv#isMeasurementOf"
+                    && q.object == Term::NamedNode(NamedNode::new_unchecked(metric))
+            })
+            .map(|q| q.subject.clone())
+            .collect();
+        quads
+            .iter()
+            .filter(|q| {
+                nodes.contains(&q.subject)
+                    && q.predicate.as_str() == "http://www.w3.org/ns/dqv#value"
+            })
+            .map(|q| match &q.object {
+                Term::Literal(l) => l.value().to_owned(),
+                other => other.to_string(),
+            })
+            .collect()
+    };
+    // Keyword 30 + format 20 + machine-readable 20 + non-proprietary 20 = 90.
+    assert_eq!(value_of("https://piveau.eu/ns/voc#scoring"), vec!["90"]);
+    assert_eq!(
+        value_of("https://piveau.eu/ns/voc#keywordAvailability"),
+        vec!["true"]
+    );
+    // M13 and the URL checks were not measured: no measurement, never a false one.
+    assert!(value_of("https://piveau.eu/ns/voc#dcatApCompliance").is_empty());
+    assert!(quads.iter().any(|q| q.object
+        == Term::NamedNode(NamedNode::new_unchecked("https://piveau.eu/ns/scoring#bad"))));
+}

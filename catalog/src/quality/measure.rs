@@ -1,0 +1,395 @@
+//! Measuring one record: every metric becomes a typed [`Value`] — a boolean, an HTTP status
+//! code, or "not measured" when fedcat lacks what the check needs (no SHACL shapes configured,
+//! no link check yet). Measuring reads the record graph and the facts of the vocabularies; it
+//! never scores.
+
+use super::metrics::{self as m, Metric};
+use crate::vocab::{adms, dcat, dct, foaf, prov, spdx, vcard};
+use oxigraph::model::{NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A measured value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    /// A boolean check.
+    Bool(bool),
+    /// An HTTP status code, or MQA's 1100 (connection error) / 1300 (invalid URL).
+    Status(u16),
+    /// The check could not run (no shapes configured, URL not checked yet).
+    NotMeasured,
+}
+
+/// What the measurements of format, media type and licence rely on, from the vocabulary tables.
+#[derive(Debug, Clone, Default)]
+pub struct QualityFacts {
+    /// EU file-type IRI → (machine-readable, non-proprietary), MQA's lists.
+    pub file_types: HashMap<String, (bool, bool)>,
+    /// IANA media-type IRI → the EU file-type IRI of that media type.
+    pub media_types: HashMap<String, String>,
+    /// Licence IRIs of a predefined collection (the EU licence table).
+    pub known_licences: HashSet<String>,
+    /// Licences that conform to the Open Definition.
+    pub open_licences: HashSet<String>,
+}
+
+/// The result of the last check of a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkCheck {
+    /// Status of the HEAD request (what data.europa.eu records).
+    pub head_status: u16,
+    /// Final status after the GET fallback on 405/501 or error.
+    pub status: u16,
+}
+
+/// How measurements are taken.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MeasureOptions {
+    /// Use the HEAD status only, as data.europa.eu does.
+    pub strict_head: bool,
+}
+
+/// The measurements of one dataset.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Measurements {
+    /// The dataset IRI.
+    pub dataset: String,
+    /// Dataset-level values, by metric id.
+    pub dataset_values: BTreeMap<&'static str, Value>,
+    /// Per distribution (IRI or blank-node label): values by metric id.
+    pub distributions: Vec<(String, BTreeMap<&'static str, Value>)>,
+}
+
+const EU_FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
+const EU_ACCESS_RIGHT: &str = "http://publications.europa.eu/resource/authority/access-right/";
+const EU_FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
+const EU_LANGUAGE: &str = "http://publications.europa.eu/resource/authority/language/";
+const IANA: &str = "://www.iana.org/assignments/media-types/";
+
+fn key(term: &Term) -> Option<String> {
+    match term {
+        Term::NamedNode(n) => Some(n.as_str().to_owned()),
+        Term::BlankNode(b) => Some(format!("_:{}", b.as_str())),
+        _ => None,
+    }
+}
+
+fn subject_key(subject: &NamedOrBlankNode) -> String {
+    match subject {
+        NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
+        NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
+    }
+}
+
+struct Graph<'a> {
+    by_subject: HashMap<String, Vec<&'a Triple>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(triples: &'a [Triple]) -> Self {
+        let mut by_subject: HashMap<String, Vec<&Triple>> = HashMap::new();
+        for triple in triples {
+            by_subject
+                .entry(subject_key(&triple.subject))
+                .or_default()
+                .push(triple);
+        }
+        Self { by_subject }
+    }
+
+    fn objects(&self, node: &str, predicate: NamedNodeRef<'_>) -> Vec<&'a Term> {
+        self.by_subject
+            .get(node)
+            .map(|triples| {
+                triples
+                    .iter()
+                    .filter(|t| t.predicate == predicate)
+                    .map(|t| &t.object)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn has(&self, node: &str, predicate: NamedNodeRef<'_>) -> bool {
+        !self.objects(node, predicate).is_empty()
+    }
+
+    fn iris(&self, node: &str, predicate: NamedNodeRef<'_>) -> Vec<String> {
+        self.objects(node, predicate)
+            .into_iter()
+            .filter_map(|t| match t {
+                Term::NamedNode(n) => Some(n.as_str().to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn texts(&self, node: &str, predicate: NamedNodeRef<'_>) -> Vec<String> {
+        self.objects(node, predicate)
+            .into_iter()
+            .filter_map(|t| match t {
+                Term::NamedNode(n) => Some(n.as_str().to_owned()),
+                Term::Literal(l) => Some(l.value().to_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn status_value(
+    urls: &[String],
+    links: &dyn Fn(&str) -> Option<LinkCheck>,
+    options: MeasureOptions,
+) -> Value {
+    // MQA keeps the best status of a distribution's URLs.
+    let mut best: Option<u16> = None;
+    for url in urls {
+        if let Some(check) = links(url) {
+            let status = if options.strict_head {
+                check.head_status
+            } else {
+                check.status
+            };
+            let rank = |s: u16| (200..300).contains(&s);
+            best = Some(match best {
+                Some(b) if rank(b) || (!rank(status) && b <= status) => b,
+                _ => status,
+            });
+        }
+    }
+    best.map_or(Value::NotMeasured, Value::Status)
+}
+
+fn is_valid_date(text: &str) -> Option<chrono::NaiveDate> {
+    let date = text.get(..10)?;
+    chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
+}
+
+/// Measures one dataset of a record graph. `shacl_conforms` is `None` when no shapes are
+/// configured (M13 is then not measured, never assumed true); `links` gives the last check of
+/// a URL, if any.
+pub fn measure(
+    triples: &[Triple],
+    dataset: &str,
+    facts: &QualityFacts,
+    shacl_conforms: Option<bool>,
+    links: &dyn Fn(&str) -> Option<LinkCheck>,
+    options: MeasureOptions,
+    today: chrono::NaiveDate,
+) -> Measurements {
+    let graph = Graph::new(triples);
+    let mut values: BTreeMap<&'static str, Value> = BTreeMap::new();
+    let mut set = |metric: Metric, value: Value| {
+        values.insert(metric.id, value);
+    };
+    let has = |p| graph.has(dataset, p);
+    set(m::KEYWORD, Value::Bool(has(dcat::KEYWORD)));
+    set(m::CATEGORY, Value::Bool(has(dcat::THEME)));
+    set(m::SPATIAL, Value::Bool(has(dct::SPATIAL)));
+    set(m::TEMPORAL, Value::Bool(has(dct::TEMPORAL)));
+    set(
+        m::DCAT_AP_COMPLIANCE,
+        shacl_conforms.map_or(Value::NotMeasured, Value::Bool),
+    );
+    let access_rights = graph.iris(dataset, dct::ACCESS_RIGHTS);
+    set(m::ACCESS_RIGHTS, Value::Bool(has(dct::ACCESS_RIGHTS)));
+    set(
+        m::ACCESS_RIGHTS_VOCABULARY,
+        Value::Bool(access_rights.iter().any(|r| r.starts_with(EU_ACCESS_RIGHT))),
+    );
+    set(m::CONTACT_POINT, Value::Bool(has(dcat::CONTACT_POINT)));
+    set(m::PUBLISHER, Value::Bool(has(dct::PUBLISHER)));
+    // Dataset-level dates count only when the best distribution lacks them (scoring).
+    set(m::ISSUED, Value::Bool(has(dct::ISSUED)));
+    set(m::MODIFIED, Value::Bool(has(dct::MODIFIED)));
+    let descriptions = graph.objects(dataset, dct::DESCRIPTION);
+    set(
+        m::DESCRIPTION_LENGTH,
+        Value::Bool(descriptions.iter().any(|d| match d {
+            Term::Literal(l) => l.value().chars().count() > 100,
+            _ => false,
+        })),
+    );
+    set(
+        m::IDENTIFIER,
+        Value::Bool(has(dct::IDENTIFIER) || has(adms::IDENTIFIER_PROP)),
+    );
+    let tagged = |p| {
+        let literals = graph.objects(dataset, p);
+        !literals.is_empty()
+            && literals.iter().all(|t| match t {
+                Term::Literal(l) => l.language().is_some(),
+                _ => false,
+            })
+    };
+    set(
+        m::LANGUAGE_TAGGED,
+        Value::Bool(tagged(dct::TITLE) && tagged(dct::DESCRIPTION)),
+    );
+    let frequencies = graph.iris(dataset, dct::ACCRUAL_PERIODICITY);
+    set(
+        m::ACCRUAL_PERIODICITY,
+        Value::Bool(frequencies.iter().any(|f| f.starts_with(EU_FREQUENCY))),
+    );
+    set(m::CONTACT_POINT_VALID, {
+        let points: Vec<String> = graph
+            .objects(dataset, dcat::CONTACT_POINT)
+            .into_iter()
+            .filter_map(key)
+            .collect();
+        let valid = points.iter().any(|point| {
+            graph.texts(point, vcard::HAS_EMAIL).iter().any(|email| {
+                let address = email.strip_prefix("mailto:").unwrap_or(email);
+                let mut parts = address.split('@');
+                matches!((parts.next(), parts.next(), parts.next()),
+                    (Some(user), Some(host), None) if !user.is_empty() && host.contains('.') && !address.contains(' '))
+            }) || graph.has(point, vcard::HAS_URL)
+        });
+        Value::Bool(valid)
+    });
+    set(
+        m::RESOLUTION,
+        Value::Bool(has(dcat::SPATIAL_RESOLUTION_IN_METERS) || has(dcat::TEMPORAL_RESOLUTION)),
+    );
+    let dates: Vec<Option<chrono::NaiveDate>> = [dct::ISSUED, dct::MODIFIED]
+        .into_iter()
+        .map(|p| {
+            graph
+                .texts(dataset, p)
+                .first()
+                .and_then(|d| is_valid_date(d))
+        })
+        .collect();
+    set(
+        m::DATE_CONSISTENCY,
+        Value::Bool(match (dates[0], dates[1]) {
+            (Some(issued), Some(modified)) => issued <= modified && modified <= today,
+            (Some(date), None) | (None, Some(date)) => date <= today,
+            (None, None) => false,
+        }),
+    );
+    set(
+        m::LANGUAGE,
+        Value::Bool(
+            graph
+                .iris(dataset, dct::LANGUAGE)
+                .iter()
+                .any(|l| l.starts_with(EU_LANGUAGE)),
+        ),
+    );
+    set(
+        m::PROVENANCE,
+        Value::Bool(
+            has(dct::PROVENANCE) || has(prov::WAS_GENERATED_BY) || has(prov::WAS_DERIVED_FROM),
+        ),
+    );
+    let distributions: Vec<String> = graph
+        .objects(dataset, dcat::HAS_DISTRIBUTION)
+        .into_iter()
+        .filter_map(key)
+        .collect();
+    set(
+        m::ACCESS_SERVICE,
+        Value::Bool(
+            distributions
+                .iter()
+                .any(|d| graph.has(d, dcat::ACCESS_SERVICE)),
+        ),
+    );
+    set(
+        m::DOCUMENTATION,
+        Value::Bool(
+            has(foaf::PAGE) || distributions.iter().any(|d| graph.has(d, dct::DESCRIPTION)),
+        ),
+    );
+    let mut per_distribution = Vec::new();
+    for distribution in &distributions {
+        let mut values: BTreeMap<&'static str, Value> = BTreeMap::new();
+        let mut set = |metric: Metric, value: Value| {
+            values.insert(metric.id, value);
+        };
+        let has = |p| graph.has(distribution, p);
+        let access = graph.texts(distribution, dcat::ACCESS_URL);
+        let download = graph.texts(distribution, dcat::DOWNLOAD_URL);
+        set(
+            m::ACCESS_URL_STATUS,
+            if access.is_empty() {
+                Value::Bool(false)
+            } else {
+                status_value(&access, links, options)
+            },
+        );
+        set(m::DOWNLOAD_URL, Value::Bool(!download.is_empty()));
+        set(
+            m::DOWNLOAD_URL_STATUS,
+            if download.is_empty() {
+                Value::Bool(false)
+            } else {
+                status_value(&download, links, options)
+            },
+        );
+        let formats = graph.iris(distribution, dct::FORMAT);
+        let media_types = graph.iris(distribution, dcat::MEDIA_TYPE);
+        set(m::FORMAT, Value::Bool(has(dct::FORMAT)));
+        set(m::MEDIA_TYPE, Value::Bool(has(dcat::MEDIA_TYPE)));
+        let format_aligned = formats.iter().any(|f| f.starts_with(EU_FILE_TYPE));
+        let media_aligned = media_types
+            .iter()
+            .any(|t| t.starts_with("http") && t.contains(IANA));
+        set(
+            m::VOCABULARY_ALIGNMENT,
+            Value::Bool(format_aligned && media_aligned),
+        );
+        let file_types: Vec<(bool, bool)> = formats
+            .iter()
+            .filter_map(|f| facts.file_types.get(f))
+            .chain(
+                media_types
+                    .iter()
+                    .filter_map(|t| facts.media_types.get(t))
+                    .filter_map(|f| facts.file_types.get(f)),
+            )
+            .copied()
+            .collect();
+        set(
+            m::NON_PROPRIETARY,
+            Value::Bool(file_types.iter().any(|(_, np)| *np)),
+        );
+        set(
+            m::MACHINE_READABLE,
+            Value::Bool(file_types.iter().any(|(mr, _)| *mr)),
+        );
+        let licences = graph.iris(distribution, dct::LICENSE);
+        set(m::LICENCE, Value::Bool(has(dct::LICENSE)));
+        set(
+            m::KNOWN_LICENCE,
+            Value::Bool(licences.iter().any(|l| facts.known_licences.contains(l))),
+        );
+        set(m::RIGHTS, Value::Bool(has(dct::RIGHTS)));
+        set(m::BYTE_SIZE, Value::Bool(has(dcat::BYTE_SIZE)));
+        set(m::ISSUED, Value::Bool(has(dct::ISSUED)));
+        set(m::MODIFIED, Value::Bool(has(dct::MODIFIED)));
+        let urls: Vec<&String> = access.iter().chain(&download).collect();
+        set(
+            m::URL_HTTPS,
+            Value::Bool(
+                !urls.is_empty()
+                    && urls.iter().all(|u| {
+                        url::Url::parse(u)
+                            .is_ok_and(|url| url.scheme() == "https" && url.username().is_empty())
+                    }),
+            ),
+        );
+        set(m::CONFORMS_TO, Value::Bool(has(dct::CONFORMS_TO)));
+        set(
+            m::OPEN_LICENCE,
+            Value::Bool(licences.iter().any(|l| facts.open_licences.contains(l))),
+        );
+        set(m::CHECKSUM, Value::Bool(has(spdx::CHECKSUM)));
+        per_distribution.push((distribution.clone(), values));
+    }
+    Measurements {
+        dataset: dataset.to_owned(),
+        dataset_values: values,
+        distributions: per_distribution,
+    }
+}
