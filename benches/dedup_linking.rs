@@ -84,16 +84,22 @@ fn seeds() -> Vec<Seed> {
         });
     }
     seeds.retain(|s| !s.title.trim().is_empty());
+    // The snapshots overlap (one dataset at several dates, on www and demo): a seed used twice
+    // would plant two "different" datasets that are the same.
+    let mut seen = std::collections::HashSet::new();
+    seeds.retain(|s| seen.insert((s.title.to_lowercase(), s.publisher.to_lowercase())));
     seeds
 }
 
-/// A made-up, pronounceable place name for number `n` (distinct for distinct `n`).
-fn place(mut n: usize) -> String {
+/// A made-up, pronounceable place name for number `n` (distinct for distinct `n`), of two
+/// syllables or more so that it is never a short word such as "la" or "de".
+fn place(n: usize) -> String {
     const SYLLABLES: [&str; 24] = [
         "ba", "ce", "di", "fo", "gu", "la", "me", "ni", "po", "ru", "sa", "te", "vi", "zo", "mar",
         "bel", "cor", "dan", "len", "mon", "ver", "tor", "sal", "rin",
     ];
     let mut name = String::new();
+    let mut n = n + SYLLABLES.len();
     loop {
         name.push_str(SYLLABLES[n % SYLLABLES.len()]);
         n /= SYLLABLES.len();
@@ -244,6 +250,22 @@ fn main() {
             linking.clusters.len(),
             100.0 * found as f64 / planted.max(1) as f64
         );
+        // A few links between different planted datasets, with their evidence.
+        let dataset_of = |i: usize| records[i].id.rsplit('/').next().unwrap().to_owned();
+        for link in linking
+            .links
+            .iter()
+            .filter(|l| dataset_of(l.pair.0) != dataset_of(l.pair.1))
+            .take(3)
+        {
+            println!(
+                "  e.g. {:?} | {:?}: {:.2} {:?}",
+                records[link.pair.0].title,
+                records[link.pair.1].title,
+                link.score,
+                link.evidence
+            );
+        }
         if let Some((previous_size, previous_seconds)) = previous {
             println!(
                 "growth: {:.1}× the records took {:.1}× the time",

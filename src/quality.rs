@@ -1,10 +1,17 @@
 //! Wiring metadata quality to the application: the facts the measurements need, read from the
 //! vocabulary tables of `vocabularies_dir` (MQA's machine-readable and non-proprietary flags of
 //! the EU file types, the media types of those file types, the EU licence table as the
-//! "predefined collection" of known licences, and the open licences among them).
+//! "predefined collection" of known licences, and the open licences among them); the
+//! assessment of every stored record of a source; a producer's indicators and their report.
 
-use fedcat_catalog::quality::measure::QualityFacts;
+use fedcat_catalog::oxigraph::model::vocab::rdf;
+use fedcat_catalog::oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
+use fedcat_catalog::quality::measure::{MeasureOptions, QualityFacts, Value, measure};
+use fedcat_catalog::quality::score::{Rating, ScoreTable, Scores, score, stars};
+use fedcat_catalog::shacl::{ShaclShapes, Violation};
+use fedcat_catalog::{IriMinter, RdfStore};
 use fedcat_harvester::{Vocabularies, vocabulary::VocabularyKind};
+use std::collections::HashMap;
 
 /// Licence codes of the EU table that conform to the Open Definition: public-domain
 /// dedications, attribution and share-alike licences for data, never NonCommercial or
@@ -91,4 +98,289 @@ mod tests {
         assert!(facts.known_licences.contains(etalab));
         assert!(facts.open_licences.contains(etalab));
     }
+}
+
+/// One dataset's assessment.
+#[derive(Debug, Clone)]
+pub struct DatasetAssessment {
+    /// Record key in its source.
+    pub key: String,
+    /// Dataset IRI.
+    pub dataset: String,
+    /// Both scores.
+    pub scores: Scores,
+    /// Five-star level (best distribution).
+    pub stars: u8,
+    /// Distributions.
+    pub distributions: usize,
+    /// Distributions with a machine-readable format (M12).
+    pub machine_readable: usize,
+    /// Distributions with a non-proprietary format (M11).
+    pub non_proprietary: usize,
+    /// Distributions under an open licence (E16).
+    pub open_licence: usize,
+    /// DCAT-AP conformance (no `sh:Violation`), when shapes are configured.
+    pub conforms: Option<bool>,
+    /// The paths of its SHACL violations.
+    pub violation_paths: Vec<String>,
+}
+
+/// Measures and scores every record of `source` as stored (no link is checked: the URL
+/// metrics are reported as not measured).
+pub fn assess_source(
+    store: &RdfStore,
+    iris: &IriMinter,
+    source: &str,
+    facts: &QualityFacts,
+    shapes: Option<&ShaclShapes>,
+    table: &ScoreTable,
+    today: chrono::NaiveDate,
+) -> Result<Vec<DatasetAssessment>, String> {
+    let records = crate::report::source_records(store, iris, source)?;
+    let conformance: HashMap<String, Vec<Violation>> = match shapes {
+        Some(shapes) => shapes
+            .validate_records(records.clone())
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|r| (r.key, r.violations))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let dataset_type = Term::NamedNode(NamedNode::new_unchecked(
+        "http://www.w3.org/ns/dcat#Dataset",
+    ));
+    let mut out = Vec::new();
+    for (key, triples) in &records {
+        let Some(dataset) = triples
+            .iter()
+            .find(|t| t.predicate == rdf::TYPE && t.object == dataset_type)
+            .and_then(|t| match &t.subject {
+                NamedOrBlankNode::NamedNode(n) => Some(n.as_str().to_owned()),
+                NamedOrBlankNode::BlankNode(_) => None,
+            })
+        else {
+            continue;
+        };
+        let violations = conformance.get(key);
+        let violation_paths: Vec<String> = violations
+            .into_iter()
+            .flatten()
+            .filter(|v| v.severity == "Violation")
+            .map(|v| v.path.clone().unwrap_or_else(|| "(no path)".into()))
+            .collect();
+        let conforms = shapes.map(|_| violation_paths.is_empty());
+        let measurements = measure(
+            triples,
+            &dataset,
+            facts,
+            conforms,
+            &|_| None,
+            MeasureOptions::default(),
+            today,
+        );
+        let scores = score(&measurements, table);
+        let yes = |values: &std::collections::BTreeMap<&str, Value>, id: &str| {
+            values.get(id) == Some(&Value::Bool(true))
+        };
+        let rdf_formats = ["RDF_XML", "RDF_TURTLE", "JSON_LD", "RDF_N_TRIPLES", "RDF_N_QUADS"];
+        let count = |id: &str| {
+            measurements
+                .distributions
+                .iter()
+                .filter(|(_, v)| yes(v, id))
+                .count()
+        };
+        let stars_of = |name: &str, values| {
+            let rdf = triples.iter().any(|t| {
+                matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if n.as_str() == name)
+                    && t.predicate.as_str() == "http://purl.org/dc/terms/format"
+                    && rdf_formats.iter().any(|f| t.object.to_string().ends_with(&format!("/{f}>")))
+            });
+            stars(values, rdf)
+        };
+        out.push(DatasetAssessment {
+            key: key.clone(),
+            dataset,
+            stars: measurements
+                .distributions
+                .iter()
+                .map(|(name, values)| stars_of(name, values))
+                .max()
+                .unwrap_or(0),
+            distributions: measurements.distributions.len(),
+            machine_readable: count("M12"),
+            non_proprietary: count("M11"),
+            open_licence: count("E16"),
+            conforms,
+            violation_paths,
+            scores,
+        });
+    }
+    Ok(out)
+}
+
+/// A producer's indicators, from its datasets' assessments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Indicators {
+    /// Datasets assessed.
+    pub datasets: usize,
+    /// Distributions.
+    pub distributions: usize,
+    /// Mean and median MQA score.
+    pub mqa_mean: f64,
+    /// Median MQA score.
+    pub mqa_median: f64,
+    /// Mean extended score.
+    pub ext_mean: f64,
+    /// Median extended score.
+    pub ext_median: f64,
+    /// Datasets per MQA rating: excellent, good, sufficient, bad.
+    pub bands: [usize; 4],
+    /// Shares of distributions: open licence, machine-readable, non-proprietary.
+    pub open_licence_share: f64,
+    /// Machine-readable share.
+    pub machine_readable_share: f64,
+    /// Non-proprietary share.
+    pub non_proprietary_share: f64,
+    /// Share of datasets conforming to DCAT-AP, when shapes are configured.
+    pub conformance_share: Option<f64>,
+    /// Datasets per five-star level 0–5.
+    pub stars: [usize; 6],
+    /// Most frequent SHACL violation paths (datasets having each).
+    pub top_violations: Vec<(String, usize)>,
+    /// Metrics not measured for at least one dataset.
+    pub not_measured: Vec<&'static str>,
+}
+
+fn median(values: &mut [i32]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    if values.len() % 2 == 0 {
+        f64::from(values[mid - 1] + values[mid]) / 2.0
+    } else {
+        f64::from(values[mid])
+    }
+}
+
+/// The indicators of one producer.
+pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
+    let share = |part: usize, whole: usize| part as f64 / whole.max(1) as f64;
+    let mut mqa: Vec<i32> = assessments.iter().map(|a| a.scores.mqa.total).collect();
+    let mut ext: Vec<i32> = assessments.iter().map(|a| a.scores.ext.total).collect();
+    let mean = |v: &[i32]| v.iter().map(|x| f64::from(*x)).sum::<f64>() / v.len().max(1) as f64;
+    let distributions: usize = assessments.iter().map(|a| a.distributions).sum();
+    let mut bands = [0; 4];
+    let mut stars_histogram = [0; 6];
+    let mut violations: HashMap<&str, usize> = HashMap::new();
+    let mut not_measured: Vec<&'static str> = Vec::new();
+    for a in assessments {
+        let band = match a.scores.mqa.rating {
+            Rating::Excellent => 0,
+            Rating::Good => 1,
+            Rating::Sufficient => 2,
+            Rating::Bad => 3,
+        };
+        bands[band] += 1;
+        stars_histogram[usize::from(a.stars.min(5))] += 1;
+        let distinct: std::collections::BTreeSet<&str> =
+            a.violation_paths.iter().map(String::as_str).collect();
+        for path in distinct {
+            *violations.entry(path).or_default() += 1;
+        }
+        not_measured.extend(a.scores.not_measured.iter().copied());
+    }
+    not_measured.sort_unstable();
+    not_measured.dedup();
+    let mut top_violations: Vec<(String, usize)> = violations
+        .into_iter()
+        .map(|(p, n)| (p.to_owned(), n))
+        .collect();
+    top_violations.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top_violations.truncate(10);
+    let conformance_share = assessments
+        .first()
+        .and_then(|a| a.conforms)
+        .map(|_| {
+            share(
+                assessments
+                    .iter()
+                    .filter(|a| a.conforms == Some(true))
+                    .count(),
+                assessments.len(),
+            )
+        });
+    Indicators {
+        datasets: assessments.len(),
+        distributions,
+        mqa_mean: mean(&mqa),
+        mqa_median: median(&mut mqa),
+        ext_mean: mean(&ext),
+        ext_median: median(&mut ext),
+        bands,
+        open_licence_share: share(
+            assessments.iter().map(|a| a.open_licence).sum(),
+            distributions,
+        ),
+        machine_readable_share: share(
+            assessments.iter().map(|a| a.machine_readable).sum(),
+            distributions,
+        ),
+        non_proprietary_share: share(
+            assessments.iter().map(|a| a.non_proprietary).sum(),
+            distributions,
+        ),
+        conformance_share,
+        stars: stars_histogram,
+        top_violations,
+        not_measured,
+    }
+}
+
+/// `fedcat report quality` for one producer.
+pub fn render(source: &str, indicators: &Indicators) -> String {
+    let pct = |share: f64| format!("{:.0} %", share * 100.0);
+    let mut out = format!(
+        "== {source}: {} datasets, {} distributions\n\
+         MQA score (0–405)       mean {:.1}  median {:.1}\n\
+         extended score          mean {:.1}  median {:.1}\n\
+         MQA rating              excellent {}  good {}  sufficient {}  bad {}\n\
+         distributions           open licence {}  machine-readable {}  non-proprietary {}\n\
+         DCAT-AP conformance     {}\n\
+         five stars (datasets)   0★ {}  1★ {}  2★ {}  3★ {}  4★ {}  5★ {}\n",
+        indicators.datasets,
+        indicators.distributions,
+        indicators.mqa_mean,
+        indicators.mqa_median,
+        indicators.ext_mean,
+        indicators.ext_median,
+        indicators.bands[0],
+        indicators.bands[1],
+        indicators.bands[2],
+        indicators.bands[3],
+        pct(indicators.open_licence_share),
+        pct(indicators.machine_readable_share),
+        pct(indicators.non_proprietary_share),
+        indicators
+            .conformance_share
+            .map_or("not measured (no [shacl] shapes_dir)".to_owned(), pct),
+        indicators.stars[0],
+        indicators.stars[1],
+        indicators.stars[2],
+        indicators.stars[3],
+        indicators.stars[4],
+        indicators.stars[5],
+    );
+    for (path, count) in &indicators.top_violations {
+        out.push_str(&format!("  violation {path}  ({count} datasets)\n"));
+    }
+    if !indicators.not_measured.is_empty() {
+        out.push_str(&format!(
+            "not measured (0 points): {}\n",
+            indicators.not_measured.join(", ")
+        ));
+    }
+    out
 }
