@@ -260,10 +260,7 @@ fn main() {
         {
             println!(
                 "  e.g. {:?} | {:?}: {:.2} {:?}",
-                records[link.pair.0].title,
-                records[link.pair.1].title,
-                link.score,
-                link.evidence
+                records[link.pair.0].title, records[link.pair.1].title, link.score, link.evidence
             );
         }
         if let Some((previous_size, previous_seconds)) = previous {

@@ -32,6 +32,17 @@ struct RawConfig {
     harvest: RawHarvest,
     #[serde(default)]
     dedup: RawDedup,
+    #[serde(default)]
+    quality: RawQuality,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuality {
+    minus_five: Option<bool>,
+    mqa_bands: Option<[i32; 3]>,
+    ext_bands: Option<[i32; 3]>,
+    points: Option<std::collections::BTreeMap<String, [i32; 2]>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,6 +134,8 @@ pub struct AppConfig {
     pub dedup_enabled: bool,
     /// The link threshold (0–1) for duplicates.
     pub dedup_threshold: f64,
+    /// Points per quality metric and rating bands.
+    pub score_table: fedcat_catalog::quality::score::ScoreTable,
 }
 
 impl AppConfig {
@@ -305,6 +318,46 @@ impl AppConfig {
                 message: format!("must be a score above 0 and at most 1, got {dedup_threshold}"),
             });
         }
+        let mut score_table = fedcat_catalog::quality::score::ScoreTable::default();
+        if raw.quality.minus_five == Some(true) {
+            score_table = score_table.with_minus_five();
+        }
+        for (key, bands) in [
+            (
+                "quality.mqa_bands",
+                raw.quality.mqa_bands.map(|b| (b, true)),
+            ),
+            (
+                "quality.ext_bands",
+                raw.quality.ext_bands.map(|b| (b, false)),
+            ),
+        ] {
+            let Some((bands, mqa)) = bands else { continue };
+            if !(bands[0] > bands[1] && bands[1] > bands[2] && bands[2] >= 0) {
+                problems.push(ConfigProblem {
+                    file: name.clone(),
+                    key: key.into(),
+                    message: format!(
+                        "the lowest scores of excellent, good and sufficient must decrease, got {bands:?}"
+                    ),
+                });
+            } else if mqa {
+                score_table.mqa_bands = bands;
+            } else {
+                score_table.ext_bands = bands;
+            }
+        }
+        for (metric, [yes, no]) in raw.quality.points.iter().flatten() {
+            if fedcat_catalog::quality::metrics::by_id(metric).is_none() {
+                problems.push(ConfigProblem {
+                    file: name.clone(),
+                    key: format!("quality.points.{metric}"),
+                    message: "no such metric (M1–M23, or an extension id such as E1)".into(),
+                });
+            } else {
+                score_table.points.insert(metric.clone(), (*yes, *no));
+            }
+        }
         match (problems.is_empty(), listen, sources, vocabularies) {
             (true, Some(listen), Some(sources), Some(vocabularies)) => Ok(Self {
                 file: file.to_owned(),
@@ -321,6 +374,7 @@ impl AppConfig {
                 shacl_shapes_dir,
                 dedup_enabled: raw.dedup.enabled.unwrap_or(true),
                 dedup_threshold,
+                score_table,
                 max_concurrent_jobs,
                 keep_errors_days: raw.harvest.keep_errors_days.unwrap_or(90),
                 harvest: HarvestOptions {

@@ -56,7 +56,7 @@ enum Command {
     Report {
         /// `mapping`: share of DCAT-AP properties and unmapped values per source.
         /// `duplicates`: clusters of the same dataset on several portals, with the evidence.
-        /// (`quality` comes with a later version.)
+        /// `quality`: MQA and extended scores and openness indicators per source.
         kind: ReportKind,
         /// Only these sources (repeatable); default every configured source.
         #[arg(long = "source", value_name = "ID")]
@@ -299,7 +299,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 fn report(config: &AppConfig, catalog: &Catalog, kind: ReportKind, ids: &[String]) -> Result<()> {
     match kind {
         ReportKind::Mapping => {}
-        ReportKind::Quality => bail!("`report quality` is not available in this version yet"),
+        ReportKind::Quality => {}
         ReportKind::Duplicates => unreachable!("handled by the caller"),
     }
     let selected: Vec<&str> = if ids.is_empty() {
@@ -320,7 +320,25 @@ fn report(config: &AppConfig, catalog: &Catalog, kind: ReportKind, ids: &[String
         Some(dir) => Some(fedcat_catalog::shacl::ShaclShapes::load(dir)?),
         None => None,
     };
+    let facts = fedcat::quality::facts(&config.vocabularies);
+    let today = chrono::Utc::now().date_naive();
     for source in selected {
+        if let ReportKind::Quality = kind {
+            let assessments = fedcat::quality::assess_source(
+                catalog.store(),
+                catalog.iris(),
+                source,
+                &facts,
+                shapes.as_ref(),
+                &config.score_table,
+                today,
+            )
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("quality report of {source}"))?;
+            let indicators = fedcat::quality::indicators(&assessments);
+            println!("{}", fedcat::quality::render(source, &indicators));
+            continue;
+        }
         let mapping = fedcat::report::source_mapping(
             catalog.store(),
             catalog.iris(),

@@ -182,7 +182,13 @@ pub fn assess_source(
         let yes = |values: &std::collections::BTreeMap<&str, Value>, id: &str| {
             values.get(id) == Some(&Value::Bool(true))
         };
-        let rdf_formats = ["RDF_XML", "RDF_TURTLE", "JSON_LD", "RDF_N_TRIPLES", "RDF_N_QUADS"];
+        let rdf_formats = [
+            "RDF_XML",
+            "RDF_TURTLE",
+            "JSON_LD",
+            "RDF_N_TRIPLES",
+            "RDF_N_QUADS",
+        ];
         let count = |id: &str| {
             measurements
                 .distributions
@@ -194,7 +200,9 @@ pub fn assess_source(
             let rdf = triples.iter().any(|t| {
                 matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if n.as_str() == name)
                     && t.predicate.as_str() == "http://purl.org/dc/terms/format"
-                    && rdf_formats.iter().any(|f| t.object.to_string().ends_with(&format!("/{f}>")))
+                    && rdf_formats
+                        .iter()
+                        .any(|f| t.object.to_string().ends_with(&format!("/{f}>")))
             });
             stars(values, rdf)
         };
@@ -258,7 +266,7 @@ fn median(values: &mut [i32]) -> f64 {
     }
     values.sort_unstable();
     let mid = values.len() / 2;
-    if values.len() % 2 == 0 {
+    if values.len().is_multiple_of(2) {
         f64::from(values[mid - 1] + values[mid]) / 2.0
     } else {
         f64::from(values[mid])
@@ -300,18 +308,15 @@ pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
         .collect();
     top_violations.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top_violations.truncate(10);
-    let conformance_share = assessments
-        .first()
-        .and_then(|a| a.conforms)
-        .map(|_| {
-            share(
-                assessments
-                    .iter()
-                    .filter(|a| a.conforms == Some(true))
-                    .count(),
-                assessments.len(),
-            )
-        });
+    let conformance_share = assessments.first().and_then(|a| a.conforms).map(|_| {
+        share(
+            assessments
+                .iter()
+                .filter(|a| a.conforms == Some(true))
+                .count(),
+            assessments.len(),
+        )
+    });
     Indicators {
         datasets: assessments.len(),
         distributions,

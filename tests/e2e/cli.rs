@@ -234,9 +234,90 @@ async fn mapping_report_through_the_binary() {
         .find(|l| l.trim_start().starts_with("dct:title"))
         .unwrap();
     assert!(title_line.contains("100 %"), "{title_line}");
-    let other = fedcat(&config, &["report", "quality"]);
-    assert!(!other.status.success());
-    assert!(String::from_utf8_lossy(&other.stderr).contains("not available in this version"));
+
+    // `report quality`: the indicators count exactly the datasets harvested.
+    let output = fedcat(&config, &["report", "quality"]);
+    let quality = String::from_utf8(output.stdout).unwrap();
+    eprintln!("{quality}");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "== datasud: 7 datasets, 21 distributions",
+        "== www2022: 366 datasets",
+        "== spf2025: 15 datasets",
+        "== ods: 2 datasets",
+        "== capatlantique: 1 datasets",
+        "DCAT-AP conformance     100 %",
+        "not measured (0 points): M5, M7",
+    ] {
+        assert!(
+            quality.contains(expected),
+            "missing {expected:?} in:\n{quality}"
+        );
+    }
+    quality_snapshot(&deployment).await;
+}
+
+/// Every harvested fixture record's MQA and extended scores and five-star level, against
+/// `tests/e2e/data/quality_snapshot.tsv` (regenerate with `FEDCAT_UPDATE_SNAPSHOTS=1` and read
+/// the diff); the indicators add up to the records.
+async fn quality_snapshot(deployment: &Deployment) {
+    let catalog = deployment.open().await;
+    let facts = fedcat::quality::facts(&deployment.config.vocabularies);
+    let shapes = fedcat_catalog::shacl::ShaclShapes::load(
+        deployment.config.shacl_shapes_dir.as_ref().unwrap(),
+    )
+    .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let mut lines = vec!["source\trecord\tmqa\text\trating\tstars".to_owned()];
+    for source in ["datasud", "www2022", "spf2025", "ods", "capatlantique"] {
+        let assessments = fedcat::quality::assess_source(
+            catalog.store(),
+            catalog.iris(),
+            source,
+            &facts,
+            Some(&shapes),
+            &deployment.config.score_table,
+            today,
+        )
+        .unwrap();
+        let indicators = fedcat::quality::indicators(&assessments);
+        assert_eq!(indicators.datasets, assessments.len());
+        assert_eq!(indicators.bands.iter().sum::<usize>(), assessments.len());
+        assert_eq!(indicators.stars.iter().sum::<usize>(), assessments.len());
+        for a in &assessments {
+            assert!((0..=405).contains(&a.scores.mqa.total), "{a:?}");
+            assert!(a.scores.ext.total >= a.scores.mqa.total);
+            lines.push(format!(
+                "{source}\t{}\t{}\t{}\t{}\t{}",
+                a.key,
+                a.scores.mqa.total,
+                a.scores.ext.total,
+                a.scores.mqa.rating.name(),
+                a.stars
+            ));
+        }
+    }
+    let actual = lines.join("\n") + "\n";
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/e2e/data/quality_snapshot.tsv");
+    if std::env::var_os("FEDCAT_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    let changed: Vec<&str> = actual
+        .lines()
+        .filter(|line| !expected.lines().any(|e| e == *line))
+        .take(20)
+        .collect();
+    assert!(
+        changed.is_empty() && expected.lines().count() == actual.lines().count(),
+        "scores differ from {}: {changed:#?}",
+        path.display()
+    );
 }
 
 /// `kill -9` of `fedcat harvest` in the middle of a listing, then a restart: every record graph
