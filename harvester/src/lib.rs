@@ -10,6 +10,7 @@ pub mod config;
 mod error;
 pub mod fetch_loop;
 pub mod http;
+pub mod linkcheck;
 pub mod mapping;
 pub mod source;
 pub mod sources;

@@ -11,6 +11,7 @@ mod faults;
 mod harvest_ckan;
 mod incremental;
 mod jobs_api;
+mod linkcheck;
 mod sparql_protocol;
 mod support;
 mod udata_ods;
