@@ -3,7 +3,7 @@
 
 use crate::AppConfig;
 use crate::jobs::{JobRunner, StartError};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,6 +26,7 @@ pub fn router(config: &AppConfig, catalog: Catalog, runner: Option<JobRunner>) -
         .route("/api/sources/{id}/jobs", get(source_jobs))
         .route("/api/sources/{id}/harvest", post(start_harvest))
         .route("/api/jobs/{id}", get(job))
+        .route("/api/indicators", get(indicators))
         .with_state(ApiState {
             config: Arc::new(config.clone()),
             catalog,
@@ -192,4 +193,107 @@ async fn start_harvest(
             format!("a job of source {id:?} is already running"),
         ),
     }
+}
+
+/// `/api/indicators` filters.
+#[derive(Debug, serde::Deserialize)]
+struct IndicatorQuery {
+    producer: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+/// The CSV columns of `/api/indicators?format=csv`, in order, with their JSON paths.
+const INDICATOR_COLUMNS: [(&str, &str); 21] = [
+    ("datasets", "/datasets"),
+    ("distributions", "/distributions"),
+    ("mqa_mean", "/mqa_mean"),
+    ("mqa_median", "/mqa_median"),
+    ("ext_mean", "/ext_mean"),
+    ("ext_median", "/ext_median"),
+    ("excellent", "/bands/0"),
+    ("good", "/bands/1"),
+    ("sufficient", "/bands/2"),
+    ("bad", "/bands/3"),
+    ("open_licence_share", "/open_licence_share"),
+    ("machine_readable_share", "/machine_readable_share"),
+    ("non_proprietary_share", "/non_proprietary_share"),
+    ("conformance_share", "/conformance_share"),
+    ("working_links_share", "/working_links_share"),
+    ("stars_0", "/stars/0"),
+    ("stars_1", "/stars/1"),
+    ("stars_2", "/stars/2"),
+    ("stars_3", "/stars/3"),
+    ("stars_4", "/stars/4"),
+    ("stars_5", "/stars/5"),
+];
+
+/// `GET /api/indicators[?producer=ID][&from=T][&to=T][&format=csv]`: each producer's
+/// openness indicators after every harvest and link check, oldest first (JSON, or CSV with
+/// `format=csv` or `Accept: text/csv`).
+async fn indicators(
+    State(state): State<ApiState>,
+    Query(query): Query<IndicatorQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(producer) = &query.producer
+        && state.config.sources.get(producer).is_none()
+    {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "unknown producer",
+            format!("no source {producer:?} in the sources file"),
+        );
+    }
+    let rows = match state
+        .catalog
+        .state()
+        .indicator_snapshots(
+            query.producer.as_deref(),
+            query.from.as_deref(),
+            query.to.as_deref(),
+        )
+        .await
+    {
+        Ok(rows) => rows,
+        Err(error) => return internal(error),
+    };
+    let mut snapshots = Vec::with_capacity(rows.len());
+    for (producer, taken_at, text) in rows {
+        let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        fields.insert("producer".into(), Value::from(producer));
+        fields.insert("taken_at".into(), Value::from(taken_at));
+        snapshots.push(Value::Object(fields));
+    }
+    let wants_csv = query.format.as_deref() == Some("csv")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/csv"));
+    if !wants_csv {
+        return Json(json!({ "indicators": snapshots })).into_response();
+    }
+    let mut csv = String::from("producer,taken_at");
+    for (name, _) in INDICATOR_COLUMNS {
+        csv.push(',');
+        csv.push_str(name);
+    }
+    csv.push('\n');
+    for snapshot in &snapshots {
+        csv.push_str(snapshot["producer"].as_str().unwrap_or_default());
+        csv.push(',');
+        csv.push_str(snapshot["taken_at"].as_str().unwrap_or_default());
+        for (_, pointer) in INDICATOR_COLUMNS {
+            csv.push(',');
+            match snapshot.pointer(pointer) {
+                Some(Value::Null) | None => {}
+                Some(value) => csv.push_str(&value.to_string()),
+            }
+        }
+        csv.push('\n');
+    }
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response()
 }

@@ -34,6 +34,19 @@ struct RawConfig {
     dedup: RawDedup,
     #[serde(default)]
     quality: RawQuality,
+    #[serde(default)]
+    linkcheck: RawLinkCheck,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLinkCheck {
+    timeout_secs: Option<u64>,
+    per_host_per_sec: Option<u32>,
+    concurrency: Option<usize>,
+    recheck_after_hours: Option<u64>,
+    allow_private_targets: Option<bool>,
+    allowed_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,6 +149,10 @@ pub struct AppConfig {
     pub dedup_threshold: f64,
     /// Points per quality metric and rating bands.
     pub score_table: fedcat_catalog::quality::score::ScoreTable,
+    /// The link checker's limits and policy.
+    pub linkcheck: fedcat_harvester::linkcheck::LinkCheckSettings,
+    /// A URL checked more recently than this is not checked again.
+    pub linkcheck_recheck_after: chrono::Duration,
 }
 
 impl AppConfig {
@@ -358,6 +375,48 @@ impl AppConfig {
                 score_table.points.insert(metric.clone(), (*yes, *no));
             }
         }
+        let link_defaults = fedcat_harvester::linkcheck::LinkCheckSettings::default();
+        let linkcheck = fedcat_harvester::linkcheck::LinkCheckSettings {
+            timeout: raw
+                .linkcheck
+                .timeout_secs
+                .map_or(link_defaults.timeout, Duration::from_secs),
+            per_host_per_sec: raw
+                .linkcheck
+                .per_host_per_sec
+                .unwrap_or(link_defaults.per_host_per_sec),
+            concurrency: raw
+                .linkcheck
+                .concurrency
+                .unwrap_or(link_defaults.concurrency),
+            allow_private_targets: raw.linkcheck.allow_private_targets.unwrap_or(false),
+            allowed_hosts: raw.linkcheck.allowed_hosts.clone().unwrap_or_default(),
+            ..link_defaults
+        };
+        for (key, zero) in [
+            (
+                "linkcheck.timeout_secs",
+                raw.linkcheck.timeout_secs == Some(0),
+            ),
+            (
+                "linkcheck.per_host_per_sec",
+                raw.linkcheck.per_host_per_sec == Some(0),
+            ),
+            (
+                "linkcheck.concurrency",
+                raw.linkcheck.concurrency == Some(0),
+            ),
+        ] {
+            if zero {
+                problems.push(ConfigProblem {
+                    file: name.clone(),
+                    key: key.into(),
+                    message: "must be positive".into(),
+                });
+            }
+        }
+        let linkcheck_recheck_after =
+            chrono::Duration::hours(raw.linkcheck.recheck_after_hours.unwrap_or(24) as i64);
         match (problems.is_empty(), listen, sources, vocabularies) {
             (true, Some(listen), Some(sources), Some(vocabularies)) => Ok(Self {
                 file: file.to_owned(),
@@ -375,6 +434,8 @@ impl AppConfig {
                 dedup_enabled: raw.dedup.enabled.unwrap_or(true),
                 dedup_threshold,
                 score_table,
+                linkcheck,
+                linkcheck_recheck_after,
                 max_concurrent_jobs,
                 keep_errors_days: raw.harvest.keep_errors_days.unwrap_or(90),
                 harvest: HarvestOptions {

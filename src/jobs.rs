@@ -134,6 +134,15 @@ impl JobRunner {
             if runner.config.dedup_enabled {
                 runner.link_duplicates().await;
             }
+            match crate::quality::snapshot_source(&runner.config, &runner.catalog, &source.id).await
+            {
+                Ok(indicators) => {
+                    tracing::info!("{}", crate::quality::summary_line(&source.id, &indicators))
+                }
+                Err(error) => {
+                    tracing::error!(source = %source.id, "quality snapshot failed: {error}")
+                }
+            }
         }))
     }
 

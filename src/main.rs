@@ -32,6 +32,13 @@ struct Cli {
 enum Command {
     /// Validate fedcat.toml and the sources file; print every problem.
     CheckConfig,
+    /// Check the access and download URLs of the stored records (all sources unless --source),
+    /// record the results, and take a new quality snapshot of each source.
+    CheckLinks {
+        /// Source id (repeatable).
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+    },
     /// Harvest sources now (all enabled sources unless --source is given).
     Harvest {
         /// Source id to harvest (repeatable).
@@ -156,6 +163,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             let client = http_client(&config)?;
             let mut failed_jobs = 0;
+            let harvested: Vec<String> = selected.iter().map(|s| s.id.clone()).collect();
             for source in selected {
                 let bar = progress_bar(&source.id);
                 let on_progress = {
@@ -216,6 +224,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     .context("linking duplicates failed (the harvested records are kept)")?;
                 println!("{}", fedcat::duplicates::summary_line(&linked));
             }
+            for source in &harvested {
+                match fedcat::quality::snapshot_source(&config, &catalog, source).await {
+                    Ok(indicators) => {
+                        println!("{}", fedcat::quality::summary_line(source, &indicators))
+                    }
+                    Err(error) => eprintln!("quality snapshot of {source} failed: {error}"),
+                }
+            }
             if failed_jobs > 0 {
                 eprintln!("{failed_jobs} job(s) failed");
                 return Ok(ExitCode::FAILURE);
@@ -262,7 +278,39 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     fedcat::duplicates::render(&clusters, config.dedup_threshold)
                 );
             } else {
-                report(&config, &catalog, kind, &sources)?;
+                let links = fedcat::quality::link_checks(&catalog)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+                report(&config, &catalog, kind, &sources, &links)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckLinks { sources } => {
+            let config = load_config(&cli.config)?;
+            let catalog = open_catalog(&config).await?;
+            let selected = select_sources(&config, &sources).map_err(anyhow::Error::msg)?;
+            let checker = fedcat_harvester::linkcheck::LinkChecker::new(config.linkcheck.clone())
+                .map_err(anyhow::Error::msg)?;
+            for source in selected {
+                let (checked, ok, skipped) = fedcat::quality::check_source_links(
+                    &catalog,
+                    &checker,
+                    &source.id,
+                    config.linkcheck_recheck_after,
+                    &|line| eprintln!("{line}"),
+                )
+                .await
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("link check of {}", source.id))?;
+                println!(
+                    "{}: checked {checked} URL(s), {ok} answering 2xx, {} not answering; {skipped} checked recently",
+                    source.id,
+                    checked - ok
+                );
+                let indicators = fedcat::quality::snapshot_source(&config, &catalog, &source.id)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+                println!("{}", fedcat::quality::summary_line(&source.id, &indicators));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -296,7 +344,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn report(config: &AppConfig, catalog: &Catalog, kind: ReportKind, ids: &[String]) -> Result<()> {
+fn report(
+    config: &AppConfig,
+    catalog: &Catalog,
+    kind: ReportKind,
+    ids: &[String],
+    links: &std::collections::HashMap<String, fedcat_catalog::quality::measure::LinkCheck>,
+) -> Result<()> {
     match kind {
         ReportKind::Mapping => {}
         ReportKind::Quality => {}
@@ -322,6 +376,7 @@ fn report(config: &AppConfig, catalog: &Catalog, kind: ReportKind, ids: &[String
     };
     let facts = fedcat::quality::facts(&config.vocabularies);
     let today = chrono::Utc::now().date_naive();
+
     for source in selected {
         if let ReportKind::Quality = kind {
             let assessments = fedcat::quality::assess_source(
@@ -331,6 +386,7 @@ fn report(config: &AppConfig, catalog: &Catalog, kind: ReportKind, ids: &[String
                 &facts,
                 shapes.as_ref(),
                 &config.score_table,
+                links,
                 today,
             )
             .map_err(anyhow::Error::msg)

@@ -4,12 +4,13 @@
 //! "predefined collection" of known licences, and the open licences among them); the
 //! assessment of every stored record of a source; a producer's indicators and their report.
 
+use crate::AppConfig;
 use fedcat_catalog::oxigraph::model::vocab::rdf;
 use fedcat_catalog::oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
-use fedcat_catalog::quality::measure::{MeasureOptions, QualityFacts, Value, measure};
+use fedcat_catalog::quality::measure::{LinkCheck, MeasureOptions, QualityFacts, Value, measure};
 use fedcat_catalog::quality::score::{Rating, ScoreTable, Scores, score, stars};
 use fedcat_catalog::shacl::{ShaclShapes, Violation};
-use fedcat_catalog::{IriMinter, RdfStore};
+use fedcat_catalog::{Catalog, IriMinter, RdfStore};
 use fedcat_harvester::{Vocabularies, vocabulary::VocabularyKind};
 use std::collections::HashMap;
 
@@ -123,10 +124,14 @@ pub struct DatasetAssessment {
     pub conforms: Option<bool>,
     /// The paths of its SHACL violations.
     pub violation_paths: Vec<String>,
+    /// Distributions with a checked URL.
+    pub links_checked: usize,
+    /// Distributions with a URL answering 2xx.
+    pub links_working: usize,
 }
 
-/// Measures and scores every record of `source` as stored (no link is checked: the URL
-/// metrics are reported as not measured).
+/// Measures and scores every record of `source` as stored, with the last check of each URL
+/// (`links`; an unchecked URL's metrics are reported as not measured).
 pub fn assess_source(
     store: &RdfStore,
     iris: &IriMinter,
@@ -134,6 +139,7 @@ pub fn assess_source(
     facts: &QualityFacts,
     shapes: Option<&ShaclShapes>,
     table: &ScoreTable,
+    links: &HashMap<String, LinkCheck>,
     today: chrono::NaiveDate,
 ) -> Result<Vec<DatasetAssessment>, String> {
     let records = crate::report::source_records(store, iris, source)?;
@@ -174,7 +180,7 @@ pub fn assess_source(
             &dataset,
             facts,
             conforms,
-            &|_| None,
+            &|url| links.get(url).copied(),
             MeasureOptions::default(),
             today,
         );
@@ -206,7 +212,28 @@ pub fn assess_source(
             });
             stars(values, rdf)
         };
+        let status_of = |values: &std::collections::BTreeMap<&str, Value>| {
+            ["M5", "M7"]
+                .iter()
+                .filter_map(|id| match values.get(id) {
+                    Some(Value::Status(code)) => Some(*code),
+                    _ => None,
+                })
+                .collect::<Vec<u16>>()
+        };
+        let links_checked = measurements
+            .distributions
+            .iter()
+            .filter(|(_, v)| !status_of(v).is_empty())
+            .count();
+        let links_working = measurements
+            .distributions
+            .iter()
+            .filter(|(_, v)| status_of(v).iter().any(|s| (200..300).contains(s)))
+            .count();
         out.push(DatasetAssessment {
+            links_checked,
+            links_working,
             key: key.clone(),
             dataset,
             stars: measurements
@@ -228,7 +255,7 @@ pub fn assess_source(
 }
 
 /// A producer's indicators, from its datasets' assessments.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Indicators {
     /// Datasets assessed.
     pub datasets: usize,
@@ -252,6 +279,8 @@ pub struct Indicators {
     pub non_proprietary_share: f64,
     /// Share of datasets conforming to DCAT-AP, when shapes are configured.
     pub conformance_share: Option<f64>,
+    /// Share of checked distributions with a URL answering 2xx; none checked yet: `None`.
+    pub working_links_share: Option<f64>,
     /// Datasets per five-star level 0–5.
     pub stars: [usize; 6],
     /// Most frequent SHACL violation paths (datasets having each).
@@ -317,7 +346,10 @@ pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
             assessments.len(),
         )
     });
+    let links_checked: usize = assessments.iter().map(|a| a.links_checked).sum();
+    let links_working: usize = assessments.iter().map(|a| a.links_working).sum();
     Indicators {
+        working_links_share: (links_checked > 0).then(|| share(links_working, links_checked)),
         datasets: assessments.len(),
         distributions,
         mqa_mean: mean(&mqa),
@@ -354,6 +386,7 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
          MQA rating              excellent {}  good {}  sufficient {}  bad {}\n\
          distributions           open licence {}  machine-readable {}  non-proprietary {}\n\
          DCAT-AP conformance     {}\n\
+         working links           {}\n\
          five stars (datasets)   0★ {}  1★ {}  2★ {}  3★ {}  4★ {}  5★ {}\n",
         indicators.datasets,
         indicators.distributions,
@@ -371,6 +404,9 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
         indicators
             .conformance_share
             .map_or("not measured (no [shacl] shapes_dir)".to_owned(), pct),
+        indicators
+            .working_links_share
+            .map_or("not checked yet (fedcat check-links)".to_owned(), pct),
         indicators.stars[0],
         indicators.stars[1],
         indicators.stars[2],
@@ -388,4 +424,185 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
         ));
     }
     out
+}
+
+/// How many recent checks of a URL its availability (E6) is computed over.
+pub const AVAILABILITY_CHECKS: u32 = 8;
+
+/// The last check of every URL, with its availability over its recent checks.
+pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>, String> {
+    let history = catalog
+        .state()
+        .link_history(AVAILABILITY_CHECKS)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(history
+        .into_iter()
+        .filter_map(|(url, checks)| {
+            let (_, head_status, status) = *checks.first()?;
+            let ok = checks
+                .iter()
+                .filter(|(_, _, s)| (200..300).contains(s))
+                .count();
+            Some((
+                url,
+                LinkCheck {
+                    head_status,
+                    status,
+                    availability: Some((100 * ok / checks.len()) as u8),
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Assesses `source` now and keeps its indicators in the time series.
+pub async fn snapshot_source(
+    config: &AppConfig,
+    catalog: &Catalog,
+    source: &str,
+) -> Result<Indicators, String> {
+    let links = link_checks(catalog).await?;
+    let shapes = match &config.shacl_shapes_dir {
+        Some(dir) => Some(ShaclShapes::load(dir).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let facts = facts(&config.vocabularies);
+    let table = config.score_table.clone();
+    let store = catalog.store().clone();
+    let iris = catalog.iris().clone();
+    let source_id = source.to_owned();
+    let now = chrono::Utc::now();
+    let today = now.date_naive();
+    let indicators = tokio::task::spawn_blocking(move || {
+        assess_source(
+            &store,
+            &iris,
+            &source_id,
+            &facts,
+            shapes.as_ref(),
+            &table,
+            &links,
+            today,
+        )
+        .map(|a| indicators(&a))
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let json = serde_json::to_string(&indicators).map_err(|e| e.to_string())?;
+    catalog
+        .state()
+        .save_indicators(
+            source,
+            &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            &json,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(indicators)
+}
+
+/// One line on a producer's indicators, for `fedcat harvest` and the logs.
+pub fn summary_line(source: &str, indicators: &Indicators) -> String {
+    format!(
+        "quality: {source}: {} datasets, MQA mean {:.1} (excellent {}, good {}, sufficient {}, bad {}), extended mean {:.1}",
+        indicators.datasets,
+        indicators.mqa_mean,
+        indicators.bands[0],
+        indicators.bands[1],
+        indicators.bands[2],
+        indicators.bands[3],
+        indicators.ext_mean
+    )
+}
+
+/// Checks the access and download URLs of `source`'s records not checked within
+/// `recheck_after`, and records the results. Returns (checked, answering 2xx, skipped).
+pub async fn check_source_links(
+    catalog: &Catalog,
+    checker: &fedcat_harvester::linkcheck::LinkChecker,
+    source: &str,
+    recheck_after: chrono::Duration,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<(usize, usize, usize), String> {
+    let store = catalog.store().clone();
+    let iris = catalog.iris().clone();
+    let source_id = source.to_owned();
+    let urls: std::collections::BTreeSet<String> = tokio::task::spawn_blocking(move || {
+        let records = crate::report::source_records(&store, &iris, &source_id)?;
+        Ok::<_, String>(
+            records
+                .into_iter()
+                .flat_map(|(_, triples)| triples)
+                .filter(|t| {
+                    matches!(
+                        t.predicate.as_str(),
+                        "http://www.w3.org/ns/dcat#accessURL"
+                            | "http://www.w3.org/ns/dcat#downloadURL"
+                    )
+                })
+                .filter_map(|t| match t.object {
+                    Term::NamedNode(n) => Some(n.into_string()),
+                    Term::Literal(l) => Some(l.value().to_owned()),
+                    _ => None,
+                })
+                .collect(),
+        )
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let history = catalog
+        .state()
+        .link_history(1)
+        .await
+        .map_err(|e| e.to_string())?;
+    let cutoff =
+        (chrono::Utc::now() - recheck_after).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let due: Vec<String> = urls
+        .iter()
+        .filter(|u| {
+            history
+                .get(*u)
+                .and_then(|c| c.first())
+                .is_none_or(|(at, _, _)| *at < cutoff)
+        })
+        .cloned()
+        .collect();
+    let skipped = urls.len() - due.len();
+    progress(&format!(
+        "{source}: {} URL(s) to check, {skipped} checked recently",
+        due.len()
+    ));
+    use futures_util::StreamExt;
+    let mut results = futures_util::stream::iter(due.iter())
+        .map(|url| checker.check(url))
+        .buffer_unordered(16);
+    let (mut checked, mut ok) = (0, 0);
+    while let Some(result) = results.next().await {
+        checked += 1;
+        if (200..300).contains(&result.status) {
+            ok += 1;
+        }
+        let redirects = serde_json::to_string(&result.redirects).unwrap_or_default();
+        catalog
+            .state()
+            .record_link_check(
+                &result.url,
+                &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                result.head_status,
+                result.status,
+                &redirects,
+                result.content_type.as_deref(),
+                result.error.as_deref(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if checked % 100 == 0 {
+            progress(&format!(
+                "{source}: {checked} of {} URL(s) checked",
+                due.len()
+            ));
+        }
+    }
+    Ok((checked, ok, skipped))
 }

@@ -170,6 +170,96 @@ impl StateDb {
         &self.pool
     }
 
+    /// Keeps a producer's indicators (JSON) as taken at `taken_at`.
+    pub async fn save_indicators(
+        &self,
+        source_id: &str,
+        taken_at: &str,
+        indicators: &str,
+    ) -> Result<(), CatalogError> {
+        sqlx::query(
+            "INSERT INTO indicator_snapshots (source_id, taken_at, indicators) VALUES (?1, ?2, ?3)",
+        )
+        .bind(source_id)
+        .bind(taken_at)
+        .bind(indicators)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Indicator snapshots (source, time, JSON), oldest first, optionally of one source and
+    /// between two times (inclusive, RFC 3339 or date prefixes).
+    pub async fn indicator_snapshots(
+        &self,
+        source_id: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<(String, String, String)>, CatalogError> {
+        Ok(sqlx::query_as(
+            "SELECT source_id, taken_at, indicators FROM indicator_snapshots
+             WHERE (?1 IS NULL OR source_id = ?1) AND (?2 IS NULL OR taken_at >= ?2)
+               AND (?3 IS NULL OR substr(taken_at, 1, length(?3)) <= ?3)
+             ORDER BY taken_at, source_id",
+        )
+        .bind(source_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records one link check.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_link_check(
+        &self,
+        url: &str,
+        checked_at: &str,
+        head_status: u16,
+        status: u16,
+        redirects: &str,
+        content_type: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<(), CatalogError> {
+        sqlx::query(
+            "INSERT INTO link_checks (url, checked_at, head_status, status, redirects,
+                 content_type, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(url)
+        .bind(checked_at)
+        .bind(i64::from(head_status))
+        .bind(i64::from(status))
+        .bind(redirects)
+        .bind(content_type)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The last `history` checks of every URL checked: url → (checked_at, head status, status),
+    /// newest first.
+    pub async fn link_history(
+        &self,
+        history: u32,
+    ) -> Result<std::collections::HashMap<String, Vec<(String, u16, u16)>>, CatalogError> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT url, checked_at, head_status, status FROM link_checks
+             ORDER BY url, checked_at DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: std::collections::HashMap<String, Vec<(String, u16, u16)>> =
+            std::collections::HashMap::new();
+        for (url, at, head, status) in rows {
+            let checks = out.entry(url).or_default();
+            if checks.len() < history as usize {
+                checks.push((at, head as u16, status as u16));
+            }
+        }
+        Ok(out)
+    }
+
     /// Creates or updates a source's row.
     pub async fn upsert_source(
         &self,

@@ -281,6 +281,7 @@ async fn quality_snapshot(deployment: &Deployment) {
             &facts,
             Some(&shapes),
             &deployment.config.score_table,
+            &std::collections::HashMap::new(),
             today,
         )
         .unwrap();

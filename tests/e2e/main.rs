@@ -12,6 +12,7 @@ mod harvest_ckan;
 mod incremental;
 mod jobs_api;
 mod linkcheck;
+mod quality;
 mod sparql_protocol;
 mod support;
 mod udata_ods;

@@ -59,6 +59,7 @@ fn ok(status: u16) -> LinkCheck {
     LinkCheck {
         head_status: status,
         status,
+        availability: None,
     }
 }
 
@@ -162,6 +163,7 @@ fn head_refused_then_get_answered_scores_unless_strict_head() {
             LinkCheck {
                 head_status: 405,
                 status: 200,
+                availability: Some(100),
             },
         )]
         .into_iter()
@@ -169,6 +171,8 @@ fn head_refused_then_get_answered_scores_unless_strict_head() {
         ..Case::default()
     };
     assert_eq!(run(turtle, &case).mqa.total, 50);
+    // E5 (https) 5 + E6 (100 % of recent checks answered) 10 in the extended score.
+    assert_eq!(run(turtle, &case).ext.total, 65);
     case.options.strict_head = true;
     assert_eq!(run(turtle, &case).mqa.total, 0);
 }

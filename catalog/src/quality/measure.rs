@@ -39,6 +39,8 @@ pub struct LinkCheck {
     pub head_status: u16,
     /// Final status after the GET fallback on 405/501 or error.
     pub status: u16,
+    /// Share of 2xx answers over the URL's recent checks (E6), when it has a history.
+    pub availability: Option<u8>,
 }
 
 /// How measurements are taken.
@@ -380,6 +382,14 @@ pub fn measure(
             ),
         );
         set(m::CONFORMS_TO, Value::Bool(has(dct::CONFORMS_TO)));
+        let availability = urls
+            .iter()
+            .filter_map(|u| links(u).and_then(|c| c.availability))
+            .max();
+        set(
+            m::AVAILABILITY_HISTORY,
+            availability.map_or(Value::NotMeasured, |share| Value::Bool(share >= 95)),
+        );
         set(
             m::OPEN_LICENCE,
             Value::Bool(licences.iter().any(|l| facts.open_licences.contains(l))),

@@ -124,6 +124,7 @@ metrics! {
     IDENTIFIER = ("E3", EXT, "identifierAvailability", Findability, Dataset, false);
     LANGUAGE_TAGGED = ("E4", EXT, "languageTagged", Findability, Dataset, false);
     URL_HTTPS = ("E5", EXT, "urlHttps", Accessibility, Distribution, false);
+    AVAILABILITY_HISTORY = ("E6", EXT, "urlAvailabilityHistory", Accessibility, Distribution, false);
     ACCESS_SERVICE = ("E8", EXT, "accessServiceAvailability", Accessibility, Dataset, false);
     CONFORMS_TO = ("E12", EXT, "conformsToAvailability", Interoperability, Distribution, false);
     OPEN_LICENCE = ("E16", EXT, "openLicence", Reusability, Distribution, false);

@@ -1,0 +1,118 @@
+//! Quality over the stored records: link checks feeding MQA's URL metrics, the indicators kept
+//! as a time series after each run, and `/api/indicators` (JSON, CSV, filters).
+
+use crate::fake_portal::{FakePortal, ckan_packages};
+use crate::support::{Deployment, source_toml};
+use fedcat_harvester::linkcheck::{LinkCheckSettings, LinkChecker};
+use serde_json::Value;
+use std::time::Duration;
+
+const DATASUD: &str = "ckan/extracted/datasud.fr_package_search_snapshot__00.json";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
+    let portal = FakePortal::start().await;
+    // One real package whose three resources point to the fake portal: two recorded files and
+    // one path that does not exist.
+    let mut package = ckan_packages(DATASUD).remove(0);
+    let urls = [
+        portal.file_url("ckan/demo.ckan.org_package_show_1.json"),
+        portal.file_url("x").replace("/files/x", "/no-such-route"),
+        portal.file_url("ckan/demo.ckan.org_package_show_2.json"),
+    ];
+    for (resource, url) in package["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(&urls)
+    {
+        resource["url"] = Value::from(url.clone());
+    }
+    let local = portal.add_ckan("local", vec![package]);
+    let datasud = portal.add_ckan("datasud", ckan_packages(DATASUD));
+    let deployment = Deployment::new(
+        &format!(
+            "{}{}",
+            source_toml("local", "ckan", &local, ""),
+            source_toml("datasud", "ckan", &datasud, "")
+        ),
+        "",
+    );
+    let catalog = deployment.open().await;
+    deployment.harvest(&catalog, "local").await;
+    deployment.harvest(&catalog, "datasud").await;
+    let before = fedcat::quality::snapshot_source(&deployment.config, &catalog, "local")
+        .await
+        .unwrap();
+    assert_eq!(before.working_links_share, None, "nothing checked yet");
+    assert!(before.not_measured.contains(&"M5"));
+
+    let checker = LinkChecker::new(LinkCheckSettings {
+        timeout: Duration::from_secs(5),
+        allow_private_targets: true,
+        ..LinkCheckSettings::default()
+    })
+    .unwrap();
+    let recheck_after = chrono::Duration::hours(24);
+    let (checked, ok, skipped) =
+        fedcat::quality::check_source_links(&catalog, &checker, "local", recheck_after, &|_| {})
+            .await
+            .unwrap();
+    assert_eq!((checked, ok, skipped), (3, 2, 0));
+    // Checked within the day: not checked again.
+    let again =
+        fedcat::quality::check_source_links(&catalog, &checker, "local", recheck_after, &|_| {})
+            .await
+            .unwrap();
+    assert_eq!(again, (0, 0, 3));
+
+    let after = fedcat::quality::snapshot_source(&deployment.config, &catalog, "local")
+        .await
+        .unwrap();
+    assert_eq!(after.datasets, 1);
+    assert_eq!(after.distributions, 3);
+    assert_eq!(after.working_links_share, Some(2.0 / 3.0));
+    assert!(!after.not_measured.contains(&"M5"), "{after:?}");
+    // The working access URL earns MQA's 50 points the unchecked record lacked.
+    assert!(
+        after.mqa_mean >= before.mqa_mean + 50.0,
+        "{before:?} {after:?}"
+    );
+    fedcat::quality::snapshot_source(&deployment.config, &catalog, "datasud")
+        .await
+        .unwrap();
+
+    // The time series over HTTP.
+    let server = deployment.serve(&catalog).await;
+    let get = |query: &str| {
+        let url = format!("{server}/api/indicators{query}");
+        async move { reqwest::get(url).await.unwrap() }
+    };
+    let json = |response: reqwest::Response| async move {
+        serde_json::from_str::<Value>(&response.text().await.unwrap()).unwrap()
+    };
+    let all = json(get("").await).await;
+    let snapshots = all["indicators"].as_array().unwrap();
+    assert_eq!(snapshots.len(), 3);
+    let local_rows: Vec<&Value> = snapshots
+        .iter()
+        .filter(|s| s["producer"] == "local")
+        .collect();
+    assert_eq!(local_rows.len(), 2);
+    assert!(local_rows[0]["taken_at"].as_str() <= local_rows[1]["taken_at"].as_str());
+    assert_eq!(local_rows[1]["datasets"], 1);
+    let datasud_rows = json(get("?producer=datasud").await).await;
+    assert_eq!(datasud_rows["indicators"].as_array().unwrap().len(), 1);
+    assert_eq!(datasud_rows["indicators"][0]["datasets"], 7);
+    let future = json(get("?from=2999-01-01").await).await;
+    assert!(future["indicators"].as_array().unwrap().is_empty());
+    let csv = get("?producer=local&format=csv").await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("producer,taken_at,datasets,distributions,mqa_mean"));
+    assert!(lines[2].starts_with("local,"), "{csv}");
+    let unknown = get("?producer=nope").await;
+    assert_eq!(unknown.status(), 404);
+}
