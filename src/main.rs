@@ -379,18 +379,17 @@ fn report(
 
     for source in selected {
         if let ReportKind::Quality = kind {
-            let assessments = fedcat::quality::assess_source(
-                catalog.store(),
-                catalog.iris(),
-                source,
-                &facts,
-                shapes.as_ref(),
-                &config.score_table,
+            let assessor = fedcat::quality::Assessor {
+                facts: &facts,
+                shapes: shapes.as_ref(),
+                table: &config.score_table,
                 links,
                 today,
-            )
-            .map_err(anyhow::Error::msg)
-            .with_context(|| format!("quality report of {source}"))?;
+            };
+            let assessments =
+                fedcat::quality::assess_source(catalog.store(), catalog.iris(), source, &assessor)
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("quality report of {source}"))?;
             let indicators = fedcat::quality::indicators(&assessments);
             println!("{}", fedcat::quality::render(source, &indicators));
             continue;

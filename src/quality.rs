@@ -101,6 +101,21 @@ mod tests {
     }
 }
 
+/// What an assessment needs besides the records.
+#[derive(Clone, Copy)]
+pub struct Assessor<'a> {
+    /// Vocabulary facts.
+    pub facts: &'a QualityFacts,
+    /// DCAT-AP shapes, when configured.
+    pub shapes: Option<&'a ShaclShapes>,
+    /// Points and bands.
+    pub table: &'a ScoreTable,
+    /// The last check of each URL.
+    pub links: &'a HashMap<String, LinkCheck>,
+    /// The day dates are judged against.
+    pub today: chrono::NaiveDate,
+}
+
 /// One dataset's assessment.
 #[derive(Debug, Clone)]
 pub struct DatasetAssessment {
@@ -136,12 +151,15 @@ pub fn assess_source(
     store: &RdfStore,
     iris: &IriMinter,
     source: &str,
-    facts: &QualityFacts,
-    shapes: Option<&ShaclShapes>,
-    table: &ScoreTable,
-    links: &HashMap<String, LinkCheck>,
-    today: chrono::NaiveDate,
+    assessor: &Assessor<'_>,
 ) -> Result<Vec<DatasetAssessment>, String> {
+    let Assessor {
+        facts,
+        shapes,
+        table,
+        links,
+        today,
+    } = *assessor;
     let records = crate::report::source_records(store, iris, source)?;
     let conformance: HashMap<String, Vec<Violation>> = match shapes {
         Some(shapes) => shapes
@@ -475,17 +493,14 @@ pub async fn snapshot_source(
     let now = chrono::Utc::now();
     let today = now.date_naive();
     let indicators = tokio::task::spawn_blocking(move || {
-        assess_source(
-            &store,
-            &iris,
-            &source_id,
-            &facts,
-            shapes.as_ref(),
-            &table,
-            &links,
+        let assessor = Assessor {
+            facts: &facts,
+            shapes: shapes.as_ref(),
+            table: &table,
+            links: &links,
             today,
-        )
-        .map(|a| indicators(&a))
+        };
+        assess_source(&store, &iris, &source_id, &assessor).map(|a| indicators(&a))
     })
     .await
     .map_err(|e| e.to_string())??;

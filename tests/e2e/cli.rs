@@ -251,7 +251,7 @@ async fn mapping_report_through_the_binary() {
         "== ods: 2 datasets",
         "== capatlantique: 1 datasets",
         "DCAT-AP conformance     100 %",
-        "not measured (0 points): M5, M7",
+        "not measured (0 points): E6, M5, M7",
     ] {
         assert!(
             quality.contains(expected),
@@ -274,17 +274,17 @@ async fn quality_snapshot(deployment: &Deployment) {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
     let mut lines = vec!["source\trecord\tmqa\text\trating\tstars".to_owned()];
     for source in ["datasud", "www2022", "spf2025", "ods", "capatlantique"] {
-        let assessments = fedcat::quality::assess_source(
-            catalog.store(),
-            catalog.iris(),
-            source,
-            &facts,
-            Some(&shapes),
-            &deployment.config.score_table,
-            &std::collections::HashMap::new(),
+        let links = std::collections::HashMap::new();
+        let assessor = fedcat::quality::Assessor {
+            facts: &facts,
+            shapes: Some(&shapes),
+            table: &deployment.config.score_table,
+            links: &links,
             today,
-        )
-        .unwrap();
+        };
+        let assessments =
+            fedcat::quality::assess_source(catalog.store(), catalog.iris(), source, &assessor)
+                .unwrap();
         let indicators = fedcat::quality::indicators(&assessments);
         assert_eq!(indicators.datasets, assessments.len());
         assert_eq!(indicators.bands.iter().sum::<usize>(), assessments.len());
