@@ -139,6 +139,10 @@ pub struct DatasetAssessment {
     pub conforms: Option<bool>,
     /// The paths of its SHACL violations.
     pub violation_paths: Vec<String>,
+    /// The measurements the scores come from.
+    pub measurements: fedcat_catalog::quality::measure::Measurements,
+    /// Every SHACL result about the record, when shapes are configured.
+    pub shacl: Option<Vec<Violation>>,
     /// Distributions with a checked URL.
     pub links_checked: usize,
     /// Distributions with a URL answering 2xx.
@@ -250,6 +254,8 @@ pub fn assess_source(
             .filter(|(_, v)| status_of(v).iter().any(|s| (200..300).contains(s)))
             .count();
         out.push(DatasetAssessment {
+            measurements: measurements.clone(),
+            shacl: shapes.map(|_| violations.cloned().unwrap_or_default()),
             links_checked,
             links_working,
             key: key.clone(),
@@ -492,7 +498,9 @@ pub async fn snapshot_source(
     let source_id = source.to_owned();
     let now = chrono::Utc::now();
     let today = now.date_naive();
-    let indicators = tokio::task::spawn_blocking(move || {
+    let taken_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stamp = taken_at.clone();
+    let (indicators, graphs) = tokio::task::spawn_blocking(move || {
         let assessor = Assessor {
             facts: &facts,
             shapes: shapes.as_ref(),
@@ -500,18 +508,38 @@ pub async fn snapshot_source(
             links: &links,
             today,
         };
-        assess_source(&store, &iris, &source_id, &assessor).map(|a| indicators(&a))
+        let assessments = assess_source(&store, &iris, &source_id, &assessor)?;
+        // Each record's assessment replaces its previous one; the metric definitions and the
+        // score table in force go beside them.
+        let mut graphs: Vec<_> = assessments
+            .iter()
+            .map(|a| {
+                let graph = iris.quality_graph(&source_id, &a.key);
+                let quads = fedcat_catalog::quality::dqv::assessment_quads(
+                    &graph,
+                    &a.measurements,
+                    &a.scores,
+                    &stamp,
+                    a.shacl.as_deref(),
+                );
+                (graph, quads)
+            })
+            .collect();
+        let metrics = iris.quality_metrics_graph();
+        let definitions = fedcat_catalog::quality::dqv::metric_definition_quads(&metrics, &table);
+        graphs.push((metrics, definitions));
+        Ok::<_, String>((indicators(&assessments), graphs))
     })
     .await
     .map_err(|e| e.to_string())??;
+    catalog
+        .replace_derived_graphs(graphs)
+        .await
+        .map_err(|e| e.to_string())?;
     let json = serde_json::to_string(&indicators).map_err(|e| e.to_string())?;
     catalog
         .state()
-        .save_indicators(
-            source,
-            &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            &json,
-        )
+        .save_indicators(source, &taken_at, &json)
         .await
         .map_err(|e| e.to_string())?;
     Ok(indicators)

@@ -81,6 +81,16 @@ impl Catalog {
         })
     }
 
+    /// Replaces whole derived graphs (quality assessments, metric definitions), each with its
+    /// new quads, in one transaction.
+    pub async fn replace_derived_graphs(
+        &self,
+        graphs: Vec<(NamedNode, Vec<Quad>)>,
+    ) -> Result<(), CatalogError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.replace_graphs_whole(&graphs)).await?
+    }
+
     /// The RDF store (read access for SPARQL).
     pub fn store(&self) -> &RdfStore {
         &self.store

@@ -64,6 +64,20 @@ impl IriMinter {
         self.mint("graph/links".to_owned())
     }
 
+    /// `{base}/graph/quality/{source}/{record-key}`: the last quality assessment of a record.
+    pub fn quality_graph(&self, source: &str, record_key: &str) -> NamedNode {
+        self.mint(format!(
+            "graph/quality/{}/{}",
+            encode_segment(source),
+            encode_segment(record_key)
+        ))
+    }
+
+    /// `{base}/graph/quality-metrics`: the metric definitions and the score table.
+    pub fn quality_metrics_graph(&self) -> NamedNode {
+        self.mint("graph/quality-metrics".to_owned())
+    }
+
     /// `{base}/id/cluster/{id}`: a cluster of records describing one dataset.
     pub fn cluster(&self, id: &str) -> NamedNode {
         self.mint(format!("id/cluster/{}", encode_segment(id)))

@@ -241,6 +241,22 @@ impl RdfStore {
         Ok(objects)
     }
 
+    /// Replaces the whole content of several named graphs, in one transaction.
+    pub(crate) fn replace_graphs_whole(
+        &self,
+        graphs: &[(oxigraph::model::NamedNode, Vec<Quad>)],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.store.start_transaction()?;
+        for (graph, quads) in graphs {
+            tx.clear_graph(graph.as_ref())?;
+            for quad in quads {
+                tx.insert(quad);
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Replaces the whole content of one named graph, in one transaction.
     pub(crate) fn replace_graph(
         &self,

@@ -115,4 +115,46 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     assert!(lines[2].starts_with("local,"), "{csv}");
     let unknown = get("?producer=nope").await;
     assert_eq!(unknown.status(), 404);
+
+    // The assessment in DQV, one graph per record, replaced at each assessment; the metric
+    // definitions beside it.
+    let scores = crate::support::select(
+        &server,
+        "PREFIX dqv: <http://www.w3.org/ns/dqv#>
+         SELECT ?g ?value WHERE { GRAPH ?g { ?d dqv:hasQualityMeasurement ?m .
+           ?m dqv:isMeasurementOf <https://piveau.eu/ns/voc#scoring> ; dqv:value ?value } }",
+    )
+    .await;
+    let local: Vec<&Value> = scores
+        .iter()
+        .filter(|r| {
+            r["g"]["value"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://fedcat.test/graph/quality/local/")
+        })
+        .collect();
+    assert_eq!(
+        local.len(),
+        1,
+        "one assessment per record, the old one replaced"
+    );
+    assert_eq!(
+        local[0]["value"]["value"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap(),
+        after.mqa_mean
+    );
+    let definitions = crate::support::count(
+        &server,
+        "SELECT (COUNT(?m) AS ?n) WHERE { GRAPH <http://fedcat.test/graph/quality-metrics> {
+           ?m a <http://www.w3.org/ns/dqv#Metric> } }",
+    )
+    .await;
+    assert_eq!(
+        definitions as usize,
+        fedcat_catalog::quality::metrics::ALL.len()
+    );
 }

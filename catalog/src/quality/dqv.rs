@@ -35,6 +35,7 @@ pub fn assessment_quads(
     measurements: &Measurements,
     scores: &Scores,
     generated_at: &str,
+    shacl: Option<&[crate::shacl::Violation]>,
 ) -> Vec<Quad> {
     let name: GraphName = graph.clone().into();
     let mut quads = Vec::new();
@@ -109,6 +110,50 @@ pub fn assessment_quads(
             Literal::from(i64::from(score.total)).into(),
         );
     }
+    if let Some(violations) = shacl {
+        let report = iri(&format!("{}#shacl", graph.as_str()));
+        let sh = |local: &str| iri(&format!("http://www.w3.org/ns/shacl#{local}"));
+        add(
+            report.clone(),
+            rdf::TYPE.into_owned(),
+            sh("ValidationReport").into(),
+        );
+        add(
+            report.clone(),
+            sh("conforms"),
+            Literal::from(!violations.iter().any(|v| v.severity == "Violation")).into(),
+        );
+        for (n, violation) in violations.iter().enumerate() {
+            let result = iri(&format!("{}#shacl-result-{n}", graph.as_str()));
+            add(report.clone(), sh("result"), result.clone().into());
+            add(
+                result.clone(),
+                rdf::TYPE.into_owned(),
+                sh("ValidationResult").into(),
+            );
+            add(
+                result.clone(),
+                sh("resultSeverity"),
+                sh(&violation.severity).into(),
+            );
+            add(
+                result.clone(),
+                sh("resultMessage"),
+                Literal::from(violation.message.as_str()).into(),
+            );
+            let bracketed = |text: &str| {
+                text.strip_prefix('<')
+                    .and_then(|t| t.strip_suffix('>'))
+                    .and_then(|t| NamedNode::new(t).ok())
+            };
+            if let Some(focus) = bracketed(&violation.focus) {
+                add(result.clone(), sh("focusNode"), focus.into());
+            }
+            if let Some(path) = violation.path.as_deref().and_then(bracketed) {
+                add(result.clone(), sh("resultPath"), path.into());
+            }
+        }
+    }
     let annotation = iri(&format!("{}#rating", graph.as_str()));
     add(
         annotation.clone(),
@@ -130,5 +175,53 @@ pub fn assessment_quads(
         iri(&format!("{OA}hasBody")),
         iri(scores.mqa.rating.iri()).into(),
     );
+    quads
+}
+
+/// The metric definitions and the score table in force, as their own graph: each metric a
+/// `dqv:Metric` in its dimension (`dqv:inDimension`), with its short id (`skos:notation`),
+/// `dqv:expectedDataType`, and the points it gives (`fedcat-dq:trueScore`/`falseScore`,
+/// mirroring piveau's `pv:trueScore`/`pv:falseScore`).
+pub fn metric_definition_quads(graph: &NamedNode, table: &super::score::ScoreTable) -> Vec<Quad> {
+    let name: GraphName = graph.clone().into();
+    let mut quads = Vec::new();
+    for metric in super::metrics::ALL {
+        let subject = iri(metric.iri);
+        let namespace = if metric.mqa { PV_NS } else { EXT_NS };
+        let (yes, no) = table.points.get(metric.id).copied().unwrap_or((0, 0));
+        let data_type = if matches!(metric.id, "M5" | "M7") {
+            xsd::INTEGER
+        } else {
+            xsd::BOOLEAN
+        };
+        for (predicate, object) in [
+            (
+                rdf::TYPE.into_owned(),
+                Term::from(iri(&format!("{DQV}Metric"))),
+            ),
+            (
+                iri(&format!("{DQV}inDimension")),
+                iri(&format!("{namespace}{}", metric.dimension.name())).into(),
+            ),
+            (
+                iri("http://www.w3.org/2004/02/skos/core#notation"),
+                Literal::from(metric.id).into(),
+            ),
+            (
+                iri(&format!("{DQV}expectedDataType")),
+                data_type.into_owned().into(),
+            ),
+            (
+                iri(&format!("{EXT_NS}trueScore")),
+                Literal::from(i64::from(yes)).into(),
+            ),
+            (
+                iri(&format!("{EXT_NS}falseScore")),
+                Literal::from(i64::from(no)).into(),
+            ),
+        ] {
+            quads.push(Quad::new(subject.clone(), predicate, object, name.clone()));
+        }
+    }
     quads
 }

@@ -319,7 +319,7 @@ fn the_dqv_graph_carries_every_measurement_the_scores_and_the_rating() {
     let scores = score(&measurements, &ScoreTable::default());
     let graph = NamedNode::new_unchecked("http://fedcat.test/graph/quality/x");
     let quads =
-        super::dqv::assessment_quads(&graph, &measurements, &scores, "2026-12-01T00:00:00Z");
+        super::dqv::assessment_quads(&graph, &measurements, &scores, "2026-12-01T00:00:00Z", None);
     let value_of = |metric: &str| -> Vec<String> {
         let nodes: Vec<_> = quads
             .iter()
