@@ -205,7 +205,7 @@ struct IndicatorQuery {
 }
 
 /// The CSV columns of `/api/indicators?format=csv`, in order, with their JSON paths.
-const INDICATOR_COLUMNS: [(&str, &str); 21] = [
+const INDICATOR_COLUMNS: [(&str, &str); 22] = [
     ("datasets", "/datasets"),
     ("distributions", "/distributions"),
     ("mqa_mean", "/mqa_mean"),
@@ -221,6 +221,7 @@ const INDICATOR_COLUMNS: [(&str, &str); 21] = [
     ("non_proprietary_share", "/non_proprietary_share"),
     ("conformance_share", "/conformance_share"),
     ("working_links_share", "/working_links_share"),
+    ("freshness_share", "/freshness_share"),
     ("stars_0", "/stars/0"),
     ("stars_1", "/stars/1"),
     ("stars_2", "/stars/2"),

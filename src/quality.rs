@@ -305,6 +305,9 @@ pub struct Indicators {
     pub conformance_share: Option<f64>,
     /// Share of checked distributions with a URL answering 2xx; none checked yet: `None`.
     pub working_links_share: Option<f64>,
+    /// Share of datasets updated within their declared frequency (E18), among those whose
+    /// frequency promises a period.
+    pub freshness_share: Option<f64>,
     /// Datasets per five-star level 0–5.
     pub stars: [usize; 6],
     /// Most frequent SHACL violation paths (datasets having each).
@@ -372,7 +375,16 @@ pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
     });
     let links_checked: usize = assessments.iter().map(|a| a.links_checked).sum();
     let links_working: usize = assessments.iter().map(|a| a.links_working).sum();
+    let fresh: Vec<bool> = assessments
+        .iter()
+        .filter_map(|a| match a.measurements.dataset_values.get("E18") {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        })
+        .collect();
     Indicators {
+        freshness_share: (!fresh.is_empty())
+            .then(|| share(fresh.iter().filter(|b| **b).count(), fresh.len())),
         working_links_share: (links_checked > 0).then(|| share(links_working, links_checked)),
         datasets: assessments.len(),
         distributions,
@@ -411,6 +423,7 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
          distributions           open licence {}  machine-readable {}  non-proprietary {}\n\
          DCAT-AP conformance     {}\n\
          working links           {}\n\
+         updated in time         {}\n\
          five stars (datasets)   0★ {}  1★ {}  2★ {}  3★ {}  4★ {}  5★ {}\n",
         indicators.datasets,
         indicators.distributions,
@@ -431,6 +444,9 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
         indicators
             .working_links_share
             .map_or("not checked yet (fedcat check-links)".to_owned(), pct),
+        indicators
+            .freshness_share
+            .map_or("no dataset declares a regular frequency".to_owned(), pct),
         indicators.stars[0],
         indicators.stars[1],
         indicators.stars[2],

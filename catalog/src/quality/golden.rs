@@ -246,7 +246,8 @@ fn dcat_ap_compliance_is_never_assumed() {
     assert_eq!(with(Some(false)).mqa.total, 0);
     let unmeasured = with(None);
     assert_eq!(unmeasured.mqa.total, 0);
-    assert_eq!(unmeasured.not_measured, vec!["M13"]);
+    // E18 too: without a declared frequency there is no period to keep.
+    assert_eq!(unmeasured.not_measured, vec!["E18", "M13"]);
 }
 
 #[test]
@@ -351,4 +352,28 @@ fn the_dqv_graph_carries_every_measurement_the_scores_and_the_rating() {
     assert!(value_of("https://piveau.eu/ns/voc#dcatApCompliance").is_empty());
     assert!(quads.iter().any(|q| q.object
         == Term::NamedNode(NamedNode::new_unchecked("https://piveau.eu/ns/scoring#bad"))));
+}
+
+#[test]
+fn an_annual_dataset_modified_this_year_is_updated_in_time() {
+    let with = |modified: &str, frequency: &str| {
+        run(
+            &format!(
+                "ex:ds a dcat:Dataset ; dct:modified \"{modified}\"^^xsd:date ;
+                 dct:accrualPeriodicity <http://publications.europa.eu/resource/authority/frequency/{frequency}> ."
+            ),
+            &Case::default(),
+        )
+    };
+    // MQA: M23 (dataset modified, no distribution) 5. Extended: + E17 5 + E24 5, + E18 10 when
+    // in time (today 2026-12-01).
+    let fresh = with("2026-03-01", "ANNUAL");
+    assert_eq!((fresh.mqa.total, fresh.ext.total), (5, 25));
+    let stale = with("2024-03-01", "ANNUAL");
+    assert_eq!(stale.ext.total, 15);
+    let monthly = with("2026-10-01", "MONTHLY");
+    assert_eq!(monthly.ext.total, 15, "two months old, monthly");
+    let irregular = with("2020-01-01", "IRREG");
+    assert_eq!(irregular.ext.total, 15);
+    assert!(irregular.not_measured.contains(&"E18"));
 }

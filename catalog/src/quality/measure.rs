@@ -161,6 +161,30 @@ fn status_value(
     best.map_or(Value::NotMeasured, Value::Status)
 }
 
+/// Days between two updates a declared EU frequency promises; `None` for irregular, unknown,
+/// never-updated and other frequencies, which promise nothing.
+pub fn frequency_days(iri: &str) -> Option<i64> {
+    let code = iri.strip_prefix(EU_FREQUENCY)?;
+    Some(match code {
+        "1MIN" | "5MIN" | "10MIN" | "15MIN" | "30MIN" | "HOURLY" | "BIHOURLY" | "TRIHOURLY"
+        | "12HRS" | "CONT" | "UPDATE_CONT" | "DAILY" | "DAILY_2" => 1,
+        "WEEKLY" | "WEEKLY_2" | "WEEKLY_3" => 7,
+        "BIWEEKLY" => 14,
+        "MONTHLY" | "MONTHLY_2" | "MONTHLY_3" => 31,
+        "BIMONTHLY" => 62,
+        "QUARTERLY" => 92,
+        "ANNUAL_3" => 122,
+        "ANNUAL_2" => 183,
+        "ANNUAL" => 366,
+        "BIENNIAL" => 731,
+        "TRIENNIAL" => 1096,
+        "QUADRENNIAL" => 1461,
+        "QUINQUENNIAL" => 1827,
+        "DECENNIAL" => 3653,
+        _ => return None,
+    })
+}
+
 fn is_valid_date(text: &str) -> Option<chrono::NaiveDate> {
     let date = text.get(..10)?;
     chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
@@ -261,6 +285,18 @@ pub fn measure(
                 .and_then(|d| is_valid_date(d))
         })
         .collect();
+    // udata's rule: updated in time when today is at most one day past the last modification
+    // plus the declared period.
+    set(
+        m::UPDATE_IN_TIME,
+        match frequencies.iter().find_map(|f| frequency_days(f)) {
+            None => Value::NotMeasured,
+            Some(days) => Value::Bool(
+                dates[1]
+                    .is_some_and(|modified| today <= modified + chrono::Duration::days(days + 1)),
+            ),
+        },
+    );
     set(
         m::DATE_CONSISTENCY,
         Value::Bool(match (dates[0], dates[1]) {

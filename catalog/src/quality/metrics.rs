@@ -129,6 +129,7 @@ metrics! {
     CONFORMS_TO = ("E12", EXT, "conformsToAvailability", Interoperability, Distribution, false);
     OPEN_LICENCE = ("E16", EXT, "openLicence", Reusability, Distribution, false);
     ACCRUAL_PERIODICITY = ("E17", EXT, "accrualPeriodicityAvailability", Reusability, Dataset, false);
+    UPDATE_IN_TIME = ("E18", EXT, "updateFulfilledInTime", Reusability, Dataset, false);
     DOCUMENTATION = ("E19", EXT, "documentationAvailability", Reusability, Dataset, false);
     CONTACT_POINT_VALID = ("E20", EXT, "contactPointValid", Reusability, Dataset, false);
     RESOLUTION = ("E21", EXT, "resolutionAvailability", Contextuality, Dataset, false);
