@@ -47,6 +47,7 @@ struct RawLinkCheck {
     recheck_after_hours: Option<u64>,
     allow_private_targets: Option<bool>,
     allowed_hosts: Option<Vec<String>>,
+    schedule: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -153,6 +154,8 @@ pub struct AppConfig {
     pub linkcheck: fedcat_harvester::linkcheck::LinkCheckSettings,
     /// A URL checked more recently than this is not checked again.
     pub linkcheck_recheck_after: chrono::Duration,
+    /// When `serve` checks the links of every enabled source.
+    pub linkcheck_schedule: Option<cron::Schedule>,
 }
 
 impl AppConfig {
@@ -415,6 +418,22 @@ impl AppConfig {
                 });
             }
         }
+        let linkcheck_schedule = match raw.linkcheck.schedule.as_deref() {
+            None => None,
+            Some(text) => match <cron::Schedule as std::str::FromStr>::from_str(text) {
+                Ok(schedule) => Some(schedule),
+                Err(e) => {
+                    problems.push(ConfigProblem {
+                        file: name.clone(),
+                        key: "linkcheck.schedule".into(),
+                        message: format!(
+                            "{text:?} is not a cron expression (6 or 7 fields, seconds first): {e}"
+                        ),
+                    });
+                    None
+                }
+            },
+        };
         let linkcheck_recheck_after =
             chrono::Duration::hours(raw.linkcheck.recheck_after_hours.unwrap_or(24) as i64);
         match (problems.is_empty(), listen, sources, vocabularies) {
@@ -436,6 +455,7 @@ impl AppConfig {
                 score_table,
                 linkcheck,
                 linkcheck_recheck_after,
+                linkcheck_schedule,
                 max_concurrent_jobs,
                 keep_errors_days: raw.harvest.keep_errors_days.unwrap_or(90),
                 harvest: HarvestOptions {

@@ -31,6 +31,10 @@ pub struct JobRunner {
     slots: Arc<Semaphore>,
 }
 
+fn log_line(line: &str) {
+    tracing::info!("{line}");
+}
+
 /// Removes the source from the running set however the job ends.
 struct RunningGuard {
     running: Arc<Mutex<HashSet<String>>>,
@@ -184,6 +188,54 @@ impl JobRunner {
                     Ok(0) => {}
                     Ok(n) => tracing::info!("{n} old job error(s) deleted"),
                     Err(e) => tracing::warn!("pruning job errors failed: {e}"),
+                }
+            }
+        });
+    }
+
+    /// Checks the links of every enabled source on `[linkcheck] schedule`, then takes a new
+    /// quality snapshot of each.
+    pub fn spawn_link_checks(&self) {
+        let Some(schedule) = self.config.linkcheck_schedule.clone() else {
+            return;
+        };
+        let runner = self.clone();
+        tokio::spawn(async move {
+            let checker = match fedcat_harvester::linkcheck::LinkChecker::new(
+                runner.config.linkcheck.clone(),
+            ) {
+                Ok(checker) => checker,
+                Err(error) => {
+                    tracing::error!("link checks disabled: {error}");
+                    return;
+                }
+            };
+            for next in schedule.upcoming(chrono::Utc) {
+                let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
+                tokio::time::sleep(wait).await;
+                for source in runner.config.sources.sources.iter().filter(|s| s.enabled) {
+                    match crate::quality::check_source_links(
+                        &runner.catalog,
+                        &checker,
+                        &source.id,
+                        runner.config.linkcheck_recheck_after,
+                        &log_line,
+                    )
+                    .await
+                    {
+                        Ok((checked, ok, _)) => {
+                            tracing::info!(source = %source.id, "{checked} link(s) checked, {ok} answering")
+                        }
+                        Err(error) => {
+                            tracing::error!(source = %source.id, "link check failed: {error}")
+                        }
+                    }
+                    if let Err(error) =
+                        crate::quality::snapshot_source(&runner.config, &runner.catalog, &source.id)
+                            .await
+                    {
+                        tracing::error!(source = %source.id, "quality snapshot failed: {error}");
+                    }
                 }
             }
         });

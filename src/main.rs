@@ -251,6 +251,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 runner.start_all();
             }
             runner.spawn_schedules();
+            runner.spawn_link_checks();
             runner.spawn_error_pruning();
             axum::serve(listener, server::app(&catalog, &config, Some(runner)))
                 .with_graceful_shutdown(server::shutdown_signal())

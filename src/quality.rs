@@ -633,8 +633,9 @@ pub async fn check_source_links(
         due.len()
     ));
     use futures_util::StreamExt;
-    let mut results = futures_util::stream::iter(due.iter())
-        .map(|url| checker.check(url))
+    let total = due.len();
+    let mut results = futures_util::stream::iter(due)
+        .map(|url| async move { checker.check(&url).await })
         .buffer_unordered(16);
     let (mut checked, mut ok) = (0, 0);
     while let Some(result) = results.next().await {
@@ -657,10 +658,7 @@ pub async fn check_source_links(
             .await
             .map_err(|e| e.to_string())?;
         if checked % 100 == 0 {
-            progress(&format!(
-                "{source}: {checked} of {} URL(s) checked",
-                due.len()
-            ));
+            progress(&format!("{source}: {checked} of {total} URL(s) checked"));
         }
     }
     Ok((checked, ok, skipped))
