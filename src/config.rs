@@ -54,6 +54,7 @@ struct RawLinkCheck {
 #[serde(deny_unknown_fields)]
 struct RawQuality {
     minus_five: Option<bool>,
+    strict_head: Option<bool>,
     mqa_bands: Option<[i32; 3]>,
     ext_bands: Option<[i32; 3]>,
     points: Option<std::collections::BTreeMap<String, [i32; 2]>>,
@@ -150,6 +151,8 @@ pub struct AppConfig {
     pub dedup_threshold: f64,
     /// Points per quality metric and rating bands.
     pub score_table: fedcat_catalog::quality::score::ScoreTable,
+    /// Judge URLs by their HEAD answer only, as data.europa.eu does.
+    pub strict_head: bool,
     /// The link checker's limits and policy.
     pub linkcheck: fedcat_harvester::linkcheck::LinkCheckSettings,
     /// A URL checked more recently than this is not checked again.
@@ -453,6 +456,7 @@ impl AppConfig {
                 dedup_enabled: raw.dedup.enabled.unwrap_or(true),
                 dedup_threshold,
                 score_table,
+                strict_head: raw.quality.strict_head.unwrap_or(false),
                 linkcheck,
                 linkcheck_recheck_after,
                 linkcheck_schedule,

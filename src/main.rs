@@ -386,6 +386,7 @@ fn report(
                 table: &config.score_table,
                 links,
                 today,
+                strict_head: config.strict_head,
             };
             let assessments =
                 fedcat::quality::assess_source(catalog.store(), catalog.iris(), source, &assessor)

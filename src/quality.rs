@@ -114,6 +114,8 @@ pub struct Assessor<'a> {
     pub links: &'a HashMap<String, LinkCheck>,
     /// The day dates are judged against.
     pub today: chrono::NaiveDate,
+    /// Judge URLs by their HEAD answer only (data.europa.eu's way).
+    pub strict_head: bool,
 }
 
 /// One dataset's assessment.
@@ -163,6 +165,7 @@ pub fn assess_source(
         table,
         links,
         today,
+        strict_head,
     } = *assessor;
     let records = crate::report::source_records(store, iris, source)?;
     let conformance: HashMap<String, Vec<Violation>> = match shapes {
@@ -203,7 +206,7 @@ pub fn assess_source(
             facts,
             conforms,
             &|url| links.get(url).copied(),
-            MeasureOptions::default(),
+            MeasureOptions { strict_head },
             today,
         );
         let scores = score(&measurements, table);
@@ -509,6 +512,7 @@ pub async fn snapshot_source(
     };
     let facts = facts(&config.vocabularies);
     let table = config.score_table.clone();
+    let strict_head = config.strict_head;
     let store = catalog.store().clone();
     let iris = catalog.iris().clone();
     let source_id = source.to_owned();
@@ -523,6 +527,7 @@ pub async fn snapshot_source(
             table: &table,
             links: &links,
             today,
+            strict_head,
         };
         let assessments = assess_source(&store, &iris, &source_id, &assessor)?;
         // Each record's assessment replaces its previous one; the metric definitions and the

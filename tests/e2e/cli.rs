@@ -281,6 +281,7 @@ async fn quality_snapshot(deployment: &Deployment) {
             table: &deployment.config.score_table,
             links: &links,
             today,
+            strict_head: false,
         };
         let assessments =
             fedcat::quality::assess_source(catalog.store(), catalog.iris(), source, &assessor)
