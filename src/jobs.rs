@@ -109,8 +109,7 @@ impl JobRunner {
         };
         let runner = self.clone();
         Ok(tokio::spawn(async move {
-            let _guard = guard;
-            let Ok(_slot) = runner.slots.clone().acquire_owned().await else {
+            let Ok(slot) = runner.slots.clone().acquire_owned().await else {
                 return;
             };
             tracing::info!(source = %source.id, "harvest started");
@@ -135,6 +134,10 @@ impl JobRunner {
                     tracing::error!(source = %source.id, error = %error, "harvest stopped")
                 }
             }
+            // The job is over: the source may run again while the catalogue-wide work that
+            // follows (duplicates, quality) goes on.
+            drop(slot);
+            drop(guard);
             if runner.config.dedup_enabled {
                 runner.link_duplicates().await;
             }
