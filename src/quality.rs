@@ -580,7 +580,7 @@ pub fn summary_line(source: &str, indicators: &Indicators) -> String {
     )
 }
 
-/// Checks the access and download URLs of `source`'s records not checked within
+/// Checks the access, download and landing-page URLs of `source`'s records not checked within
 /// `recheck_after`, and records the results. Returns (checked, answering 2xx, skipped).
 pub async fn check_source_links(
     catalog: &Catalog,
@@ -603,6 +603,7 @@ pub async fn check_source_links(
                         t.predicate.as_str(),
                         "http://www.w3.org/ns/dcat#accessURL"
                             | "http://www.w3.org/ns/dcat#downloadURL"
+                            | "http://www.w3.org/ns/dcat#landingPage"
                     )
                 })
                 .filter_map(|t| match t.object {

@@ -58,13 +58,14 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
         fedcat::quality::check_source_links(&catalog, &checker, "local", recheck_after, &|_| {})
             .await
             .unwrap();
-    assert_eq!((checked, ok, skipped), (3, 2, 0));
+    // The three resources and the landing page (the fake portal has no dataset pages: 404).
+    assert_eq!((checked, ok, skipped), (4, 2, 0));
     // Checked within the day: not checked again.
     let again =
         fedcat::quality::check_source_links(&catalog, &checker, "local", recheck_after, &|_| {})
             .await
             .unwrap();
-    assert_eq!(again, (0, 0, 3));
+    assert_eq!(again, (0, 0, 4));
 
     let after = fedcat::quality::snapshot_source(&deployment.config, &catalog, "local")
         .await

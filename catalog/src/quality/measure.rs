@@ -235,6 +235,19 @@ pub fn measure(
             _ => false,
         })),
     );
+    // A landing page that answers (E2): not measured until its link is checked.
+    let landing_pages = graph.texts(dataset, dcat::LANDING_PAGE);
+    set(
+        m::LANDING_PAGE,
+        if landing_pages.is_empty() {
+            Value::Bool(false)
+        } else {
+            match status_value(&landing_pages, links, options) {
+                Value::Status(code) => Value::Bool((200..300).contains(&code)),
+                other => other,
+            }
+        },
+    );
     set(
         m::IDENTIFIER,
         Value::Bool(has(dct::IDENTIFIER) || has(adms::IDENTIFIER_PROP)),

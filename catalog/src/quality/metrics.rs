@@ -121,6 +121,7 @@ metrics! {
     ISSUED = ("M22", PV, "dateIssuedAvailability", Contextuality, Distribution, true);
     MODIFIED = ("M23", PV, "dateModifiedAvailability", Contextuality, Distribution, true);
     DESCRIPTION_LENGTH = ("E1", EXT, "descriptionLength", Findability, Dataset, false);
+    LANDING_PAGE = ("E2", EXT, "landingPageAvailability", Findability, Dataset, false);
     IDENTIFIER = ("E3", EXT, "identifierAvailability", Findability, Dataset, false);
     LANGUAGE_TAGGED = ("E4", EXT, "languageTagged", Findability, Dataset, false);
     URL_HTTPS = ("E5", EXT, "urlHttps", Accessibility, Distribution, false);

@@ -87,6 +87,7 @@ impl Default for ScoreTable {
         ];
         let ext = [
             ("E1", 10),
+            ("E2", 5),
             ("E3", 5),
             ("E4", 5),
             ("E5", 5),
