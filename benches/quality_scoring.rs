@@ -123,7 +123,7 @@ fn main() {
                 dataset,
                 &facts,
                 None,
-                &|url| links.get(url).copied(),
+                &|url| links.get(url).cloned(),
                 MeasureOptions::default(),
                 today,
             );

@@ -205,7 +205,7 @@ pub fn assess_source(
             &dataset,
             facts,
             conforms,
-            &|url| links.get(url).copied(),
+            &|url| links.get(url).cloned(),
             MeasureOptions { strict_head },
             today,
         );
@@ -482,10 +482,10 @@ pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>
     Ok(history
         .into_iter()
         .filter_map(|(url, checks)| {
-            let (_, head_status, status) = *checks.first()?;
+            let (_, head_status, status, content_type) = checks.first()?.clone();
             let ok = checks
                 .iter()
-                .filter(|(_, _, s)| (200..300).contains(s))
+                .filter(|(_, _, s, _)| (200..300).contains(s))
                 .count();
             Some((
                 url,
@@ -493,6 +493,7 @@ pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>
                     head_status,
                     status,
                     availability: Some((100 * ok / checks.len()) as u8),
+                    content_type,
                 },
             ))
         })
@@ -629,7 +630,7 @@ pub async fn check_source_links(
             history
                 .get(*u)
                 .and_then(|c| c.first())
-                .is_none_or(|(at, _, _)| *at < cutoff)
+                .is_none_or(|(at, _, _, _)| *at < cutoff)
         })
         .cloned()
         .collect();

@@ -141,6 +141,9 @@ pub(crate) struct RecordUpsert<'a> {
     pub source_url: &'a str,
 }
 
+/// URL → its recent checks (time, HEAD status, final status, content type), newest first.
+pub type LinkHistory = std::collections::HashMap<String, Vec<(String, u16, u16, Option<String>)>>;
+
 /// Handle on the state database.
 #[derive(Clone)]
 pub struct StateDb {
@@ -237,24 +240,20 @@ impl StateDb {
         Ok(())
     }
 
-    /// The last `history` checks of every URL checked: url → (checked_at, head status, status),
-    /// newest first.
-    pub async fn link_history(
-        &self,
-        history: u32,
-    ) -> Result<std::collections::HashMap<String, Vec<(String, u16, u16)>>, CatalogError> {
-        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-            "SELECT url, checked_at, head_status, status FROM link_checks
-             ORDER BY url, checked_at DESC",
+    /// The last `history` checks of every URL checked: url → (checked_at, head status, status,
+    /// content type), newest first.
+    pub async fn link_history(&self, history: u32) -> Result<LinkHistory, CatalogError> {
+        let rows: Vec<(String, String, i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT url, checked_at, head_status, status, content_type FROM link_checks
+             ORDER BY url, checked_at DESC, id DESC",
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut out: std::collections::HashMap<String, Vec<(String, u16, u16)>> =
-            std::collections::HashMap::new();
-        for (url, at, head, status) in rows {
+        let mut out = LinkHistory::new();
+        for (url, at, head, status, content_type) in rows {
             let checks = out.entry(url).or_default();
             if checks.len() < history as usize {
-                checks.push((at, head as u16, status as u16));
+                checks.push((at, head as u16, status as u16, content_type));
             }
         }
         Ok(out)

@@ -60,6 +60,7 @@ fn ok(status: u16) -> LinkCheck {
         head_status: status,
         status,
         availability: None,
+        content_type: None,
     }
 }
 
@@ -71,7 +72,7 @@ fn run(turtle: &str, case: &Case) -> Scores {
         "http://ex.org/ds",
         &facts(),
         case.shacl,
-        &|url| case.links.get(url).copied(),
+        &|url| case.links.get(url).cloned(),
         case.options,
         today,
     );
@@ -164,6 +165,7 @@ fn head_refused_then_get_answered_scores_unless_strict_head() {
                 head_status: 405,
                 status: 200,
                 availability: Some(100),
+                content_type: None,
             },
         )]
         .into_iter()
@@ -376,4 +378,34 @@ fn an_annual_dataset_modified_this_year_is_updated_in_time() {
     let irregular = with("2020-01-01", "IRREG");
     assert_eq!(irregular.ext.total, 15);
     assert!(irregular.not_measured.contains(&"E18"));
+}
+
+#[test]
+fn served_content_types_show_direct_downloads_and_matching_formats() {
+    let turtle = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dcat:downloadURL <https://ex.org/f> ; dct:format ft:CSV .";
+    let served = |content_type: &str| {
+        let case = Case {
+            links: [(
+                "https://ex.org/f",
+                LinkCheck {
+                    head_status: 200,
+                    status: 200,
+                    availability: None,
+                    content_type: Some(content_type.to_owned()),
+                },
+            )]
+            .into_iter()
+            .collect(),
+            ..Case::default()
+        };
+        run(turtle, &case)
+    };
+    // MQA: M6 20 + M7 30 + M8 20 + M11 20 + M12 20 = 110 either way.
+    // Extended: + E5 5, + E9 5 (not an HTML page), + E7 5 (text/csv is CSV's media type).
+    let csv = served("text/csv; charset=utf-8");
+    assert_eq!((csv.mqa.total, csv.ext.total), (110, 125));
+    // An HTML page where a file was promised: neither E9 nor E7.
+    let html = served("text/html");
+    assert_eq!((html.mqa.total, html.ext.total), (110, 115));
 }

@@ -33,7 +33,7 @@ pub struct QualityFacts {
 }
 
 /// The result of the last check of a URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkCheck {
     /// Status of the HEAD request (what data.europa.eu records).
     pub head_status: u16,
@@ -41,6 +41,8 @@ pub struct LinkCheck {
     pub status: u16,
     /// Share of 2xx answers over the URL's recent checks (E6), when it has a history.
     pub availability: Option<u8>,
+    /// `Content-Type` of the last answer.
+    pub content_type: Option<String>,
 }
 
 /// How measurements are taken.
@@ -431,6 +433,50 @@ pub fn measure(
             ),
         );
         set(m::CONFORMS_TO, Value::Bool(has(dct::CONFORMS_TO)));
+        // What the servers said the files are (answers of 2xx with a Content-Type).
+        let served = |urls: &[String]| -> Vec<String> {
+            urls.iter()
+                .filter_map(|u| links(u))
+                .filter(|c| (200..300).contains(&c.status))
+                .filter_map(|c| c.content_type)
+                .map(|t| {
+                    t.split(';')
+                        .next()
+                        .unwrap_or_default()
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .collect()
+        };
+        let served_download = served(&download);
+        set(
+            m::DIRECT_DOWNLOAD,
+            if download.is_empty() {
+                Value::Bool(false)
+            } else if served_download.is_empty() {
+                Value::NotMeasured
+            } else {
+                Value::Bool(served_download.iter().any(|t| t != "text/html"))
+            },
+        );
+        let served_all: Vec<String> = served(&access).into_iter().chain(served_download).collect();
+        set(
+            m::CONTENT_TYPE_MATCH,
+            if served_all.is_empty() || (formats.is_empty() && media_types.is_empty()) {
+                Value::NotMeasured
+            } else {
+                Value::Bool(served_all.iter().any(|t| {
+                    let iri = format!("http://www.iana.org/assignments/media-types/{t}");
+                    media_types
+                        .iter()
+                        .any(|m| m.ends_with(&format!("/media-types/{t}")))
+                        || facts
+                            .media_types
+                            .get(&iri)
+                            .is_some_and(|file_type| formats.contains(file_type))
+                }))
+            },
+        );
         let availability = urls
             .iter()
             .filter_map(|u| links(u).and_then(|c| c.availability))

@@ -126,7 +126,9 @@ metrics! {
     LANGUAGE_TAGGED = ("E4", EXT, "languageTagged", Findability, Dataset, false);
     URL_HTTPS = ("E5", EXT, "urlHttps", Accessibility, Distribution, false);
     AVAILABILITY_HISTORY = ("E6", EXT, "urlAvailabilityHistory", Accessibility, Distribution, false);
+    CONTENT_TYPE_MATCH = ("E7", EXT, "contentTypeMatch", Accessibility, Distribution, false);
     ACCESS_SERVICE = ("E8", EXT, "accessServiceAvailability", Accessibility, Dataset, false);
+    DIRECT_DOWNLOAD = ("E9", EXT, "directDownload", Accessibility, Distribution, false);
     CONFORMS_TO = ("E12", EXT, "conformsToAvailability", Interoperability, Distribution, false);
     OPEN_LICENCE = ("E16", EXT, "openLicence", Reusability, Distribution, false);
     ACCRUAL_PERIODICITY = ("E17", EXT, "accrualPeriodicityAvailability", Reusability, Dataset, false);
