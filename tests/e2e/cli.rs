@@ -251,7 +251,7 @@ async fn mapping_report_through_the_binary() {
         "== ods: 2 datasets",
         "== capatlantique: 1 datasets",
         "DCAT-AP conformance     100 %",
-        "E6, M5, M7\n",
+        "E9, M5, M7\n",
     ] {
         assert!(
             quality.contains(expected),
