@@ -199,6 +199,7 @@ async fn start_harvest(
 #[derive(Debug, serde::Deserialize)]
 struct IndicatorQuery {
     producer: Option<String>,
+    publisher: Option<String>,
     from: Option<String>,
     to: Option<String>,
     format: Option<String>,
@@ -230,9 +231,10 @@ const INDICATOR_COLUMNS: [(&str, &str); 22] = [
     ("stars_5", "/stars/5"),
 ];
 
-/// `GET /api/indicators[?producer=ID][&from=T][&to=T][&format=csv]`: each producer's
-/// openness indicators after every harvest and link check, oldest first (JSON, or CSV with
-/// `format=csv` or `Accept: text/csv`).
+/// `GET /api/indicators[?producer=ID][&publisher=NAME][&from=T][&to=T][&format=csv]`: each
+/// producer's openness indicators after every harvest and link check, oldest first — whole
+/// sources, or one publisher's datasets within them (JSON, or CSV with `format=csv` or
+/// `Accept: text/csv`).
 async fn indicators(
     State(state): State<ApiState>,
     Query(query): Query<IndicatorQuery>,
@@ -252,6 +254,8 @@ async fn indicators(
         .state()
         .indicator_snapshots(
             query.producer.as_deref(),
+            // Without a publisher filter, whole sources only.
+            Some(query.publisher.as_deref().unwrap_or("")),
             query.from.as_deref(),
             query.to.as_deref(),
         )
@@ -261,11 +265,12 @@ async fn indicators(
         Err(error) => return internal(error),
     };
     let mut snapshots = Vec::with_capacity(rows.len());
-    for (producer, taken_at, text) in rows {
+    for (producer, publisher, taken_at, text) in rows {
         let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
         fields.insert("producer".into(), Value::from(producer));
+        fields.insert("publisher".into(), Value::from(publisher));
         fields.insert("taken_at".into(), Value::from(taken_at));
         snapshots.push(Value::Object(fields));
     }
@@ -277,7 +282,7 @@ async fn indicators(
     if !wants_csv {
         return Json(json!({ "indicators": snapshots })).into_response();
     }
-    let mut csv = String::from("producer,taken_at");
+    let mut csv = String::from("producer,publisher,taken_at");
     for (name, _) in INDICATOR_COLUMNS {
         csv.push(',');
         csv.push_str(name);
@@ -285,6 +290,13 @@ async fn indicators(
     csv.push('\n');
     for snapshot in &snapshots {
         csv.push_str(snapshot["producer"].as_str().unwrap_or_default());
+        csv.push(',');
+        // Publisher names may hold commas and quotes: quoted as CSV wants.
+        if let Some(publisher) = snapshot["publisher"].as_str() {
+            csv.push('"');
+            csv.push_str(&publisher.replace('"', "\"\""));
+            csv.push('"');
+        }
         csv.push(',');
         csv.push_str(snapshot["taken_at"].as_str().unwrap_or_default());
         for (_, pointer) in INDICATOR_COLUMNS {

@@ -125,6 +125,8 @@ pub struct DatasetAssessment {
     pub key: String,
     /// Dataset IRI.
     pub dataset: String,
+    /// The publisher's name, when the record gives one.
+    pub publisher: Option<String>,
     /// Both scores.
     pub scores: Scores,
     /// Five-star level (best distribution).
@@ -256,7 +258,32 @@ pub fn assess_source(
             .iter()
             .filter(|(_, v)| status_of(v).iter().any(|s| (200..300).contains(s)))
             .count();
+        let publisher = triples
+            .iter()
+            .find(|t| {
+                t.predicate.as_str() == "http://purl.org/dc/terms/publisher"
+                    && matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if n.as_str() == dataset)
+            })
+            .and_then(|t| match &t.object {
+                Term::Literal(l) => Some(l.value().to_owned()),
+                agent => triples.iter().find_map(|n| {
+                    let same = match (&n.subject, agent) {
+                        (NamedOrBlankNode::NamedNode(a), Term::NamedNode(b)) => a == b,
+                        (NamedOrBlankNode::BlankNode(a), Term::BlankNode(b)) => a == b,
+                        _ => false,
+                    };
+                    match &n.object {
+                        Term::Literal(l)
+                            if same && n.predicate.as_str() == "http://xmlns.com/foaf/0.1/name" =>
+                        {
+                            Some(l.value().to_owned())
+                        }
+                        _ => None,
+                    }
+                }),
+            });
         out.push(DatasetAssessment {
+            publisher,
             measurements: measurements.clone(),
             shacl: shapes.map(|_| violations.cloned().unwrap_or_default()),
             links_checked,
@@ -521,7 +548,7 @@ pub async fn snapshot_source(
     let today = now.date_naive();
     let taken_at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let stamp = taken_at.clone();
-    let (indicators, graphs) = tokio::task::spawn_blocking(move || {
+    let (indicators, by_publisher, graphs) = tokio::task::spawn_blocking(move || {
         let assessor = Assessor {
             facts: &facts,
             shapes: shapes.as_ref(),
@@ -550,7 +577,22 @@ pub async fn snapshot_source(
         let metrics = iris.quality_metrics_graph();
         let definitions = fedcat_catalog::quality::dqv::metric_definition_quads(&metrics, &table);
         graphs.push((metrics, definitions));
-        Ok::<_, String>((indicators(&assessments), graphs))
+        // A source such as data.gouv.fr carries many producers: each gets its own series.
+        let mut publishers: std::collections::BTreeMap<String, Vec<DatasetAssessment>> =
+            std::collections::BTreeMap::new();
+        for assessment in &assessments {
+            if let Some(publisher) = &assessment.publisher {
+                publishers
+                    .entry(publisher.clone())
+                    .or_default()
+                    .push(assessment.clone());
+            }
+        }
+        let by_publisher: Vec<(String, Indicators)> = publishers
+            .into_iter()
+            .map(|(publisher, list)| (publisher, indicators(&list)))
+            .collect();
+        Ok::<_, String>((indicators(&assessments), by_publisher, graphs))
     })
     .await
     .map_err(|e| e.to_string())??;
@@ -561,9 +603,17 @@ pub async fn snapshot_source(
     let json = serde_json::to_string(&indicators).map_err(|e| e.to_string())?;
     catalog
         .state()
-        .save_indicators(source, &taken_at, &json)
+        .save_indicators(source, None, &taken_at, &json)
         .await
         .map_err(|e| e.to_string())?;
+    for (publisher, publisher_indicators) in &by_publisher {
+        let json = serde_json::to_string(publisher_indicators).map_err(|e| e.to_string())?;
+        catalog
+            .state()
+            .save_indicators(source, Some(publisher), &taken_at, &json)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     Ok(indicators)
 }
 

@@ -1,9 +1,10 @@
 -- Metadata quality: each producer's openness indicators after every harvest (a time series),
--- and every link check (results and history).
+-- per source and per publisher within it, and every link check (results and history).
 
 CREATE TABLE indicator_snapshots (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     source_id   TEXT NOT NULL,
+    publisher   TEXT,               -- NULL: the whole source
     taken_at    TEXT NOT NULL,      -- RFC 3339 UTC
     indicators  TEXT NOT NULL       -- JSON
 );

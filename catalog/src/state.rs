@@ -177,13 +177,16 @@ impl StateDb {
     pub async fn save_indicators(
         &self,
         source_id: &str,
+        publisher: Option<&str>,
         taken_at: &str,
         indicators: &str,
     ) -> Result<(), CatalogError> {
         sqlx::query(
-            "INSERT INTO indicator_snapshots (source_id, taken_at, indicators) VALUES (?1, ?2, ?3)",
+            "INSERT INTO indicator_snapshots (source_id, publisher, taken_at, indicators)
+             VALUES (?1, ?2, ?3, ?4)",
         )
         .bind(source_id)
+        .bind(publisher)
         .bind(taken_at)
         .bind(indicators)
         .execute(&self.pool)
@@ -191,21 +194,26 @@ impl StateDb {
         Ok(())
     }
 
-    /// Indicator snapshots (source, time, JSON), oldest first, optionally of one source and
-    /// between two times (inclusive, RFC 3339 or date prefixes).
+    /// Indicator snapshots (source, publisher, time, JSON), oldest first, optionally of one
+    /// source, of one publisher (`Some("")`: whole sources only) and between two times
+    /// (inclusive, RFC 3339 or date prefixes).
     pub async fn indicator_snapshots(
         &self,
         source_id: Option<&str>,
+        publisher: Option<&str>,
         from: Option<&str>,
         to: Option<&str>,
-    ) -> Result<Vec<(String, String, String)>, CatalogError> {
+    ) -> Result<Vec<(String, Option<String>, String, String)>, CatalogError> {
         Ok(sqlx::query_as(
-            "SELECT source_id, taken_at, indicators FROM indicator_snapshots
-             WHERE (?1 IS NULL OR source_id = ?1) AND (?2 IS NULL OR taken_at >= ?2)
-               AND (?3 IS NULL OR substr(taken_at, 1, length(?3)) <= ?3)
-             ORDER BY taken_at, source_id",
+            "SELECT source_id, publisher, taken_at, indicators FROM indicator_snapshots
+             WHERE (?1 IS NULL OR source_id = ?1)
+               AND (?2 IS NULL OR (?2 = '' AND publisher IS NULL) OR publisher = ?2)
+               AND (?3 IS NULL OR taken_at >= ?3)
+               AND (?4 IS NULL OR substr(taken_at, 1, length(?4)) <= ?4)
+             ORDER BY taken_at, source_id, publisher",
         )
         .bind(source_id)
+        .bind(publisher)
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)

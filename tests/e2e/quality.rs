@@ -112,8 +112,21 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     let csv = csv.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
-    assert!(lines[0].starts_with("producer,taken_at,datasets,distributions,mqa_mean"));
+    assert!(lines[0].starts_with("producer,publisher,taken_at,datasets,distributions,mqa_mean"));
     assert!(lines[2].starts_with("local,"), "{csv}");
+    // Per publisher within a source.
+    let publisher: String = url::form_urlencoded::byte_serialize(
+        "Communauté d'Agglomération de Gap-Tallard-Durance".as_bytes(),
+    )
+    .collect();
+    let by_publisher = json(get(&format!("?producer=datasud&publisher={publisher}")).await).await;
+    let rows = by_publisher["indicators"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{by_publisher}");
+    assert_eq!(rows[0]["datasets"], 7);
+    assert_eq!(
+        rows[0]["publisher"],
+        "Communauté d'Agglomération de Gap-Tallard-Durance"
+    );
     let unknown = get("?producer=nope").await;
     assert_eq!(unknown.status(), 404);
 
