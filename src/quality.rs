@@ -509,10 +509,10 @@ pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>
     Ok(history
         .into_iter()
         .filter_map(|(url, checks)| {
-            let (_, head_status, status, content_type) = checks.first()?.clone();
+            let (_, head_status, status, content_type, content_length) = checks.first()?.clone();
             let ok = checks
                 .iter()
-                .filter(|(_, _, s, _)| (200..300).contains(s))
+                .filter(|(_, _, s, _, _)| (200..300).contains(s))
                 .count();
             Some((
                 url,
@@ -521,6 +521,7 @@ pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>
                     status,
                     availability: Some((100 * ok / checks.len()) as u8),
                     content_type,
+                    content_length,
                 },
             ))
         })
@@ -680,7 +681,7 @@ pub async fn check_source_links(
             history
                 .get(*u)
                 .and_then(|c| c.first())
-                .is_none_or(|(at, _, _, _)| *at < cutoff)
+                .is_none_or(|(at, ..)| *at < cutoff)
         })
         .cloned()
         .collect();
@@ -710,6 +711,7 @@ pub async fn check_source_links(
                 result.status,
                 &redirects,
                 result.content_type.as_deref(),
+                result.content_length,
                 result.error.as_deref(),
             )
             .await

@@ -18,6 +18,7 @@ CREATE TABLE link_checks (
     status        INTEGER NOT NULL,
     redirects     TEXT NOT NULL,    -- JSON list of [status, location]
     content_type  TEXT,
+    content_length INTEGER,         -- of the HEAD answer
     error         TEXT
 );
 CREATE INDEX link_checks_by_url ON link_checks(url, checked_at);

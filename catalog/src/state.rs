@@ -142,7 +142,11 @@ pub(crate) struct RecordUpsert<'a> {
 }
 
 /// URL → its recent checks (time, HEAD status, final status, content type), newest first.
-pub type LinkHistory = std::collections::HashMap<String, Vec<(String, u16, u16, Option<String>)>>;
+pub type LinkHistory =
+    std::collections::HashMap<String, Vec<(String, u16, u16, Option<String>, Option<u64>)>>;
+
+/// A `link_checks` row as read: url, time, HEAD status, status, content type and length.
+type LinkCheckRow = (String, String, i64, i64, Option<String>, Option<i64>);
 
 /// Handle on the state database.
 #[derive(Clone)]
@@ -230,11 +234,12 @@ impl StateDb {
         status: u16,
         redirects: &str,
         content_type: Option<&str>,
+        content_length: Option<u64>,
         error: Option<&str>,
     ) -> Result<(), CatalogError> {
         sqlx::query(
             "INSERT INTO link_checks (url, checked_at, head_status, status, redirects,
-                 content_type, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 content_type, content_length, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?7)",
         )
         .bind(url)
         .bind(checked_at)
@@ -243,6 +248,7 @@ impl StateDb {
         .bind(redirects)
         .bind(content_type)
         .bind(error)
+        .bind(content_length.map(|n| n as i64))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -251,17 +257,19 @@ impl StateDb {
     /// The last `history` checks of every URL checked: url → (checked_at, head status, status,
     /// content type), newest first.
     pub async fn link_history(&self, history: u32) -> Result<LinkHistory, CatalogError> {
-        let rows: Vec<(String, String, i64, i64, Option<String>)> = sqlx::query_as(
-            "SELECT url, checked_at, head_status, status, content_type FROM link_checks
+        let rows: Vec<LinkCheckRow> = sqlx::query_as(
+            "SELECT url, checked_at, head_status, status, content_type, content_length
+             FROM link_checks
              ORDER BY url, checked_at DESC, id DESC",
         )
         .fetch_all(&self.pool)
         .await?;
         let mut out = LinkHistory::new();
-        for (url, at, head, status, content_type) in rows {
+        for (url, at, head, status, content_type, length) in rows {
             let checks = out.entry(url).or_default();
             if checks.len() < history as usize {
-                checks.push((at, head as u16, status as u16, content_type));
+                let length = length.and_then(|n| u64::try_from(n).ok());
+                checks.push((at, head as u16, status as u16, content_type, length));
             }
         }
         Ok(out)

@@ -73,6 +73,8 @@ pub struct LinkResult {
     pub redirects: Vec<(u16, String)>,
     /// `Content-Type` of the final answer.
     pub content_type: Option<String>,
+    /// `Content-Length` of the HEAD answer (a ranged GET's says nothing of the file).
+    pub content_length: Option<u64>,
     /// What went wrong, for the 1xxx codes and refusals.
     pub error: Option<String>,
 }
@@ -168,6 +170,7 @@ struct Attempt {
     status: u16,
     redirects: Vec<(u16, String)>,
     content_type: Option<String>,
+    content_length: Option<u64>,
     error: Option<String>,
 }
 
@@ -210,6 +213,7 @@ impl LinkChecker {
             status,
             redirects: Vec::new(),
             content_type: None,
+            content_length: None,
             error,
         };
         // MQA replaces spaces before validating.
@@ -232,6 +236,7 @@ impl LinkChecker {
                 status: head.status,
                 redirects: head.redirects.clone(),
                 content_type: head.content_type.clone(),
+                content_length: head.content_length,
                 error: head.error.clone(),
             }
         };
@@ -241,6 +246,7 @@ impl LinkChecker {
             status: last.status,
             redirects: last.redirects,
             content_type: last.content_type,
+            content_length: head.content_length,
             error: last.error,
         }
     }
@@ -264,6 +270,7 @@ impl LinkChecker {
                     status: REFUSED_TARGET,
                     redirects,
                     content_type: None,
+                    content_length: None,
                     error: Some(format!("refused: {ip} is a private or loopback address")),
                 };
             }
@@ -286,6 +293,7 @@ impl LinkChecker {
                         },
                         redirects,
                         content_type: None,
+                        content_length: None,
                         error: Some(text),
                     };
                 }
@@ -305,6 +313,7 @@ impl LinkChecker {
                         status,
                         redirects,
                         content_type: None,
+                        content_length: None,
                         error: Some(format!(
                             "more than {} redirects",
                             self.settings.max_redirects
@@ -316,6 +325,7 @@ impl LinkChecker {
                         status: INVALID_URL,
                         redirects,
                         content_type: None,
+                        content_length: None,
                         error: Some(format!("redirect to a non-http URL {next}")),
                     };
                 }
@@ -330,6 +340,11 @@ impl LinkChecker {
                     .get(reqwest::header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
+                content_length: response
+                    .headers()
+                    .get(reqwest::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok()),
                 error: None,
             };
         }

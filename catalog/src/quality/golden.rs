@@ -61,6 +61,7 @@ fn ok(status: u16) -> LinkCheck {
         status,
         availability: None,
         content_type: None,
+        content_length: None,
     }
 }
 
@@ -166,6 +167,7 @@ fn head_refused_then_get_answered_scores_unless_strict_head() {
                 status: 200,
                 availability: Some(100),
                 content_type: None,
+                content_length: None,
             },
         )]
         .into_iter()
@@ -393,6 +395,7 @@ fn served_content_types_show_direct_downloads_and_matching_formats() {
                     status: 200,
                     availability: None,
                     content_type: Some(content_type.to_owned()),
+                    content_length: None,
                 },
             )]
             .into_iter()
@@ -408,4 +411,37 @@ fn served_content_types_show_direct_downloads_and_matching_formats() {
     // An HTML page where a file was promised: neither E9 nor E7.
     let html = served("text/html");
     assert_eq!((html.mqa.total, html.ext.total), (110, 115));
+}
+
+#[test]
+fn a_declared_byte_size_within_one_percent_of_content_length_is_consistent() {
+    let with = |declared: u64, served: u64| {
+        let case = Case {
+            links: [(
+                "https://ex.org/f",
+                LinkCheck {
+                    head_status: 200,
+                    status: 200,
+                    availability: None,
+                    content_type: None,
+                    content_length: Some(served),
+                },
+            )]
+            .into_iter()
+            .collect(),
+            ..Case::default()
+        };
+        run(
+            &format!(
+                "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+                 ex:d1 dcat:downloadURL <https://ex.org/f> ; dcat:byteSize {declared} ."
+            ),
+            &case,
+        )
+    };
+    // MQA: M6 20 + M7 30 + M21 5 = 55. Extended: + E5 5, + E23 5 when consistent.
+    let close = with(10_050, 10_000);
+    assert_eq!((close.mqa.total, close.ext.total), (55, 65));
+    let off = with(12_000, 10_000);
+    assert_eq!((off.mqa.total, off.ext.total), (55, 60));
 }

@@ -43,6 +43,8 @@ pub struct LinkCheck {
     pub availability: Option<u8>,
     /// `Content-Type` of the last answer.
     pub content_type: Option<String>,
+    /// `Content-Length` of the last HEAD answer.
+    pub content_length: Option<u64>,
 }
 
 /// How measurements are taken.
@@ -490,6 +492,25 @@ pub fn measure(
             Value::Bool(licences.iter().any(|l| facts.open_licences.contains(l))),
         );
         set(m::CHECKSUM, Value::Bool(has(spdx::CHECKSUM)));
+        // E23: the declared byte size within 1 % of what the server says the file weighs.
+        let declared: Option<u64> = graph
+            .texts(distribution, dcat::BYTE_SIZE)
+            .first()
+            .and_then(|n| n.trim().parse().ok());
+        let served_length = download
+            .iter()
+            .filter_map(|u| links(u))
+            .find_map(|c| c.content_length.filter(|_| (200..300).contains(&c.status)));
+        set(
+            m::BYTE_SIZE_CONSISTENT,
+            match (declared, served_length) {
+                (Some(declared), Some(length)) => {
+                    Value::Bool(declared.abs_diff(length) * 100 <= length.max(1))
+                }
+                (None, _) => Value::Bool(false),
+                (Some(_), None) => Value::NotMeasured,
+            },
+        );
         per_distribution.push((distribution.clone(), values));
     }
     Measurements {

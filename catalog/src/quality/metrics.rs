@@ -137,6 +137,7 @@ metrics! {
     CONTACT_POINT_VALID = ("E20", EXT, "contactPointValid", Reusability, Dataset, false);
     RESOLUTION = ("E21", EXT, "resolutionAvailability", Contextuality, Dataset, false);
     CHECKSUM = ("E22", EXT, "checksumAvailability", Contextuality, Distribution, false);
+    BYTE_SIZE_CONSISTENT = ("E23", EXT, "byteSizeConsistent", Contextuality, Distribution, false);
     DATE_CONSISTENCY = ("E24", EXT, "dateConsistency", Contextuality, Dataset, false);
     LANGUAGE = ("E25", EXT, "languageAvailability", Contextuality, Dataset, false);
     PROVENANCE = ("E26", EXT, "provenanceAvailability", Contextuality, Dataset, false);
