@@ -382,7 +382,7 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 }
 
 fn describe_reqwest_error(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
+    let head = if error.is_timeout() {
         "timed out".to_owned()
     } else if error.is_connect() {
         "connection failed".to_owned()
@@ -391,7 +391,14 @@ fn describe_reqwest_error(error: &reqwest::Error) -> String {
     } else {
         error.to_string()
     };
-    let mut source = std::error::Error::source(error);
+    with_causes(head, std::error::Error::source(error))
+}
+
+/// `head`, then every cause of the chain after a colon (reqwest hides the useful part there).
+pub(crate) fn with_causes(
+    mut text: String,
+    mut source: Option<&(dyn std::error::Error + 'static)>,
+) -> String {
     while let Some(cause) = source {
         text.push_str(": ");
         text.push_str(&cause.to_string());

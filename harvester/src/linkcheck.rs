@@ -351,15 +351,8 @@ impl LinkChecker {
     }
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+fn error_chain(error: &reqwest::Error) -> String {
+    crate::http::with_causes(error.to_string(), std::error::Error::source(error))
 }
 
 #[cfg(test)]

@@ -435,12 +435,33 @@ impl Catalog {
                 evidence: link.evidence.clone(),
             });
         }
+        let quads = self
+            .write_clusters(&mut tx, &components, &ids, &cluster_links, options)
+            .await?;
+        tx.commit().await?;
+        report.clusters_written = ids.len();
+        let store = self.store().clone();
+        let graph = self.iris().links_graph();
+        tokio::task::spawn_blocking(move || store.replace_graph(graph.as_ref(), &quads)).await??;
+        Ok(())
+    }
+
+    /// Marks each component's members with its cluster id and primary, and returns the quads
+    /// of the components in the links graph.
+    async fn write_clusters(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        components: &[Vec<&Member>],
+        ids: &[String],
+        cluster_links: &[Vec<Link<usize>>],
+        options: &DedupOptions,
+    ) -> Result<Vec<oxigraph::model::Quad>, CatalogError> {
         let mut quads = Vec::new();
-        for ((component, cluster_id), links) in components.iter().zip(&ids).zip(&cluster_links) {
+        for ((component, cluster_id), links) in components.iter().zip(ids).zip(cluster_links) {
             let summaries: Vec<&RecordSummary> = component.iter().map(|m| &m.summary).collect();
             let primary = primary_index(&summaries, options);
             for (index, member) in component.iter().enumerate() {
-                set_cluster(&mut tx, member.id, Some(cluster_id), index == primary).await?;
+                set_cluster(&mut *tx, member.id, Some(cluster_id), index == primary).await?;
             }
             quads.extend(cluster_quads(
                 self.iris(),
@@ -450,12 +471,7 @@ impl Catalog {
                 links,
             ));
         }
-        tx.commit().await?;
-        report.clusters_written = ids.len();
-        let store = self.store().clone();
-        let graph = self.iris().links_graph();
-        tokio::task::spawn_blocking(move || store.replace_graph(graph.as_ref(), &quads)).await??;
-        Ok(())
+        Ok(quads)
     }
 
     async fn relink_incrementally(
@@ -615,21 +631,9 @@ impl Catalog {
                 evidence: evidence.clone(),
             });
         }
-        let mut quads = Vec::new();
-        for ((component, cluster_id), links) in components.iter().zip(&ids).zip(&cluster_links) {
-            let summaries: Vec<&RecordSummary> = component.iter().map(|m| &m.summary).collect();
-            let primary = primary_index(&summaries, options);
-            for (index, member) in component.iter().enumerate() {
-                set_cluster(&mut tx, member.id, Some(cluster_id), index == primary).await?;
-            }
-            quads.extend(cluster_quads(
-                self.iris(),
-                cluster_id,
-                &summaries,
-                primary,
-                links,
-            ));
-        }
+        let quads = self
+            .write_clusters(&mut tx, &components, &ids, &cluster_links, options)
+            .await?;
         tx.commit().await?;
         report.clusters_written = ids.len();
         // Remove what the links graph said of the involved clusters and records, then write the
