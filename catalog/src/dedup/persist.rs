@@ -515,14 +515,21 @@ impl Catalog {
         // every pair whose link appeared, went or changed its evidence.
         let mut seeds: BTreeSet<i64> = changed_ids.iter().copied().collect();
         let mut tx = pool.begin().await?;
+        // A record takes part in many pairs: its features and keys are derived once.
+        let mut features: HashMap<i64, (Features, HashSet<u64>)> = HashMap::new();
         for &(a, b) in &pairs {
-            load_member(pool, a, &mut cache).await?;
-            load_member(pool, b, &mut cache).await?;
+            for id in [a, b] {
+                if let std::collections::hash_map::Entry::Vacant(slot) = features.entry(id) {
+                    load_member(pool, id, &mut cache).await?;
+                    let derived = Features::of(&cache[&id].summary);
+                    let keys = derived.blocking_keys().into_iter().collect();
+                    slot.insert((derived, keys));
+                }
+            }
             let (x, y) = (&cache[&a].summary, &cache[&b].summary);
-            let (fx, fy) = (Features::of(x), Features::of(y));
-            let ky: HashSet<u64> = fy.blocking_keys().into_iter().collect();
+            let ((fx, kx), (fy, ky)) = (&features[&a], &features[&b]);
             let mut ambiguous: HashSet<u64> = HashSet::new();
-            for key in fx.blocking_keys() {
+            for &key in kx {
                 if key_class(key) == KeyClass::Locator && ky.contains(&key) {
                     let block = block_of(pool, key, &mut blocks).await?;
                     let count = |source: &str| block.iter().filter(|(_, s)| s == source).count();
@@ -531,7 +538,7 @@ impl Catalog {
                     }
                 }
             }
-            let evidence = compare(&fx, &fy, &|key| ambiguous.contains(&key));
+            let evidence = compare(fx, fy, &|key| ambiguous.contains(&key));
             let before = link_row(pool, a, b).await?;
             let after = accept(x.source == y.source, &evidence, options.threshold);
             let unchanged = match (&before, after) {
