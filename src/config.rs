@@ -48,6 +48,8 @@ struct RawLinkCheck {
     allow_private_targets: Option<bool>,
     allowed_hosts: Option<Vec<String>>,
     schedule: Option<String>,
+    download: Option<bool>,
+    download_max_bytes: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +81,8 @@ struct RawHarvest {
 #[serde(deny_unknown_fields)]
 struct RawShacl {
     shapes_dir: Option<String>,
+    recommended_shapes: Option<String>,
+    vocabulary_shapes: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,6 +149,10 @@ pub struct AppConfig {
     pub keep_errors_days: u32,
     /// The SHACL shapes records are validated against (DCAT-AP's official files), if any.
     pub shacl_shapes_dir: Option<PathBuf>,
+    /// DCAT-AP's recommended-properties shapes (E13), a file or a directory, if any.
+    pub shacl_recommended_shapes: Option<PathBuf>,
+    /// DCAT-AP's controlled-vocabulary shapes (E14), a file or a directory, if any.
+    pub shacl_vocabulary_shapes: Option<PathBuf>,
     /// Whether duplicates are linked after each harvest.
     pub dedup_enabled: bool,
     /// The link threshold (0–1) for duplicates.
@@ -159,6 +167,9 @@ pub struct AppConfig {
     pub linkcheck_recheck_after: chrono::Duration,
     /// When `serve` checks the links of every enabled source.
     pub linkcheck_schedule: Option<cron::Schedule>,
+    /// Byte budget per file when the link checker downloads distribution files (E10, E11,
+    /// checksums, sizes); `None`: no downloads.
+    pub download_max_bytes: Option<u64>,
 }
 
 impl AppConfig {
@@ -330,6 +341,23 @@ impl AppConfig {
                 message: format!("{} is not a directory", shapes.display()),
             });
         }
+        let mut shapes_file = |key: &str, value: &Option<String>| {
+            let path = value.as_deref().map(|p| dir.join(p));
+            if let Some(path) = &path
+                && !path.exists()
+            {
+                problems.push(ConfigProblem {
+                    file: name.clone(),
+                    key: format!("shacl.{key}"),
+                    message: format!("{} does not exist", path.display()),
+                });
+            }
+            path
+        };
+        let shacl_recommended_shapes =
+            shapes_file("recommended_shapes", &raw.shacl.recommended_shapes);
+        let shacl_vocabulary_shapes =
+            shapes_file("vocabulary_shapes", &raw.shacl.vocabulary_shapes);
         let dedup_threshold = raw
             .dedup
             .threshold
@@ -412,6 +440,10 @@ impl AppConfig {
                 "linkcheck.concurrency",
                 raw.linkcheck.concurrency == Some(0),
             ),
+            (
+                "linkcheck.download_max_bytes",
+                raw.linkcheck.download_max_bytes == Some(0),
+            ),
         ] {
             if zero {
                 problems.push(ConfigProblem {
@@ -453,6 +485,13 @@ impl AppConfig {
                 http,
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
                 shacl_shapes_dir,
+                shacl_recommended_shapes,
+                shacl_vocabulary_shapes,
+                download_max_bytes: raw
+                    .linkcheck
+                    .download
+                    .unwrap_or(false)
+                    .then(|| raw.linkcheck.download_max_bytes.unwrap_or(1 << 20)),
                 dedup_enabled: raw.dedup.enabled.unwrap_or(true),
                 dedup_threshold,
                 score_table,

@@ -222,12 +222,13 @@ impl JobRunner {
                         &checker,
                         &source.id,
                         runner.config.linkcheck_recheck_after,
+                        runner.config.download_max_bytes,
                         &log_line,
                     )
                     .await
                     {
-                        Ok((checked, ok, _)) => {
-                            tracing::info!(source = %source.id, "{checked} link(s) checked, {ok} answering")
+                        Ok(run) => {
+                            tracing::info!(source = %source.id, "{} link(s) checked, {} answering, {} file(s) downloaded", run.checked, run.ok, run.downloaded)
                         }
                         Err(error) => {
                             tracing::error!(source = %source.id, "link check failed: {error}")

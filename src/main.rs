@@ -293,20 +293,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let checker = fedcat_harvester::linkcheck::LinkChecker::new(config.linkcheck.clone())
                 .map_err(anyhow::Error::msg)?;
             for source in selected {
-                let (checked, ok, skipped) = fedcat::quality::check_source_links(
+                let run = fedcat::quality::check_source_links(
                     &catalog,
                     &checker,
                     &source.id,
                     config.linkcheck_recheck_after,
+                    config.download_max_bytes,
                     &|line| eprintln!("{line}"),
                 )
                 .await
                 .map_err(anyhow::Error::msg)
                 .with_context(|| format!("link check of {}", source.id))?;
+                let downloaded = match config.download_max_bytes {
+                    Some(_) => format!("; {} file(s) downloaded", run.downloaded),
+                    None => String::new(),
+                };
                 println!(
-                    "{}: checked {checked} URL(s), {ok} answering 2xx, {} not answering; {skipped} checked recently",
+                    "{}: checked {} URL(s), {} answering 2xx, {} not answering; {} checked recently{downloaded}",
                     source.id,
-                    checked - ok
+                    run.checked,
+                    run.ok,
+                    run.checked - run.ok,
+                    run.skipped
                 );
                 let indicators = fedcat::quality::snapshot_source(&config, &catalog, &source.id)
                     .await
@@ -371,10 +379,7 @@ fn report(
             .map(|s| s.id.as_str())
             .collect()
     };
-    let shapes = match &config.shacl_shapes_dir {
-        Some(dir) => Some(fedcat_catalog::shacl::ShaclShapes::load(dir)?),
-        None => None,
-    };
+    let shapes = fedcat::quality::ShapeSets::load(config).map_err(anyhow::Error::msg)?;
     let facts = fedcat::quality::facts(&config.vocabularies);
     let today = chrono::Utc::now().date_naive();
 
@@ -382,7 +387,7 @@ fn report(
         if let ReportKind::Quality = kind {
             let assessor = fedcat::quality::Assessor {
                 facts: &facts,
-                shapes: shapes.as_ref(),
+                shapes: &shapes,
                 table: &config.score_table,
                 links,
                 today,
@@ -400,7 +405,7 @@ fn report(
             catalog.store(),
             catalog.iris(),
             source,
-            shapes.as_ref(),
+            shapes.core.as_ref(),
         )
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("mapping report of {source}"))?;

@@ -5,10 +5,13 @@
 //! assessment of every stored record of a source; a producer's indicators and their report.
 
 use crate::AppConfig;
+use fedcat_catalog::oxigraph::model::Triple;
 use fedcat_catalog::oxigraph::model::vocab::rdf;
 use fedcat_catalog::oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
-use fedcat_catalog::quality::measure::{LinkCheck, MeasureOptions, QualityFacts, Value, measure};
-use fedcat_catalog::quality::score::{Rating, ScoreTable, Scores, score, stars};
+use fedcat_catalog::quality::measure::{
+    FileFacts, LinkCheck, MeasureOptions, QualityFacts, ShaclOutcome, Value, measure,
+};
+use fedcat_catalog::quality::score::{Rating, ScoreTable, Scores, score};
 use fedcat_catalog::shacl::{ShaclShapes, Violation};
 use fedcat_catalog::{Catalog, IriMinter, RdfStore};
 use fedcat_harvester::{Vocabularies, vocabulary::VocabularyKind};
@@ -101,13 +104,83 @@ mod tests {
     }
 }
 
+/// The three sets of DCAT-AP shapes a record is validated against, each when configured: the
+/// core shapes (M13), the recommended properties (E13) and the controlled vocabularies (E14).
+#[derive(Default)]
+pub struct ShapeSets {
+    /// Core shapes (`[shacl] shapes_dir`).
+    pub core: Option<ShaclShapes>,
+    /// Recommended-properties shapes (`[shacl] recommended_shapes`).
+    pub recommended: Option<ShaclShapes>,
+    /// Controlled-vocabulary shapes (`[shacl] vocabulary_shapes`).
+    pub vocabularies: Option<ShaclShapes>,
+    /// The EU authority concepts fedcat's vocabulary tables hold: the controlled-vocabulary
+    /// shapes ask that a concept be `skos:inScheme` its table, which DCAT-AP's validators learn
+    /// by importing the tables; fedcat states it from its own copies of them.
+    concepts: std::collections::HashSet<String>,
+}
+
+const AUTHORITY: &str = "http://publications.europa.eu/resource/authority/";
+
+impl ShapeSets {
+    /// Loads the configured shapes.
+    pub fn load(config: &AppConfig) -> Result<Self, String> {
+        let load = |path: &Option<std::path::PathBuf>| -> Result<Option<ShaclShapes>, String> {
+            path.as_deref()
+                .map(ShaclShapes::load)
+                .transpose()
+                .map_err(|e| e.to_string())
+        };
+        let concepts = VocabularyKind::ALL
+            .iter()
+            .flat_map(|kind| config.vocabularies.concepts(*kind))
+            .map(|c| c.iri.as_str().to_owned())
+            .filter(|iri| iri.starts_with(AUTHORITY))
+            .collect();
+        Ok(Self {
+            core: load(&config.shacl_shapes_dir)?,
+            recommended: load(&config.shacl_recommended_shapes)?,
+            vocabularies: load(&config.shacl_vocabulary_shapes)?,
+            concepts,
+        })
+    }
+
+    /// A record's triples with the table membership of the EU concepts it uses.
+    fn with_schemes(&self, triples: &[Triple]) -> Vec<Triple> {
+        let skos = |local: &str| {
+            NamedNode::new_unchecked(format!("http://www.w3.org/2004/02/skos/core#{local}"))
+        };
+        let mut out = triples.to_vec();
+        let mut seen = std::collections::HashSet::new();
+        for triple in triples {
+            let Term::NamedNode(concept) = &triple.object else {
+                continue;
+            };
+            if !self.concepts.contains(concept.as_str()) || !seen.insert(concept.clone()) {
+                continue;
+            }
+            let Some((scheme, _)) = concept.as_str().rsplit_once('/') else {
+                continue;
+            };
+            let scheme = NamedNode::new_unchecked(scheme);
+            out.push(Triple::new(
+                concept.clone(),
+                skos("inScheme"),
+                scheme.clone(),
+            ));
+            out.push(Triple::new(scheme, rdf::TYPE, skos("ConceptScheme")));
+        }
+        out
+    }
+}
+
 /// What an assessment needs besides the records.
 #[derive(Clone, Copy)]
 pub struct Assessor<'a> {
     /// Vocabulary facts.
     pub facts: &'a QualityFacts,
-    /// DCAT-AP shapes, when configured.
-    pub shapes: Option<&'a ShaclShapes>,
+    /// DCAT-AP shapes, those configured.
+    pub shapes: &'a ShapeSets,
     /// Points and bands.
     pub table: &'a ScoreTable,
     /// The last check of each URL.
@@ -145,8 +218,9 @@ pub struct DatasetAssessment {
     pub violation_paths: Vec<String>,
     /// The measurements the scores come from.
     pub measurements: fedcat_catalog::quality::measure::Measurements,
-    /// Every SHACL result about the record, when shapes are configured.
-    pub shacl: Option<Vec<Violation>>,
+    /// Every SHACL result about the record, per configured set of shapes (`core`,
+    /// `recommended`, `vocabularies`).
+    pub shacl: Vec<(&'static str, Vec<Violation>)>,
     /// Distributions with a checked URL.
     pub links_checked: usize,
     /// Distributions with a URL answering 2xx.
@@ -170,14 +244,39 @@ pub fn assess_source(
         strict_head,
     } = *assessor;
     let records = crate::report::source_records(store, iris, source)?;
-    let conformance: HashMap<String, Vec<Violation>> = match shapes {
-        Some(shapes) => shapes
-            .validate_records(records.clone())
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|r| (r.key, r.violations))
-            .collect(),
-        None => HashMap::new(),
+    type Results = HashMap<String, Vec<Violation>>;
+    let validate = |set: &Option<ShaclShapes>, augment: bool| -> Result<Option<Results>, String> {
+        let Some(set) = set else {
+            return Ok(None);
+        };
+        let inputs = records.iter().map(|(key, triples)| {
+            let triples = if augment {
+                shapes.with_schemes(triples)
+            } else {
+                triples.clone()
+            };
+            (key.clone(), triples)
+        });
+        Ok(Some(
+            set.validate_records(inputs)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .map(|r| (r.key, r.violations))
+                .collect(),
+        ))
+    };
+    let conformance = validate(&shapes.core, false)?;
+    let recommended = validate(&shapes.recommended, false)?;
+    let vocabularies = validate(&shapes.vocabularies, true)?;
+    let results_of = |results: &Option<Results>, key: &str| {
+        results
+            .as_ref()
+            .map(|r| r.get(key).cloned().unwrap_or_default())
+    };
+    let without = |results: &Option<Vec<Violation>>, severities: &[&str]| {
+        results
+            .as_ref()
+            .map(|r| !r.iter().any(|v| severities.contains(&v.severity.as_str())))
     };
     let dataset_type = Term::NamedNode(NamedNode::new_unchecked(
         "http://www.w3.org/ns/dcat#Dataset",
@@ -194,19 +293,27 @@ pub fn assess_source(
         else {
             continue;
         };
-        let violations = conformance.get(key);
-        let violation_paths: Vec<String> = violations
-            .into_iter()
+        let core_results = results_of(&conformance, key);
+        let recommended_results = results_of(&recommended, key);
+        let vocabulary_results = results_of(&vocabularies, key);
+        let violation_paths: Vec<String> = core_results
+            .iter()
             .flatten()
             .filter(|v| v.severity == "Violation")
             .map(|v| v.path.clone().unwrap_or_else(|| "(no path)".into()))
             .collect();
-        let conforms = shapes.map(|_| violation_paths.is_empty());
+        let conforms = without(&core_results, &["Violation"]);
+        let outcome = ShaclOutcome {
+            core: conforms,
+            // Every recommended-property shape is a warning: any result counts.
+            recommended: without(&recommended_results, &["Violation", "Warning", "Info"]),
+            vocabularies: without(&vocabulary_results, &["Violation"]),
+        };
         let measurements = measure(
             triples,
             &dataset,
             facts,
-            conforms,
+            outcome,
             &|url| links.get(url).cloned(),
             MeasureOptions { strict_head },
             today,
@@ -215,29 +322,12 @@ pub fn assess_source(
         let yes = |values: &std::collections::BTreeMap<&str, Value>, id: &str| {
             values.get(id) == Some(&Value::Bool(true))
         };
-        let rdf_formats = [
-            "RDF_XML",
-            "RDF_TURTLE",
-            "JSON_LD",
-            "RDF_N_TRIPLES",
-            "RDF_N_QUADS",
-        ];
         let count = |id: &str| {
             measurements
                 .distributions
                 .iter()
                 .filter(|(_, v)| yes(v, id))
                 .count()
-        };
-        let stars_of = |name: &str, values| {
-            let rdf = triples.iter().any(|t| {
-                matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if n.as_str() == name)
-                    && t.predicate.as_str() == "http://purl.org/dc/terms/format"
-                    && rdf_formats
-                        .iter()
-                        .any(|f| t.object.to_string().ends_with(&format!("/{f}>")))
-            });
-            stars(values, rdf)
         };
         let status_of = |values: &std::collections::BTreeMap<&str, Value>| {
             ["M5", "M7"]
@@ -285,15 +375,26 @@ pub fn assess_source(
         out.push(DatasetAssessment {
             publisher,
             measurements: measurements.clone(),
-            shacl: shapes.map(|_| violations.cloned().unwrap_or_default()),
+            shacl: [
+                ("core", core_results),
+                ("recommended", recommended_results),
+                ("vocabularies", vocabulary_results),
+            ]
+            .into_iter()
+            .filter_map(|(set, results)| results.map(|r| (set, r)))
+            .collect(),
             links_checked,
             links_working,
             key: key.clone(),
             dataset,
+            // E27 per distribution; the dataset's level is its best distribution's.
             stars: measurements
                 .distributions
                 .iter()
-                .map(|(name, values)| stars_of(name, values))
+                .filter_map(|(_, values)| match values.get("E27") {
+                    Some(Value::Level(level)) => Some(*level),
+                    _ => None,
+                })
                 .max()
                 .unwrap_or(0),
             distributions: measurements.distributions.len(),
@@ -506,6 +607,11 @@ pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>
         .link_history(AVAILABILITY_CHECKS)
         .await
         .map_err(|e| e.to_string())?;
+    let mut samples = catalog
+        .state()
+        .file_samples()
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(history
         .into_iter()
         .filter_map(|(url, checks)| {
@@ -514,6 +620,7 @@ pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>
                 .iter()
                 .filter(|(_, _, s, _, _)| (200..300).contains(s))
                 .count();
+            let file = samples.remove(&url).map(|(_, facts)| facts);
             Some((
                 url,
                 LinkCheck {
@@ -522,6 +629,7 @@ pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>
                     availability: Some((100 * ok / checks.len()) as u8),
                     content_type,
                     content_length,
+                    file,
                 },
             ))
         })
@@ -535,10 +643,7 @@ pub async fn snapshot_source(
     source: &str,
 ) -> Result<Indicators, String> {
     let links = link_checks(catalog).await?;
-    let shapes = match &config.shacl_shapes_dir {
-        Some(dir) => Some(ShaclShapes::load(dir).map_err(|e| e.to_string())?),
-        None => None,
-    };
+    let shapes = ShapeSets::load(config)?;
     let facts = facts(&config.vocabularies);
     let table = config.score_table.clone();
     let strict_head = config.strict_head;
@@ -552,7 +657,7 @@ pub async fn snapshot_source(
     let (indicators, by_publisher, graphs) = tokio::task::spawn_blocking(move || {
         let assessor = Assessor {
             facts: &facts,
-            shapes: shapes.as_ref(),
+            shapes: &shapes,
             table: &table,
             links: &links,
             today,
@@ -570,7 +675,10 @@ pub async fn snapshot_source(
                     &a.measurements,
                     &a.scores,
                     &stamp,
-                    a.shacl.as_deref(),
+                    &a.shacl
+                        .iter()
+                        .map(|(set, results)| (*set, results.as_slice()))
+                        .collect::<Vec<_>>(),
                 );
                 (graph, quads)
             })
@@ -632,39 +740,84 @@ pub fn summary_line(source: &str, indicators: &Indicators) -> String {
     )
 }
 
+/// What one link-check run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LinkRun {
+    /// URLs checked.
+    pub checked: usize,
+    /// Of those, answering 2xx.
+    pub ok: usize,
+    /// URLs checked recently, left alone.
+    pub skipped: usize,
+    /// Files downloaded (within the byte budget) for their format, syntax and digests.
+    pub downloaded: usize,
+}
+
+/// The URLs of a source's records: every access, download and landing-page URL, and the file
+/// URLs among them (a distribution's download URLs, or its access URLs when it has none).
+fn source_urls(
+    catalog: &Catalog,
+    source: &str,
+) -> Result<
+    (
+        std::collections::BTreeSet<String>,
+        std::collections::BTreeSet<String>,
+    ),
+    String,
+> {
+    const ACCESS: &str = "http://www.w3.org/ns/dcat#accessURL";
+    const DOWNLOAD: &str = "http://www.w3.org/ns/dcat#downloadURL";
+    const LANDING: &str = "http://www.w3.org/ns/dcat#landingPage";
+    let records = crate::report::source_records(catalog.store(), catalog.iris(), source)?;
+    let mut all = std::collections::BTreeSet::new();
+    let mut files = std::collections::BTreeSet::new();
+    for (_, triples) in records {
+        let mut by_subject: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
+        for triple in triples {
+            let predicate = triple.predicate.as_str();
+            if !matches!(predicate, ACCESS | DOWNLOAD | LANDING) {
+                continue;
+            }
+            let url = match triple.object {
+                Term::NamedNode(n) => n.into_string(),
+                Term::Literal(l) => l.value().to_owned(),
+                _ => continue,
+            };
+            all.insert(url.clone());
+            let entry = by_subject.entry(triple.subject.to_string()).or_default();
+            match predicate {
+                ACCESS => entry.0.push(url),
+                DOWNLOAD => entry.1.push(url),
+                _ => {}
+            }
+        }
+        for (access, download) in by_subject.into_values() {
+            files.extend(if download.is_empty() {
+                access
+            } else {
+                download
+            });
+        }
+    }
+    Ok((all, files))
+}
+
 /// Checks the access, download and landing-page URLs of `source`'s records not checked within
-/// `recheck_after`, and records the results. Returns (checked, answering 2xx, skipped).
+/// `recheck_after`, and records the results; with a byte budget, also downloads the files among
+/// them that answered (their first bytes: format, syntax, digests). Keeps the last
+/// [`AVAILABILITY_CHECKS`] checks of each URL.
 pub async fn check_source_links(
     catalog: &Catalog,
     checker: &fedcat_harvester::linkcheck::LinkChecker,
     source: &str,
     recheck_after: chrono::Duration,
+    download_budget: Option<u64>,
     progress: &(dyn Fn(&str) + Sync),
-) -> Result<(usize, usize, usize), String> {
-    let store = catalog.store().clone();
-    let iris = catalog.iris().clone();
-    let source_id = source.to_owned();
-    let urls: std::collections::BTreeSet<String> = tokio::task::spawn_blocking(move || {
-        let records = crate::report::source_records(&store, &iris, &source_id)?;
-        Ok::<_, String>(
-            records
-                .into_iter()
-                .flat_map(|(_, triples)| triples)
-                .filter(|t| {
-                    matches!(
-                        t.predicate.as_str(),
-                        "http://www.w3.org/ns/dcat#accessURL"
-                            | "http://www.w3.org/ns/dcat#downloadURL"
-                            | "http://www.w3.org/ns/dcat#landingPage"
-                    )
-                })
-                .filter_map(|t| match t.object {
-                    Term::NamedNode(n) => Some(n.into_string()),
-                    Term::Literal(l) => Some(l.value().to_owned()),
-                    _ => None,
-                })
-                .collect(),
-        )
+) -> Result<LinkRun, String> {
+    let (urls, files) = tokio::task::spawn_blocking({
+        let catalog = catalog.clone();
+        let source = source.to_owned();
+        move || source_urls(&catalog, &source)
     })
     .await
     .map_err(|e| e.to_string())??;
@@ -685,28 +838,35 @@ pub async fn check_source_links(
         })
         .cloned()
         .collect();
-    let skipped = urls.len() - due.len();
+    let mut run = LinkRun {
+        skipped: urls.len() - due.len(),
+        ..LinkRun::default()
+    };
     progress(&format!(
-        "{source}: {} URL(s) to check, {skipped} checked recently",
-        due.len()
+        "{source}: {} URL(s) to check, {} checked recently",
+        due.len(),
+        run.skipped
     ));
     use futures_util::StreamExt;
     let total = due.len();
     let mut results = futures_util::stream::iter(due)
         .map(|url| async move { checker.check(&url).await })
         .buffer_unordered(16);
-    let (mut checked, mut ok) = (0, 0);
+    let mut answering_files = Vec::new();
     while let Some(result) = results.next().await {
-        checked += 1;
+        run.checked += 1;
         if (200..300).contains(&result.status) {
-            ok += 1;
+            run.ok += 1;
+            if files.contains(&result.url) {
+                answering_files.push(result.url.clone());
+            }
         }
         let redirects = serde_json::to_string(&result.redirects).unwrap_or_default();
         catalog
             .state()
             .record_link_check(
                 &result.url,
-                &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                &now_text(),
                 result.head_status,
                 result.status,
                 &redirects,
@@ -716,9 +876,59 @@ pub async fn check_source_links(
             )
             .await
             .map_err(|e| e.to_string())?;
-        if checked % 100 == 0 {
-            progress(&format!("{source}: {checked} of {total} URL(s) checked"));
+        if run.checked % 100 == 0 {
+            progress(&format!(
+                "{source}: {} of {total} URL(s) checked",
+                run.checked
+            ));
         }
     }
-    Ok((checked, ok, skipped))
+    drop(results);
+    if let Some(budget) = download_budget {
+        progress(&format!(
+            "{source}: downloading {} file(s), at most {budget} bytes each",
+            answering_files.len()
+        ));
+        let mut downloads = futures_util::stream::iter(answering_files)
+            .map(|url| async move { checker.download(&url, budget).await })
+            .buffer_unordered(4);
+        while let Some(result) = downloads.next().await {
+            let facts = result.sample.as_ref().map(|sample| FileFacts {
+                bytes_read: sample.bytes_read,
+                complete: sample.complete,
+                sniffed: sample.sniffed.map(str::to_owned),
+                syntax_valid: sample.syntax_valid,
+                external_links: sample.external_links,
+                digests: sample.digests.clone(),
+            });
+            let error = result
+                .error
+                .clone()
+                .or_else(|| result.sample.as_ref().and_then(|s| s.syntax_error.clone()));
+            catalog
+                .state()
+                .record_file_sample(
+                    &result.url,
+                    &now_text(),
+                    result.status,
+                    facts.as_ref(),
+                    error.as_deref(),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            if facts.is_some() {
+                run.downloaded += 1;
+            }
+        }
+    }
+    catalog
+        .state()
+        .prune_link_checks(AVAILABILITY_CHECKS)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(run)
+}
+
+fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -41,17 +41,21 @@ pub struct RecordConformance {
 
 impl ShaclShapes {
     /// Reads every `*.ttl` file of `dir` (e.g. DCAT-AP 3.0.1's `dcat-ap-SHACL.ttl` and
-    /// `ranges.ttl`).
+    /// `ranges.ttl`), or the one file `dir` names.
     pub fn load(dir: &Path) -> Result<Self, CatalogError> {
         let problem = |cause: String| CatalogError::Shapes {
             path: dir.display().to_string(),
             cause,
         };
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| problem(e.to_string()))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "ttl"))
-            .collect();
+        let mut files: Vec<_> = if dir.is_file() {
+            vec![dir.to_path_buf()]
+        } else {
+            std::fs::read_dir(dir)
+                .map_err(|e| problem(e.to_string()))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "ttl"))
+                .collect()
+        };
         files.sort();
         if files.is_empty() {
             return Err(problem("no .ttl shapes file in the directory".into()));

@@ -254,6 +254,106 @@ impl StateDb {
         Ok(())
     }
 
+    /// Keeps the last download of a file: its sample, or the status and error that stopped it.
+    pub async fn record_file_sample(
+        &self,
+        url: &str,
+        checked_at: &str,
+        status: u16,
+        sample: Option<&crate::quality::measure::FileFacts>,
+        error: Option<&str>,
+    ) -> Result<(), CatalogError> {
+        let digest = |i: usize| {
+            sample
+                .and_then(|s| s.digests.as_ref())
+                .map(|d| d[i].clone())
+        };
+        sqlx::query(
+            "INSERT OR REPLACE INTO file_samples (url, checked_at, status, bytes_read, complete,
+                 sniffed, syntax_valid, external_links, md5, sha1, sha256, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .bind(url)
+        .bind(checked_at)
+        .bind(i64::from(status))
+        .bind(sample.map(|s| s.bytes_read as i64))
+        .bind(sample.map(|s| s.complete))
+        .bind(sample.and_then(|s| s.sniffed.clone()))
+        .bind(sample.and_then(|s| s.syntax_valid))
+        .bind(sample.and_then(|s| s.external_links))
+        .bind(digest(0))
+        .bind(digest(1))
+        .bind(digest(2))
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The last sample of every file downloaded whole or in part: url → (time, facts).
+    pub async fn file_samples(
+        &self,
+    ) -> Result<
+        std::collections::HashMap<String, (String, crate::quality::measure::FileFacts)>,
+        CatalogError,
+    > {
+        type Row = (
+            String,
+            String,
+            i64,
+            bool,
+            Option<String>,
+            Option<bool>,
+            Option<bool>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT url, checked_at, bytes_read, complete, sniffed, syntax_valid, external_links,
+                    md5, sha1, sha256
+             FROM file_samples WHERE bytes_read IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(url, at, bytes, complete, sniffed, syntax, external, md5, sha1, sha256)| {
+                    let digests = match (md5, sha1, sha256) {
+                        (Some(a), Some(b), Some(c)) => Some([a, b, c]),
+                        _ => None,
+                    };
+                    let facts = crate::quality::measure::FileFacts {
+                        bytes_read: u64::try_from(bytes).unwrap_or_default(),
+                        complete,
+                        sniffed,
+                        syntax_valid: syntax,
+                        external_links: external,
+                        digests,
+                    };
+                    (url, (at, facts))
+                },
+            )
+            .collect())
+    }
+
+    /// Drops all but the last `keep` checks of each URL; returns the rows dropped.
+    pub async fn prune_link_checks(&self, keep: u32) -> Result<u64, CatalogError> {
+        let result = sqlx::query(
+            "DELETE FROM link_checks WHERE id IN (
+                 SELECT id FROM (
+                     SELECT id, ROW_NUMBER() OVER (
+                         PARTITION BY url ORDER BY checked_at DESC, id DESC) AS n
+                     FROM link_checks)
+                 WHERE n > ?1)",
+        )
+        .bind(i64::from(keep))
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
+    }
+
     /// The last `history` checks of every URL checked: url → (checked_at, head status, status,
     /// content type), newest first.
     pub async fn link_history(&self, history: u32) -> Result<LinkHistory, CatalogError> {

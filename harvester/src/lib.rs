@@ -9,6 +9,7 @@
 pub mod config;
 mod error;
 pub mod fetch_loop;
+pub mod filecheck;
 pub mod http;
 pub mod linkcheck;
 pub mod mapping;

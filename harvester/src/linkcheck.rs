@@ -164,6 +164,8 @@ pub struct LinkChecker {
 enum Method {
     Head,
     RangeGet,
+    /// A plain GET whose body is read up to this many bytes.
+    Download(u64),
 }
 
 struct Attempt {
@@ -172,6 +174,34 @@ struct Attempt {
     content_type: Option<String>,
     content_length: Option<u64>,
     error: Option<String>,
+    /// The body read by a download: its bytes and whether it ended within the budget.
+    body: Option<(Vec<u8>, bool)>,
+}
+
+impl Attempt {
+    fn failed(status: u16, redirects: Vec<(u16, String)>, error: String) -> Self {
+        Self {
+            status,
+            redirects,
+            content_type: None,
+            content_length: None,
+            error: Some(error),
+            body: None,
+        }
+    }
+}
+
+/// A downloaded file's sample, or why there is none.
+#[derive(Debug, Clone)]
+pub struct DownloadResult {
+    /// The URL downloaded.
+    pub url: String,
+    /// The final status.
+    pub status: u16,
+    /// What the first bytes say, when the answer was 2xx.
+    pub sample: Option<crate::filecheck::FileSample>,
+    /// What went wrong.
+    pub error: Option<String>,
 }
 
 impl LinkChecker {
@@ -238,6 +268,7 @@ impl LinkChecker {
                 content_type: head.content_type.clone(),
                 content_length: head.content_length,
                 error: head.error.clone(),
+                body: None,
             }
         };
         LinkResult {
@@ -248,6 +279,36 @@ impl LinkChecker {
             content_type: last.content_type,
             content_length: head.content_length,
             error: last.error,
+        }
+    }
+
+    /// Downloads the first `budget` bytes of the file at `url` (same address guard, redirects
+    /// and rate limit as [`check`](Self::check)) and looks at them.
+    pub async fn download(&self, url: &str, budget: u64) -> DownloadResult {
+        let failed = |status, error: String| DownloadResult {
+            url: url.to_owned(),
+            status,
+            sample: None,
+            error: Some(error),
+        };
+        let parsed = match Url::parse(&url.trim().replace(' ', "%20")) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
+            _ => return failed(INVALID_URL, "not an http(s) URL".into()),
+        };
+        let attempt = self.follow(&parsed, Method::Download(budget)).await;
+        match attempt.body {
+            Some((bytes, complete)) => DownloadResult {
+                url: url.to_owned(),
+                status: attempt.status,
+                sample: Some(crate::filecheck::analyse(url, &bytes, complete)),
+                error: None,
+            },
+            None => failed(
+                attempt.status,
+                attempt
+                    .error
+                    .unwrap_or_else(|| format!("HTTP {}", attempt.status)),
+            ),
         }
     }
 
@@ -266,36 +327,30 @@ impl LinkChecker {
                 && is_forbidden(ip)
                 && !self.policy.host_allowed(&host)
             {
-                return Attempt {
-                    status: REFUSED_TARGET,
+                return Attempt::failed(
+                    REFUSED_TARGET,
                     redirects,
-                    content_type: None,
-                    content_length: None,
-                    error: Some(format!("refused: {ip} is a private or loopback address")),
-                };
+                    format!("refused: {ip} is a private or loopback address"),
+                );
             }
             let _slot = self.slots.acquire().await.expect("semaphore open");
             self.limiter.until_key_ready(&host).await;
             let request = match method {
                 Method::Head => self.client.head(url.clone()),
                 Method::RangeGet => self.client.get(url.clone()).header("Range", "bytes=0-0"),
+                Method::Download(_) => self.client.get(url.clone()),
             };
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(error) => {
                     let text = error_chain(&error);
                     let refused = text.contains("refused: ");
-                    return Attempt {
-                        status: if refused {
-                            REFUSED_TARGET
-                        } else {
-                            CONNECTION_ERROR
-                        },
-                        redirects,
-                        content_type: None,
-                        content_length: None,
-                        error: Some(text),
+                    let status = if refused {
+                        REFUSED_TARGET
+                    } else {
+                        CONNECTION_ERROR
                     };
+                    return Attempt::failed(status, redirects, text);
                 }
             };
             let status = response.status().as_u16();
@@ -309,44 +364,72 @@ impl LinkChecker {
             {
                 redirects.push((status, next.to_string()));
                 if redirects.len() > self.settings.max_redirects {
-                    return Attempt {
-                        status,
-                        redirects,
-                        content_type: None,
-                        content_length: None,
-                        error: Some(format!(
-                            "more than {} redirects",
-                            self.settings.max_redirects
-                        )),
-                    };
+                    let error = format!("more than {} redirects", self.settings.max_redirects);
+                    return Attempt::failed(status, redirects, error);
                 }
                 if !matches!(next.scheme(), "http" | "https") {
-                    return Attempt {
-                        status: INVALID_URL,
-                        redirects,
-                        content_type: None,
-                        content_length: None,
-                        error: Some(format!("redirect to a non-http URL {next}")),
-                    };
+                    let error = format!("redirect to a non-http URL {next}");
+                    return Attempt::failed(INVALID_URL, redirects, error);
                 }
                 url = next;
                 continue;
             }
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let content_length = response
+                .headers()
+                .get(reqwest::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok());
+            let (body, error) = match method {
+                Method::Download(budget) if response.status().is_success() => {
+                    match read_within(response, budget).await {
+                        Ok(body) => (Some(body), None),
+                        Err(error) => (None, Some(error)),
+                    }
+                }
+                _ => (None, None),
+            };
             return Attempt {
                 status,
                 redirects,
-                content_type: response
-                    .headers()
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-                content_length: response
-                    .headers()
-                    .get(reqwest::header::CONTENT_LENGTH)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok()),
-                error: None,
+                content_type,
+                content_length,
+                error,
+                body,
             };
+        }
+    }
+}
+
+/// Reads a body up to `budget` bytes: the bytes and whether the body ended within the budget.
+async fn read_within(
+    mut response: reqwest::Response,
+    budget: u64,
+) -> Result<(Vec<u8>, bool), String> {
+    let budget = usize::try_from(budget).unwrap_or(usize::MAX);
+    let mut bytes = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = budget - bytes.len();
+                if chunk.len() > room {
+                    bytes.extend_from_slice(&chunk[..room]);
+                    return Ok((bytes, false));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok((bytes, true)),
+            Err(error) => {
+                return Err(format!(
+                    "the body broke off after {} bytes: {}",
+                    bytes.len(),
+                    error_chain(&error)
+                ));
+            }
         }
     }
 }

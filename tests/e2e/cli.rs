@@ -181,11 +181,18 @@ async fn mapping_report_through_the_binary() {
         ),
     ]
     .concat();
-    let shapes = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/shacl/dcat-ap/3.0.1/shacl");
+    let dcat_ap =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/shacl/dcat-ap/3.0.1");
     let deployment = Deployment::new(
         &sources,
-        &format!("[shacl]\nshapes_dir = \"{}\"\n", shapes.display()),
+        &format!(
+            "[shacl]\nshapes_dir = \"{}\"\nrecommended_shapes = \"{}\"\nvocabulary_shapes = \"{}\"\n",
+            dcat_ap.join("shacl").display(),
+            dcat_ap.join("html/shacl/shapes_recommended.ttl").display(),
+            dcat_ap
+                .join("html/shacl/mdr-vocabularies.shape.ttl")
+                .display(),
+        ),
     );
     let config = deployment.config_path();
     let harvest = tokio::task::spawn_blocking({
@@ -267,17 +274,14 @@ async fn mapping_report_through_the_binary() {
 async fn quality_snapshot(deployment: &Deployment) {
     let catalog = deployment.open().await;
     let facts = fedcat::quality::facts(&deployment.config.vocabularies);
-    let shapes = fedcat_catalog::shacl::ShaclShapes::load(
-        deployment.config.shacl_shapes_dir.as_ref().unwrap(),
-    )
-    .unwrap();
+    let shapes = fedcat::quality::ShapeSets::load(&deployment.config).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
     let mut lines = vec!["source\trecord\tmqa\text\trating\tstars".to_owned()];
     for source in ["datasud", "www2022", "spf2025", "ods", "capatlantique"] {
         let links = std::collections::HashMap::new();
         let assessor = fedcat::quality::Assessor {
             facts: &facts,
-            shapes: Some(&shapes),
+            shapes: &shapes,
             table: &deployment.config.score_table,
             links: &links,
             today,

@@ -54,18 +54,46 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     })
     .unwrap();
     let recheck_after = chrono::Duration::hours(24);
-    let (checked, ok, skipped) =
-        fedcat::quality::check_source_links(&catalog, &checker, "local", recheck_after, &|_| {})
-            .await
-            .unwrap();
-    // The three resources and the landing page (the fake portal has no dataset pages: 404).
-    assert_eq!((checked, ok, skipped), (4, 2, 0));
+    let budget = Some(1 << 20);
+    let run = fedcat::quality::check_source_links(
+        &catalog,
+        &checker,
+        "local",
+        recheck_after,
+        budget,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    // The three resources and the landing page (the fake portal has no dataset pages: 404);
+    // the two files that answered are downloaded.
+    assert_eq!(
+        (run.checked, run.ok, run.skipped, run.downloaded),
+        (4, 2, 0, 2)
+    );
+    let samples = catalog.state().file_samples().await.unwrap();
+    let fixture = crate::fake_portal::fixture_path("ckan/demo.ckan.org_package_show_1.json");
+    let (_, sample) = &samples[&urls[0]];
+    assert_eq!(sample.sniffed.as_deref(), Some("JSON"));
+    assert_eq!(sample.syntax_valid, Some(true));
+    assert!(sample.complete);
+    assert_eq!(
+        sample.bytes_read,
+        std::fs::metadata(&fixture).unwrap().len()
+    );
+    assert!(!samples.contains_key(&urls[1]), "a 404 is not downloaded");
     // Checked within the day: not checked again.
-    let again =
-        fedcat::quality::check_source_links(&catalog, &checker, "local", recheck_after, &|_| {})
-            .await
-            .unwrap();
-    assert_eq!(again, (0, 0, 4));
+    let again = fedcat::quality::check_source_links(
+        &catalog,
+        &checker,
+        "local",
+        recheck_after,
+        budget,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!((again.checked, again.skipped, again.downloaded), (0, 4, 0));
 
     let after = fedcat::quality::snapshot_source(&deployment.config, &catalog, "local")
         .await
@@ -160,6 +188,28 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
             .parse::<f64>()
             .unwrap(),
         after.mqa_mean
+    );
+    // The downloaded files in DQV: both parse (E11), neither is what its resource declares
+    // (a zipped shapefile and a WFS service, served JSON: E10 false).
+    let file_metric = |metric: &str, value: bool| {
+        format!(
+            "SELECT (COUNT(?m) AS ?n) WHERE {{ GRAPH ?g {{
+               ?m <http://www.w3.org/ns/dqv#isMeasurementOf> <https://piveau.eu/ns/voc#{metric}> ;
+                  <http://www.w3.org/ns/dqv#value> {value} }}
+               FILTER(STRSTARTS(STR(?g), \"http://fedcat.test/graph/quality/local/\")) }}"
+        )
+    };
+    assert_eq!(
+        crate::support::count(&server, &file_metric("syntaxValid", true)).await,
+        2
+    );
+    assert_eq!(
+        crate::support::count(&server, &file_metric("formatMatch", false)).await,
+        2
+    );
+    assert_eq!(
+        crate::support::count(&server, &file_metric("formatMatch", true)).await,
+        0
     );
     let definitions = crate::support::count(
         &server,

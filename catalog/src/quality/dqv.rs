@@ -23,6 +23,7 @@ fn value_term(value: Value) -> Option<Term> {
     match value {
         Value::Bool(b) => Some(Literal::from(b).into()),
         Value::Status(code) => Some(Literal::from(i64::from(code)).into()),
+        Value::Level(level) => Some(Literal::from(i64::from(level)).into()),
         Value::NotMeasured => None,
     }
 }
@@ -35,7 +36,7 @@ pub fn assessment_quads(
     measurements: &Measurements,
     scores: &Scores,
     generated_at: &str,
-    shacl: Option<&[crate::shacl::Violation]>,
+    shacl: &[(&str, &[crate::shacl::Violation])],
 ) -> Vec<Quad> {
     let name: GraphName = graph.clone().into();
     let mut quads = Vec::new();
@@ -110,8 +111,14 @@ pub fn assessment_quads(
             Literal::from(i64::from(score.total)).into(),
         );
     }
-    if let Some(violations) = shacl {
-        let report = iri(&format!("{}#shacl", graph.as_str()));
+    // One report per set of shapes: `#shacl` for the core shapes, `#shacl-{set}` for others.
+    for (set, violations) in shacl {
+        let report_name = if *set == "core" {
+            format!("{}#shacl", graph.as_str())
+        } else {
+            format!("{}#shacl-{set}", graph.as_str())
+        };
+        let report = iri(&report_name);
         let sh = |local: &str| iri(&format!("http://www.w3.org/ns/shacl#{local}"));
         add(
             report.clone(),
@@ -124,7 +131,7 @@ pub fn assessment_quads(
             Literal::from(!violations.iter().any(|v| v.severity == "Violation")).into(),
         );
         for (n, violation) in violations.iter().enumerate() {
-            let result = iri(&format!("{}#shacl-result-{n}", graph.as_str()));
+            let result = iri(&format!("{report_name}-result-{n}"));
             add(report.clone(), sh("result"), result.clone().into());
             add(
                 result.clone(),

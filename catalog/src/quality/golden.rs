@@ -1,7 +1,7 @@
 //! Golden vectors: small hand-written datasets, each isolating one scoring rule, with the
 //! expected points worked out by hand in the comments (QUALITY.md §1.2–§1.4, §9.2).
 
-use super::measure::{LinkCheck, MeasureOptions, QualityFacts, measure};
+use super::measure::{FileFacts, LinkCheck, MeasureOptions, QualityFacts, ShaclOutcome, measure};
 use super::score::{Rating, ScoreTable, Scores, score, stars};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::Triple;
@@ -49,7 +49,7 @@ fn parse(turtle: &str) -> Vec<Triple> {
 
 #[derive(Default)]
 struct Case {
-    shacl: Option<bool>,
+    shacl: ShaclOutcome,
     links: HashMap<&'static str, LinkCheck>,
     options: MeasureOptions,
     table: ScoreTable,
@@ -62,6 +62,7 @@ fn ok(status: u16) -> LinkCheck {
         availability: None,
         content_type: None,
         content_length: None,
+        file: None,
     }
 }
 
@@ -168,6 +169,7 @@ fn head_refused_then_get_answered_scores_unless_strict_head() {
                 availability: Some(100),
                 content_type: None,
                 content_length: None,
+                file: None,
             },
         )]
         .into_iter()
@@ -237,11 +239,14 @@ fn vocabulary_alignment_needs_both_a_file_type_and_an_iana_media_type() {
 #[test]
 fn dcat_ap_compliance_is_never_assumed() {
     let turtle = "ex:ds a dcat:Dataset .";
-    let with = |shacl| {
+    let with = |core| {
         run(
             turtle,
             &Case {
-                shacl,
+                shacl: ShaclOutcome {
+                    core,
+                    ..ShaclOutcome::default()
+                },
                 ..Case::default()
             },
         )
@@ -251,7 +256,8 @@ fn dcat_ap_compliance_is_never_assumed() {
     let unmeasured = with(None);
     assert_eq!(unmeasured.mqa.total, 0);
     // E18 too: without a declared frequency there is no period to keep.
-    assert_eq!(unmeasured.not_measured, vec!["E18", "M13"]);
+    // E13 and E14 (recommended and controlled-vocabulary shapes) neither.
+    assert_eq!(unmeasured.not_measured, vec!["E13", "E14", "E18", "M13"]);
 }
 
 #[test]
@@ -276,12 +282,12 @@ fn five_stars_need_an_open_licence_and_a_working_url() {
             &triples,
             "http://ex.org/ds",
             &facts(),
-            None,
+            ShaclOutcome::default(),
             &|_| Some(ok(status)),
             MeasureOptions::default(),
             chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         );
-        stars(&measurements.distributions[0].1, false)
+        stars(&measurements.distributions[0].1, false, false)
     };
     let open = |format: &str| {
         format!(
@@ -316,7 +322,7 @@ fn the_dqv_graph_carries_every_measurement_the_scores_and_the_rating() {
         &triples,
         "http://ex.org/ds",
         &facts(),
-        None,
+        ShaclOutcome::default(),
         &|_| None,
         MeasureOptions::default(),
         chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
@@ -324,7 +330,7 @@ fn the_dqv_graph_carries_every_measurement_the_scores_and_the_rating() {
     let scores = score(&measurements, &ScoreTable::default());
     let graph = NamedNode::new_unchecked("http://fedcat.test/graph/quality/x");
     let quads =
-        super::dqv::assessment_quads(&graph, &measurements, &scores, "2026-12-01T00:00:00Z", None);
+        super::dqv::assessment_quads(&graph, &measurements, &scores, "2026-12-01T00:00:00Z", &[]);
     let value_of = |metric: &str| -> Vec<String> {
         let nodes: Vec<_> = quads
             .iter()
@@ -396,6 +402,7 @@ fn served_content_types_show_direct_downloads_and_matching_formats() {
                     availability: None,
                     content_type: Some(content_type.to_owned()),
                     content_length: None,
+                    file: None,
                 },
             )]
             .into_iter()
@@ -425,6 +432,7 @@ fn a_declared_byte_size_within_one_percent_of_content_length_is_consistent() {
                     availability: None,
                     content_type: None,
                     content_length: Some(served),
+                    file: None,
                 },
             )]
             .into_iter()
@@ -444,4 +452,135 @@ fn a_declared_byte_size_within_one_percent_of_content_length_is_consistent() {
     assert_eq!((close.mqa.total, close.ext.total), (55, 65));
     let off = with(12_000, 10_000);
     assert_eq!((off.mqa.total, off.ext.total), (55, 60));
+}
+
+#[test]
+fn recommended_and_vocabulary_shapes_score_only_in_the_extended_score() {
+    let turtle = "ex:ds a dcat:Dataset .";
+    let with = |recommended, vocabularies| {
+        run(
+            turtle,
+            &Case {
+                shacl: ShaclOutcome {
+                    core: Some(true),
+                    recommended,
+                    vocabularies,
+                },
+                ..Case::default()
+            },
+        )
+    };
+    // M13 30 in both scores; E13 10 and E14 5 in the extended one.
+    let both = with(Some(true), Some(true));
+    assert_eq!((both.mqa.total, both.ext.total), (30, 45));
+    let warned = with(Some(false), Some(true));
+    assert_eq!((warned.mqa.total, warned.ext.total), (30, 35));
+    let unset = with(None, None);
+    assert_eq!(unset.ext.total, 30);
+    assert!(unset.not_measured.contains(&"E13") && unset.not_measured.contains(&"E14"));
+}
+
+fn downloaded(file: FileFacts) -> LinkCheck {
+    LinkCheck {
+        file: Some(file),
+        ..ok(200)
+    }
+}
+
+fn csv_file(digests: Option<[String; 3]>) -> FileFacts {
+    FileFacts {
+        bytes_read: 12,
+        complete: true,
+        sniffed: Some("CSV".into()),
+        syntax_valid: Some(true),
+        external_links: None,
+        digests,
+    }
+}
+
+const SHA256_OF_FILE: &str = "5a936ee19a0cf3c70d8cb0006111b7a52f45ec01703e0af8cdc8c6d81ac5850c";
+
+fn csv_distribution(checksum: &str) -> String {
+    format!(
+        "@prefix spdx: <http://spdx.org/rdf/terms#> .
+         ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+         ex:d1 dcat:downloadURL <https://ex.org/f.csv> ; dct:format ft:CSV ; dcat:byteSize 12 ;
+               spdx:checksum [ spdx:algorithm spdx:checksumAlgorithm_sha256 ;
+                               spdx:checksumValue \"{checksum}\" ] ."
+    )
+}
+
+#[test]
+fn a_downloaded_file_shows_its_format_syntax_size_and_checksum() {
+    let digests = Some([
+        "md5".to_owned(),
+        "sha1".to_owned(),
+        SHA256_OF_FILE.to_owned(),
+    ]);
+    let case = Case {
+        links: [("https://ex.org/f.csv", downloaded(csv_file(digests)))]
+            .into_iter()
+            .collect(),
+        ..Case::default()
+    };
+    let scores = run(&csv_distribution(SHA256_OF_FILE), &case);
+    // MQA: M6 20 + M7 30 + M8 20 + M11 20 + M12 20 + M21 5 = 115.
+    // Extended: + E5 5 + E10 15 (sniffed CSV, declared CSV) + E11 15 (it parses) + E22 5
+    // (the SHA-256 is the file's) + E23 5 (12 bytes read whole, 12 declared) = 160.
+    assert_eq!((scores.mqa.total, scores.ext.total), (115, 160));
+    // The same file under a wrong checksum loses E22.
+    let wrong = run(&csv_distribution(&"0".repeat(64)), &case);
+    assert_eq!(wrong.ext.total, 155);
+    // A file sniffed as a PDF where a CSV is declared, that does not parse: no E10, no E11.
+    let pdf = FileFacts {
+        sniffed: Some("PDF".into()),
+        syntax_valid: None,
+        digests: None,
+        complete: false,
+        ..csv_file(None)
+    };
+    let case = Case {
+        links: [("https://ex.org/f.csv", downloaded(pdf))]
+            .into_iter()
+            .collect(),
+        ..Case::default()
+    };
+    let scores = run(&csv_distribution(SHA256_OF_FILE), &case);
+    // E5 5, E22 5 (a checksum given, not verifiable on a partial read); E11 not measured.
+    assert_eq!(scores.ext.total, 125);
+    assert!(scores.not_measured.contains(&"E11"));
+}
+
+#[test]
+fn linked_rdf_under_an_open_licence_earns_five_stars() {
+    let turtle = "ex:ds a dcat:Dataset ; dcat:distribution ex:d1 .
+        ex:d1 dcat:downloadURL <https://ex.org/f.ttl> ; dct:format ft:RDF_TURTLE ;
+              dct:license lic:CC_BY_4_0 .";
+    let mut file_types = facts();
+    file_types.file_types.insert(
+        "http://publications.europa.eu/resource/authority/file-type/RDF_TURTLE".into(),
+        (true, true),
+    );
+    let level = |external_links: Option<bool>| {
+        let file = FileFacts {
+            sniffed: Some("RDF_TURTLE".into()),
+            external_links,
+            ..csv_file(None)
+        };
+        let measurements = measure(
+            &parse(turtle),
+            "http://ex.org/ds",
+            &file_types,
+            ShaclOutcome::default(),
+            &|_| Some(downloaded(file.clone())),
+            MeasureOptions::default(),
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        );
+        let values = &measurements.distributions[0].1;
+        (values["E27"], values["E15"])
+    };
+    use super::measure::Value;
+    assert_eq!(level(Some(true)), (Value::Level(5), Value::Bool(true)));
+    assert_eq!(level(Some(false)), (Value::Level(4), Value::Bool(true)));
+    assert_eq!(level(None), (Value::Level(4), Value::Bool(true)));
 }

@@ -15,8 +15,22 @@ pub enum Value {
     Bool(bool),
     /// An HTTP status code, or MQA's 1100 (connection error) / 1300 (invalid URL).
     Status(u16),
+    /// A level on a scale (the five-star level of E27), worth no points.
+    Level(u8),
     /// The check could not run (no shapes configured, URL not checked yet).
     NotMeasured,
+}
+
+/// The outcome of the SHACL shapes sets for one record: `Some(true)` when it gave no result of
+/// the severity that counts, `None` when that set of shapes is not configured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShaclOutcome {
+    /// DCAT-AP core shapes: no `sh:Violation` (M13).
+    pub core: Option<bool>,
+    /// The recommended-properties shapes: no result at all (their shapes are warnings; E13).
+    pub recommended: Option<bool>,
+    /// The controlled-vocabulary shapes: no `sh:Violation` (E14).
+    pub vocabularies: Option<bool>,
 }
 
 /// What the measurements of format, media type and licence rely on, from the vocabulary tables.
@@ -45,6 +59,25 @@ pub struct LinkCheck {
     pub content_type: Option<String>,
     /// `Content-Length` of the last HEAD answer.
     pub content_length: Option<u64>,
+    /// What the first bytes of the file said, when downloads are enabled.
+    pub file: Option<FileFacts>,
+}
+
+/// What the last download of a file found (QUALITY.md E10, E11, E22, E23, fifth star).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileFacts {
+    /// Bytes read (at most the byte budget).
+    pub bytes_read: u64,
+    /// The file ended within the budget: its length and digests are the file's.
+    pub complete: bool,
+    /// The format its content has, as an EU file-type code.
+    pub sniffed: Option<String>,
+    /// It parses in that format; `None` when not checkable.
+    pub syntax_valid: Option<bool>,
+    /// An RDF file with IRIs on other hosts.
+    pub external_links: Option<bool>,
+    /// MD5, SHA-1 and SHA-256 of a complete file, lower-case hex.
+    pub digests: Option<[String; 3]>,
 }
 
 /// How measurements are taken.
@@ -70,6 +103,15 @@ const EU_ACCESS_RIGHT: &str = "http://publications.europa.eu/resource/authority/
 const EU_FREQUENCY: &str = "http://publications.europa.eu/resource/authority/frequency/";
 const EU_LANGUAGE: &str = "http://publications.europa.eu/resource/authority/language/";
 const IANA: &str = "://www.iana.org/assignments/media-types/";
+/// EU file types that are RDF serialisations (the fourth star).
+const RDF_FORMATS: [&str; 6] = [
+    "RDF_XML",
+    "RDF_TURTLE",
+    "JSON_LD",
+    "RDF_N_TRIPLES",
+    "RDF_N_QUADS",
+    "RDF_TRIG",
+];
 
 fn key(term: &Term) -> Option<String> {
     match term {
@@ -194,14 +236,38 @@ fn is_valid_date(text: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
 }
 
-/// Measures one dataset of a record graph. `shacl_conforms` is `None` when no shapes are
-/// configured (M13 is then not measured, never assumed true); `links` gives the last check of
-/// a URL, if any.
+/// Whether a file whose content is `sniffed` is what `declared` (an EU file-type code) says.
+/// Families are accepted where the sniffing cannot tell them apart from a prefix: GeoJSON and
+/// JSON-LD are JSON, RDF/XML, KML and GML are XML, a one-column CSV is text, and office
+/// documents are zip archives.
+pub fn format_matches(declared: &str, sniffed: &str) -> bool {
+    if declared == sniffed {
+        return true;
+    }
+    match declared {
+        "JSON" => matches!(sniffed, "GEOJSON" | "JSON_LD"),
+        "GEOJSON" | "JSON_LD" | "TOPOJSON" => sniffed == "JSON",
+        "XML" => matches!(sniffed, "RDF_XML" | "KML" | "GPX"),
+        "KML" | "GML" | "GPX" | "XSD" | "ATOM" | "RSS" | "WFS_SRVC" | "WMS_SRVC" => {
+            sniffed == "XML"
+        }
+        "CSV" => sniffed == "TXT",
+        "TSV" | "TAB" | "TXT" | "PSV" => matches!(sniffed, "CSV" | "TXT"),
+        "ZIP" => matches!(sniffed, "XLSX" | "DOCX" | "PPTX" | "ODS" | "ODT"),
+        "XLSX" | "DOCX" | "PPTX" | "ODS" | "ODT" | "SHP" | "KMZ" | "GTFS" => sniffed == "ZIP",
+        "GZIP" | "TAR_GZ" | "TGZ" => sniffed == "GZIP",
+        _ => false,
+    }
+}
+
+/// Measures one dataset of a record graph. A set of SHACL shapes that is not configured leaves
+/// its metric not measured (M13 is never assumed true); `links` gives the last check of a URL,
+/// with its file sample when downloads are enabled.
 pub fn measure(
     triples: &[Triple],
     dataset: &str,
     facts: &QualityFacts,
-    shacl_conforms: Option<bool>,
+    shacl: ShaclOutcome,
     links: &dyn Fn(&str) -> Option<LinkCheck>,
     options: MeasureOptions,
     today: chrono::NaiveDate,
@@ -218,7 +284,15 @@ pub fn measure(
     set(m::TEMPORAL, Value::Bool(has(dct::TEMPORAL)));
     set(
         m::DCAT_AP_COMPLIANCE,
-        shacl_conforms.map_or(Value::NotMeasured, Value::Bool),
+        shacl.core.map_or(Value::NotMeasured, Value::Bool),
+    );
+    set(
+        m::RECOMMENDED_COMPLETENESS,
+        shacl.recommended.map_or(Value::NotMeasured, Value::Bool),
+    );
+    set(
+        m::VOCABULARY_COMPLIANCE,
+        shacl.vocabularies.map_or(Value::NotMeasured, Value::Bool),
     );
     let access_rights = graph.iris(dataset, dct::ACCESS_RIGHTS);
     set(m::ACCESS_RIGHTS, Value::Bool(has(dct::ACCESS_RIGHTS)));
@@ -491,16 +565,91 @@ pub fn measure(
             m::OPEN_LICENCE,
             Value::Bool(licences.iter().any(|l| facts.open_licences.contains(l))),
         );
-        set(m::CHECKSUM, Value::Bool(has(spdx::CHECKSUM)));
-        // E23: the declared byte size within 1 % of what the server says the file weighs.
+        // The file as downloaded: from its download URL, else its access URL.
+        let file: Option<FileFacts> = download
+            .iter()
+            .chain(&access)
+            .filter_map(|u| links(u))
+            .find_map(|c| c.file);
+        let declared_codes: Vec<&str> = formats
+            .iter()
+            .chain(media_types.iter().filter_map(|t| facts.media_types.get(t)))
+            .filter_map(|f| f.strip_prefix(EU_FILE_TYPE))
+            .collect();
+        set(
+            m::FORMAT_MATCH,
+            match &file {
+                None => Value::NotMeasured,
+                Some(file) => Value::Bool(file.sniffed.as_deref().is_some_and(|sniffed| {
+                    declared_codes
+                        .iter()
+                        .any(|declared| format_matches(declared, sniffed))
+                })),
+            },
+        );
+        set(
+            m::SYNTAX_VALID,
+            file.as_ref()
+                .and_then(|f| f.syntax_valid)
+                .map_or(Value::NotMeasured, Value::Bool),
+        );
+        // E22: a checksum is given, and it is the file's when the whole file was read.
+        let checksums: Vec<(String, String)> = graph
+            .objects(distribution, spdx::CHECKSUM)
+            .into_iter()
+            .filter_map(key)
+            .map(|node| {
+                let algorithm = graph
+                    .iris(&node, spdx::ALGORITHM)
+                    .first()
+                    .cloned()
+                    .unwrap_or_default();
+                let value = graph
+                    .texts(&node, spdx::CHECKSUM_VALUE)
+                    .first()
+                    .map(|v| v.trim().to_ascii_lowercase())
+                    .unwrap_or_default();
+                (algorithm, value)
+            })
+            .collect();
+        let digests = file
+            .as_ref()
+            .filter(|f| f.complete)
+            .and_then(|f| f.digests.clone());
+        set(
+            m::CHECKSUM,
+            Value::Bool(
+                !checksums.is_empty()
+                    && digests.is_none_or(|[md5, sha1, sha256]| {
+                        checksums.iter().any(|(algorithm, value)| {
+                            let computed = match algorithm.rsplit('_').next() {
+                                Some("md5") => &md5,
+                                Some("sha1") => &sha1,
+                                Some("sha256") => &sha256,
+                                // An algorithm fedcat does not compute cannot be verified.
+                                _ => return true,
+                            };
+                            computed == value
+                        })
+                    }),
+            ),
+        );
+        // E23: the declared byte size within 1 % of the file's length (read whole) or of what
+        // the server says it weighs.
         let declared: Option<u64> = graph
             .texts(distribution, dcat::BYTE_SIZE)
             .first()
             .and_then(|n| n.trim().parse().ok());
-        let served_length = download
-            .iter()
-            .filter_map(|u| links(u))
-            .find_map(|c| c.content_length.filter(|_| (200..300).contains(&c.status)));
+        let served_length = file
+            .as_ref()
+            .filter(|f| f.complete)
+            .map(|f| f.bytes_read)
+            .or_else(|| {
+                download
+                    .iter()
+                    .filter_map(|u| links(u))
+                    .find_map(|c| c.content_length.filter(|_| (200..300).contains(&c.status)))
+            });
         set(
             m::BYTE_SIZE_CONSISTENT,
             match (declared, served_length) {
@@ -511,6 +660,15 @@ pub fn measure(
                 (Some(_), None) => Value::NotMeasured,
             },
         );
+        let rdf_format = declared_codes.iter().any(|c| RDF_FORMATS.contains(c))
+            || file
+                .as_ref()
+                .and_then(|f| f.sniffed.as_deref())
+                .is_some_and(|c| RDF_FORMATS.contains(&c));
+        let linked = file.as_ref().and_then(|f| f.external_links) == Some(true);
+        let level = super::score::stars(&values, rdf_format, linked);
+        values.insert(m::OPEN_DATA_STARS.id, Value::Level(level));
+        values.insert(m::AT_LEAST_FOUR_STARS.id, Value::Bool(level >= 4));
         per_distribution.push((distribution.clone(), values));
     }
     Measurements {

@@ -1,5 +1,5 @@
 //! The metrics: data.europa.eu's MQA indicators M1–M23 under their piveau IRIs, and the
-//! extension indicators of QUALITY.md §9.2 that fedcat measures so far. Each metric is measured
+//! extension indicators E1–E27 of QUALITY.md §9.2. Each metric is measured
 //! on a dataset or on each distribution, and belongs to one FAIR-derived dimension.
 
 /// A scoring dimension (MQA's five).
@@ -129,7 +129,12 @@ metrics! {
     CONTENT_TYPE_MATCH = ("E7", EXT, "contentTypeMatch", Accessibility, Distribution, false);
     ACCESS_SERVICE = ("E8", EXT, "accessServiceAvailability", Accessibility, Dataset, false);
     DIRECT_DOWNLOAD = ("E9", EXT, "directDownload", Accessibility, Distribution, false);
+    FORMAT_MATCH = ("E10", PV, "formatMatch", Interoperability, Distribution, false);
+    SYNTAX_VALID = ("E11", PV, "syntaxValid", Interoperability, Distribution, false);
     CONFORMS_TO = ("E12", EXT, "conformsToAvailability", Interoperability, Distribution, false);
+    RECOMMENDED_COMPLETENESS = ("E13", EXT, "dcatApRecommendedCompleteness", Interoperability, Dataset, false);
+    VOCABULARY_COMPLIANCE = ("E14", EXT, "controlledVocabularyCompliance", Interoperability, Dataset, false);
+    AT_LEAST_FOUR_STARS = ("E15", PV, "atLeastFourStars", Interoperability, Distribution, false);
     OPEN_LICENCE = ("E16", EXT, "openLicence", Reusability, Distribution, false);
     ACCRUAL_PERIODICITY = ("E17", EXT, "accrualPeriodicityAvailability", Reusability, Dataset, false);
     UPDATE_IN_TIME = ("E18", EXT, "updateFulfilledInTime", Reusability, Dataset, false);
@@ -141,6 +146,7 @@ metrics! {
     DATE_CONSISTENCY = ("E24", EXT, "dateConsistency", Contextuality, Dataset, false);
     LANGUAGE = ("E25", EXT, "languageAvailability", Contextuality, Dataset, false);
     PROVENANCE = ("E26", EXT, "provenanceAvailability", Contextuality, Dataset, false);
+    OPEN_DATA_STARS = ("E27", EXT, "openDataStars", Interoperability, Distribution, false);
 }
 
 /// The metric with this short id.

@@ -95,7 +95,11 @@ impl Default for ScoreTable {
             ("E7", 5),
             ("E8", 5),
             ("E9", 5),
+            ("E10", 15),
+            ("E11", 15),
             ("E12", 10),
+            ("E13", 10),
+            ("E14", 5),
             ("E16", 10),
             ("E17", 5),
             ("E18", 10),
@@ -139,7 +143,7 @@ impl ScoreTable {
             Value::Bool(false) => no,
             Value::Status(code) if (200..300).contains(&code) => yes,
             Value::Status(_) => no,
-            Value::NotMeasured => 0,
+            Value::NotMeasured | Value::Level(_) => 0,
         }
     }
 
@@ -266,10 +270,10 @@ pub fn score(measurements: &Measurements, table: &ScoreTable) -> Scores {
     }
 }
 
-/// The five-star level of a distribution (QUALITY.md §9.3, without the linked-data fifth star,
-/// which needs the file): 0 without an open licence or without a working URL; then 1, +1
-/// machine-readable, +1 non-proprietary, +1 an RDF format.
-pub fn stars(values: &BTreeMap<&'static str, Value>, rdf_format: bool) -> u8 {
+/// The five-star level of a distribution (QUALITY.md §9.3): 0 without an open licence or
+/// without a working URL; then 1, +1 machine-readable, +1 non-proprietary, +1 an RDF format,
+/// +1 an RDF file that links to other sites (known only when the file was downloaded).
+pub fn stars(values: &BTreeMap<&'static str, Value>, rdf_format: bool, linked: bool) -> u8 {
     let yes = |id: &str| values.get(id) == Some(&Value::Bool(true));
     let reachable = [m::ACCESS_URL_STATUS.id, m::DOWNLOAD_URL_STATUS.id]
         .iter()
@@ -285,4 +289,7 @@ pub fn stars(values: &BTreeMap<&'static str, Value>, rdf_format: bool) -> u8 {
     1 + u8::from(yes(m::MACHINE_READABLE.id))
         + u8::from(yes(m::MACHINE_READABLE.id) && yes(m::NON_PROPRIETARY.id))
         + u8::from(yes(m::MACHINE_READABLE.id) && yes(m::NON_PROPRIETARY.id) && rdf_format)
+        + u8::from(
+            yes(m::MACHINE_READABLE.id) && yes(m::NON_PROPRIETARY.id) && rdf_format && linked,
+        )
 }
