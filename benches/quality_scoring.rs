@@ -10,8 +10,10 @@
 
 use fedcat_catalog::oxigraph::io::{RdfFormat, RdfParser};
 use fedcat_catalog::oxigraph::model::{NamedOrBlankNode, Term, Triple};
-use fedcat_catalog::quality::measure::{LinkCheck, MeasureOptions, QualityFacts, measure};
-use fedcat_catalog::quality::score::{ScoreTable, score, stars};
+use fedcat_catalog::quality::measure::{
+    LinkCheck, MeasureOptions, QualityFacts, ShaclOutcome, Value, measure,
+};
+use fedcat_catalog::quality::score::{ScoreTable, score};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
@@ -122,7 +124,7 @@ fn main() {
                 record,
                 dataset,
                 &facts,
-                None,
+                ShaclOutcome::default(),
                 &|url| links.get(url).cloned(),
                 MeasureOptions::default(),
                 today,
@@ -131,7 +133,10 @@ fn main() {
             let best = measurements
                 .distributions
                 .iter()
-                .map(|(_, v)| stars(v, false))
+                .filter_map(|(_, v)| match v.get("E27") {
+                    Some(Value::Level(level)) => Some(*level),
+                    _ => None,
+                })
                 .max()
                 .unwrap_or(0);
             checksum += i64::from(scores.mqa.total + scores.ext.total) + i64::from(best);

@@ -206,7 +206,7 @@ struct IndicatorQuery {
 }
 
 /// The CSV columns of `/api/indicators?format=csv`, in order, with their JSON paths.
-const INDICATOR_COLUMNS: [(&str, &str); 22] = [
+const INDICATOR_COLUMNS: [(&str, &str); 25] = [
     ("datasets", "/datasets"),
     ("distributions", "/distributions"),
     ("mqa_mean", "/mqa_mean"),
@@ -229,6 +229,9 @@ const INDICATOR_COLUMNS: [(&str, &str); 22] = [
     ("stars_3", "/stars/3"),
     ("stars_4", "/stars/4"),
     ("stars_5", "/stars/5"),
+    ("available_share", "/available_share"),
+    ("mean_uptime", "/mean_uptime"),
+    ("median_days_since_modified", "/median_days_since_modified"),
 ];
 
 /// `GET /api/indicators[?producer=ID][&publisher=NAME][&from=T][&to=T][&format=csv]`: each
@@ -283,7 +286,18 @@ async fn indicators(
         return Json(json!({ "indicators": snapshots })).into_response();
     }
     let mut csv = String::from("producer,publisher,taken_at");
-    for (name, _) in INDICATOR_COLUMNS {
+    // Fixed columns, then the share of each metric (`share_M1` …).
+    let mut columns: Vec<(String, String)> = INDICATOR_COLUMNS
+        .iter()
+        .map(|(name, pointer)| ((*name).to_owned(), (*pointer).to_owned()))
+        .collect();
+    columns.extend(fedcat_catalog::quality::metrics::ALL.iter().map(|m| {
+        (
+            format!("share_{}", m.id),
+            format!("/metric_shares/{}", m.id),
+        )
+    }));
+    for (name, _) in &columns {
         csv.push(',');
         csv.push_str(name);
     }
@@ -299,7 +313,7 @@ async fn indicators(
         }
         csv.push(',');
         csv.push_str(snapshot["taken_at"].as_str().unwrap_or_default());
-        for (_, pointer) in INDICATOR_COLUMNS {
+        for (_, pointer) in &columns {
             csv.push(',');
             match snapshot.pointer(pointer) {
                 Some(Value::Null) | None => {}

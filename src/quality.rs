@@ -216,6 +216,8 @@ pub struct DatasetAssessment {
     pub conforms: Option<bool>,
     /// The paths of its SHACL violations.
     pub violation_paths: Vec<String>,
+    /// The paths of its controlled-vocabulary violations (E14).
+    pub vocabulary_violation_paths: Vec<String>,
     /// The measurements the scores come from.
     pub measurements: fedcat_catalog::quality::measure::Measurements,
     /// Every SHACL result about the record, per configured set of shapes (`core`,
@@ -225,6 +227,10 @@ pub struct DatasetAssessment {
     pub links_checked: usize,
     /// Distributions with a URL answering 2xx.
     pub links_working: usize,
+    /// Per distribution with a checked URL, the share (%) of its recent checks answered 2xx.
+    pub uptimes: Vec<u8>,
+    /// Days between the dataset's `dct:modified` and the assessment.
+    pub days_since_modified: Option<i64>,
 }
 
 /// Measures and scores every record of `source` as stored, with the last check of each URL
@@ -296,12 +302,16 @@ pub fn assess_source(
         let core_results = results_of(&conformance, key);
         let recommended_results = results_of(&recommended, key);
         let vocabulary_results = results_of(&vocabularies, key);
-        let violation_paths: Vec<String> = core_results
-            .iter()
-            .flatten()
-            .filter(|v| v.severity == "Violation")
-            .map(|v| v.path.clone().unwrap_or_else(|| "(no path)".into()))
-            .collect();
+        let paths = |results: &Option<Vec<Violation>>| -> Vec<String> {
+            results
+                .iter()
+                .flatten()
+                .filter(|v| v.severity == "Violation")
+                .map(|v| v.path.clone().unwrap_or_else(|| "(no path)".into()))
+                .collect()
+        };
+        let violation_paths = paths(&core_results);
+        let vocabulary_violation_paths = paths(&vocabulary_results);
         let conforms = without(&core_results, &["Violation"]);
         let outcome = ShaclOutcome {
             core: conforms,
@@ -348,6 +358,41 @@ pub fn assess_source(
             .iter()
             .filter(|(_, v)| status_of(v).iter().any(|s| (200..300).contains(s)))
             .count();
+        // Each distribution's best availability over its access and download URLs.
+        let mut uptime_by_distribution: HashMap<String, u8> = HashMap::new();
+        for triple in triples {
+            if !matches!(
+                triple.predicate.as_str(),
+                "http://www.w3.org/ns/dcat#accessURL" | "http://www.w3.org/ns/dcat#downloadURL"
+            ) {
+                continue;
+            }
+            let url = match &triple.object {
+                Term::NamedNode(n) => n.as_str(),
+                Term::Literal(l) => l.value(),
+                _ => continue,
+            };
+            if let Some(share) = links.get(url).and_then(|c| c.availability) {
+                let best = uptime_by_distribution
+                    .entry(triple.subject.to_string())
+                    .or_default();
+                *best = (*best).max(share);
+            }
+        }
+        let days_since_modified = triples
+            .iter()
+            .find(|t| {
+                t.predicate.as_str() == "http://purl.org/dc/terms/modified"
+                    && matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if n.as_str() == dataset)
+            })
+            .and_then(|t| match &t.object {
+                Term::Literal(l) => l
+                    .value()
+                    .get(..10)
+                    .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+                _ => None,
+            })
+            .map(|modified| (today - modified).num_days());
         let publisher = triples
             .iter()
             .find(|t| {
@@ -385,6 +430,8 @@ pub fn assess_source(
             .collect(),
             links_checked,
             links_working,
+            uptimes: uptime_by_distribution.into_values().collect(),
+            days_since_modified,
             key: key.clone(),
             dataset,
             // E27 per distribution; the dataset's level is its best distribution's.
@@ -403,6 +450,7 @@ pub fn assess_source(
             open_licence: count("E16"),
             conforms,
             violation_paths,
+            vocabulary_violation_paths,
             scores,
         });
     }
@@ -443,6 +491,22 @@ pub struct Indicators {
     pub stars: [usize; 6],
     /// Most frequent SHACL violation paths (datasets having each).
     pub top_violations: Vec<(String, usize)>,
+    /// Most frequent controlled-vocabulary violation paths (datasets having each).
+    pub top_vocabulary_violations: Vec<(String, usize)>,
+    /// Share of distributions available in at least 95 % of their recent checks (E6), among
+    /// those checked.
+    pub available_share: Option<f64>,
+    /// Mean share of recent checks answered 2xx, over the distributions checked.
+    pub mean_uptime: Option<f64>,
+    /// Median days since `dct:modified`, over the datasets that give it.
+    pub median_days_since_modified: Option<f64>,
+    /// Status codes of the access and download URLs (MQA's M5, M7; 1100 connection error,
+    /// 1200 refused target, 1300 invalid URL): metric → code → distributions.
+    pub status_codes:
+        std::collections::BTreeMap<&'static str, std::collections::BTreeMap<u16, usize>>,
+    /// For each boolean metric, the share of datasets (dataset metrics) or distributions
+    /// (distribution metrics) where it was true, among those where it was measured.
+    pub metric_shares: std::collections::BTreeMap<&'static str, f64>,
     /// Metrics not measured for at least one dataset.
     pub not_measured: Vec<&'static str>,
 }
@@ -460,6 +524,22 @@ fn median(values: &mut [i32]) -> f64 {
     }
 }
 
+/// The ten paths most datasets violate, with the number of datasets violating each.
+fn top_paths<'a>(per_dataset: impl Iterator<Item = &'a Vec<String>>) -> Vec<(String, usize)> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for paths in per_dataset {
+        let distinct: std::collections::BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+        for path in distinct {
+            *counts.entry(path).or_default() += 1;
+        }
+    }
+    let mut top: Vec<(String, usize)> =
+        counts.into_iter().map(|(p, n)| (p.to_owned(), n)).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(10);
+    top
+}
+
 /// The indicators of one producer.
 pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
     let share = |part: usize, whole: usize| part as f64 / whole.max(1) as f64;
@@ -469,7 +549,6 @@ pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
     let distributions: usize = assessments.iter().map(|a| a.distributions).sum();
     let mut bands = [0; 4];
     let mut stars_histogram = [0; 6];
-    let mut violations: HashMap<&str, usize> = HashMap::new();
     let mut not_measured: Vec<&'static str> = Vec::new();
     for a in assessments {
         let band = match a.scores.mqa.rating {
@@ -480,21 +559,13 @@ pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
         };
         bands[band] += 1;
         stars_histogram[usize::from(a.stars.min(5))] += 1;
-        let distinct: std::collections::BTreeSet<&str> =
-            a.violation_paths.iter().map(String::as_str).collect();
-        for path in distinct {
-            *violations.entry(path).or_default() += 1;
-        }
         not_measured.extend(a.scores.not_measured.iter().copied());
     }
     not_measured.sort_unstable();
     not_measured.dedup();
-    let mut top_violations: Vec<(String, usize)> = violations
-        .into_iter()
-        .map(|(p, n)| (p.to_owned(), n))
-        .collect();
-    top_violations.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    top_violations.truncate(10);
+    let top_violations = top_paths(assessments.iter().map(|a| &a.violation_paths));
+    let top_vocabulary_violations =
+        top_paths(assessments.iter().map(|a| &a.vocabulary_violation_paths));
     let conformance_share = assessments.first().and_then(|a| a.conforms).map(|_| {
         share(
             assessments
@@ -513,7 +584,58 @@ pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
             _ => None,
         })
         .collect();
+    let mut status_codes: std::collections::BTreeMap<
+        &'static str,
+        std::collections::BTreeMap<u16, usize>,
+    > = std::collections::BTreeMap::new();
+    let mut tallies: std::collections::BTreeMap<&'static str, (usize, usize)> =
+        std::collections::BTreeMap::new();
+    let mut tally = |values: &std::collections::BTreeMap<&'static str, Value>| {
+        for (id, value) in values {
+            if let Value::Bool(b) = value {
+                let entry = tallies.entry(id).or_default();
+                entry.0 += usize::from(*b);
+                entry.1 += 1;
+            }
+        }
+    };
+    for a in assessments {
+        tally(&a.measurements.dataset_values);
+        for (_, values) in &a.measurements.distributions {
+            tally(values);
+            for (id, name) in [("M5", "access_url"), ("M7", "download_url")] {
+                if let Some(Value::Status(code)) = values.get(id) {
+                    *status_codes
+                        .entry(name)
+                        .or_default()
+                        .entry(*code)
+                        .or_default() += 1;
+                }
+            }
+        }
+    }
+    let metric_shares = tallies
+        .into_iter()
+        .map(|(id, (yes, all))| (id, share(yes, all)))
+        .collect();
+    let uptimes: Vec<u8> = assessments
+        .iter()
+        .flat_map(|a| a.uptimes.iter().copied())
+        .collect();
+    let mut days: Vec<i32> = assessments
+        .iter()
+        .filter_map(|a| a.days_since_modified)
+        .map(|d| d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+        .collect();
     Indicators {
+        available_share: (!uptimes.is_empty())
+            .then(|| share(uptimes.iter().filter(|u| **u >= 95).count(), uptimes.len())),
+        mean_uptime: (!uptimes.is_empty()).then(|| {
+            uptimes.iter().map(|u| f64::from(*u)).sum::<f64>() / 100.0 / uptimes.len() as f64
+        }),
+        median_days_since_modified: (!days.is_empty()).then(|| median(&mut days)),
+        status_codes,
+        metric_shares,
         freshness_share: (!fresh.is_empty())
             .then(|| share(fresh.iter().filter(|b| **b).count(), fresh.len())),
         working_links_share: (links_checked > 0).then(|| share(links_working, links_checked)),
@@ -539,6 +661,7 @@ pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
         conformance_share,
         stars: stars_histogram,
         top_violations,
+        top_vocabulary_violations,
         not_measured,
     }
 }
@@ -555,6 +678,8 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
          DCAT-AP conformance     {}\n\
          working links           {}\n\
          updated in time         {}\n\
+         days since modified     median {}\n\
+         availability (≥ 95 %)   {}  mean uptime {}\n\
          five stars (datasets)   0★ {}  1★ {}  2★ {}  3★ {}  4★ {}  5★ {}\n",
         indicators.datasets,
         indicators.distributions,
@@ -578,6 +703,15 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
         indicators
             .freshness_share
             .map_or("no dataset declares a regular frequency".to_owned(), pct),
+        indicators
+            .median_days_since_modified
+            .map_or("no dataset gives dct:modified".to_owned(), |d| format!(
+                "{d:.0}"
+            )),
+        indicators
+            .available_share
+            .map_or("not checked yet".to_owned(), pct),
+        indicators.mean_uptime.map_or("–".to_owned(), pct),
         indicators.stars[0],
         indicators.stars[1],
         indicators.stars[2],
@@ -585,8 +719,27 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
         indicators.stars[4],
         indicators.stars[5],
     );
+    for (name, codes) in &indicators.status_codes {
+        let codes: Vec<String> = codes.iter().map(|(c, n)| format!("{c} ×{n}")).collect();
+        out.push_str(&format!("{name:<24}{}\n", codes.join(", ")));
+    }
+    let shares: Vec<String> = fedcat_catalog::quality::metrics::ALL
+        .iter()
+        .filter_map(|m| {
+            let share = indicators.metric_shares.get(m.id)?;
+            Some(format!("{} {}", m.id, pct(*share)))
+        })
+        .collect();
+    if !shares.is_empty() {
+        out.push_str(&format!("metrics true            {}\n", shares.join(", ")));
+    }
     for (path, count) in &indicators.top_violations {
         out.push_str(&format!("  violation {path}  ({count} datasets)\n"));
+    }
+    for (path, count) in &indicators.top_vocabulary_violations {
+        out.push_str(&format!(
+            "  vocabulary violation {path}  ({count} datasets)\n"
+        ));
     }
     if !indicators.not_measured.is_empty() {
         out.push_str(&format!(

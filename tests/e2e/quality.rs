@@ -101,6 +101,16 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     assert_eq!(after.datasets, 1);
     assert_eq!(after.distributions, 3);
     assert_eq!(after.working_links_share, Some(2.0 / 3.0));
+    // Availability over time (one check each so far) and the status-code histogram.
+    assert_eq!(after.available_share, Some(2.0 / 3.0));
+    assert!((after.mean_uptime.unwrap() - 2.0 / 3.0).abs() < 1e-9);
+    let access: Vec<(u16, usize)> = after.status_codes["access_url"]
+        .iter()
+        .map(|(code, n)| (*code, *n))
+        .collect();
+    assert_eq!(access, vec![(200, 2), (404, 1)]);
+    // The zipped shapefile has a download URL; the WMS and WFS services only access URLs.
+    assert!((after.metric_shares["M6"] - 1.0 / 3.0).abs() < 1e-9);
     assert!(!after.not_measured.contains(&"M5"), "{after:?}");
     // The working access URL earns MQA's 50 points the unchecked record lacked.
     assert!(
