@@ -1029,7 +1029,7 @@ pub async fn check_source_links(
             )
             .await
             .map_err(|e| e.to_string())?;
-        if run.checked % 100 == 0 {
+        if run.checked.is_multiple_of(100) {
             progress(&format!(
                 "{source}: {} of {total} URL(s) checked",
                 run.checked
