@@ -19,8 +19,26 @@ struct ApiState {
     runner: Option<JobRunner>,
 }
 
-/// The `/api/…` routes of this version.
-pub fn router(config: &AppConfig, catalog: Catalog, runner: Option<JobRunner>) -> Router {
+/// The `/api/…` routes of this version; `index` serves `/api/datasets`.
+pub fn router(
+    config: &AppConfig,
+    catalog: Catalog,
+    runner: Option<JobRunner>,
+    index: Option<Arc<fedcat_catalog::search::SearchIndex>>,
+) -> Router {
+    let datasets = Router::new()
+        .route("/api/datasets", get(crate::datasets_api::search))
+        .route("/api/publishers", get(crate::datasets_api::publishers))
+        .route("/api/openapi.json", get(crate::openapi::serve))
+        .route(
+            "/api/datasets/{source}/{*key}",
+            get(crate::datasets_api::dataset),
+        )
+        .with_state(crate::datasets_api::DatasetsState {
+            config: Arc::new(config.clone()),
+            catalog: catalog.clone(),
+            index,
+        });
     Router::new()
         .route("/api/sources", get(sources))
         .route("/api/sources/{id}/jobs", get(source_jobs))
@@ -32,13 +50,23 @@ pub fn router(config: &AppConfig, catalog: Catalog, runner: Option<JobRunner>) -
             catalog,
             runner,
         })
+        .merge(datasets)
 }
 
-fn problem(status: StatusCode, title: &str, detail: impl Into<String>) -> Response {
+/// An RFC 9457 problem: `type` and `code` are stable (derived from the fixed title), `detail`
+/// says what happened this time.
+pub(crate) fn problem(status: StatusCode, title: &str, detail: impl Into<String>) -> Response {
+    let code = title.replace(' ', "-");
     (
         status,
         [(header::CONTENT_TYPE, "application/problem+json")],
-        Json(json!({"status": status.as_u16(), "title": title, "detail": detail.into()})),
+        Json(json!({
+            "type": format!("https://w3id.org/fedcat/problems/{code}"),
+            "code": code,
+            "status": status.as_u16(),
+            "title": title,
+            "detail": detail.into(),
+        })),
     )
         .into_response()
 }

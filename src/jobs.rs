@@ -29,6 +29,7 @@ pub struct JobRunner {
     client: Arc<HttpClient>,
     running: Arc<Mutex<HashSet<String>>>,
     slots: Arc<Semaphore>,
+    search: Option<Arc<fedcat_catalog::search::SearchIndex>>,
 }
 
 fn log_line(line: &str) {
@@ -60,7 +61,27 @@ impl JobRunner {
             client,
             running: Arc::new(Mutex::new(HashSet::new())),
             slots,
+            search: None,
         })
+    }
+
+    /// Keeps `index` up to date after each job and each link check.
+    pub fn with_search(mut self, index: Arc<fedcat_catalog::search::SearchIndex>) -> Self {
+        self.search = Some(index);
+        self
+    }
+
+    /// Brings the search index up to date (every source: a job's duplicates and scores can
+    /// change other sources' documents).
+    async fn sync_search(&self) {
+        if let Some(index) = &self.search {
+            match crate::search::sync_all(&self.config, &self.catalog, index).await {
+                Ok((written, deleted)) => {
+                    tracing::info!("search index: {written} document(s) written, {deleted} deleted")
+                }
+                Err(error) => tracing::error!("search index update failed: {error}"),
+            }
+        }
     }
 
     /// The sources with a job running now.
@@ -150,6 +171,7 @@ impl JobRunner {
                     tracing::error!(source = %source.id, "quality snapshot failed: {error}")
                 }
             }
+            runner.sync_search().await;
         }))
     }
 
@@ -241,8 +263,16 @@ impl JobRunner {
                         tracing::error!(source = %source.id, "quality snapshot failed: {error}");
                     }
                 }
+                runner.sync_search().await;
             }
         });
+    }
+
+    /// Repairs the search index against the store once, in the background (a crash between
+    /// a store write and the index update, records harvested by `fedcat harvest` meanwhile).
+    pub fn spawn_search_repair(&self) {
+        let runner = self.clone();
+        tokio::spawn(async move { runner.sync_search().await });
     }
 
     /// Runs each enabled source with a schedule on its cron expression, forever. A run that

@@ -4,12 +4,17 @@
 //! code as the binary.
 
 pub mod api;
+pub mod ckan_api;
 pub mod config;
+pub mod datasets_api;
 pub mod duplicates;
+pub mod export;
 pub mod harvest;
 pub mod jobs;
+pub mod openapi;
 pub mod quality;
 pub mod report;
+pub mod search;
 pub mod server;
 
 pub use config::AppConfig;

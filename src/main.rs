@@ -53,6 +53,8 @@ enum Command {
     },
     /// Serve the catalogue (SPARQL, health), harvesting every enabled source at start.
     Serve,
+    /// Rebuild the search index from the store.
+    Reindex,
     /// List harvest jobs, newest first.
     Jobs {
         /// Only the jobs of this source.
@@ -232,6 +234,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     Err(error) => eprintln!("quality snapshot of {source} failed: {error}"),
                 }
             }
+            match fedcat_catalog::search::SearchIndex::open(&fedcat::search::index_dir(&config)) {
+                Ok(index) => match fedcat::search::sync_all(&config, &catalog, &index).await {
+                    Ok((written, deleted)) => {
+                        println!("search index: {written} document(s) written, {deleted} deleted")
+                    }
+                    Err(error) => eprintln!("search index update failed: {error}"),
+                },
+                // `serve` holds the index: it repairs it from the store when it next starts.
+                Err(error) => eprintln!(
+                    "search index not updated ({error}); `fedcat serve` or `fedcat reindex` will bring it up to date"
+                ),
+            }
             if failed_jobs > 0 {
                 eprintln!("{failed_jobs} job(s) failed");
                 return Ok(ExitCode::FAILURE);
@@ -246,17 +260,47 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let address = listener.local_addr()?;
             println!("fedcat listening on http://{address} (SPARQL at http://{address}/sparql)");
-            let runner = fedcat::jobs::JobRunner::new(config.clone(), catalog.clone())?;
+            let index = match fedcat_catalog::search::SearchIndex::open(&fedcat::search::index_dir(
+                &config,
+            )) {
+                Ok(index) => Some(std::sync::Arc::new(index)),
+                Err(error) => {
+                    eprintln!("search disabled: {error}");
+                    None
+                }
+            };
+            let mut runner = fedcat::jobs::JobRunner::new(config.clone(), catalog.clone())?;
+            if let Some(index) = &index {
+                runner = runner.with_search(index.clone());
+                runner.spawn_search_repair();
+            }
             if config.harvest_on_start {
                 runner.start_all();
             }
             runner.spawn_schedules();
             runner.spawn_link_checks();
             runner.spawn_error_pruning();
-            axum::serve(listener, server::app(&catalog, &config, Some(runner)))
-                .with_graceful_shutdown(server::shutdown_signal())
+            axum::serve(
+                listener,
+                server::app(&catalog, &config, Some(runner), index),
+            )
+            .with_graceful_shutdown(server::shutdown_signal())
+            .await
+            .context("server failed")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex => {
+            let config = load_config(&cli.config)?;
+            let catalog = open_catalog(&config).await?;
+            let index =
+                fedcat_catalog::search::SearchIndex::open(&fedcat::search::index_dir(&config))
+                    .context("cannot open the search index (is `fedcat serve` running?)")?;
+            index.clear()?;
+            let (written, _) = fedcat::search::sync_all(&config, &catalog, &index)
                 .await
-                .context("server failed")?;
+                .map_err(anyhow::Error::msg)
+                .context("reindex failed")?;
+            println!("search index rebuilt: {written} dataset(s)");
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { kind, sources } => {

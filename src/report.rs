@@ -288,7 +288,7 @@ fn summarise(conformance: &[RecordConformance]) -> ShaclSummary {
     }
 }
 
-fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>, String> {
+pub(crate) fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>, String> {
     let mut prepared = SparqlEvaluator::new()
         .parse_query(query)
         .map_err(|e| format!("report query does not parse: {e}"))?;

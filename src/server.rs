@@ -11,8 +11,14 @@ use axum::routing::get;
 use fedcat_catalog::{Catalog, RdfStore};
 use fedcat_sparql::SparqlConfig;
 
-/// The application's routes; `runner` starts harvests (`serve`), `None` serves read-only.
-pub fn app(catalog: &Catalog, config: &AppConfig, runner: Option<JobRunner>) -> Router {
+/// The application's routes; `runner` starts harvests (`serve`), `None` serves read-only;
+/// `index` answers `/api/datasets` (503 without it).
+pub fn app(
+    catalog: &Catalog,
+    config: &AppConfig,
+    runner: Option<JobRunner>,
+    index: Option<std::sync::Arc<fedcat_catalog::search::SearchIndex>>,
+) -> Router {
     let store = catalog.store().clone();
     let sparql = fedcat_sparql::router(
         store.clone(),
@@ -25,7 +31,18 @@ pub fn app(catalog: &Catalog, config: &AppConfig, runner: Option<JobRunner>) -> 
         .route("/health", get(health))
         .with_state(store)
         .merge(sparql)
-        .merge(crate::api::router(config, catalog.clone(), runner))
+        .merge(crate::api::router(
+            config,
+            catalog.clone(),
+            runner,
+            index.clone(),
+        ))
+        .merge(crate::ckan_api::router(crate::ckan_api::CkanState {
+            config: std::sync::Arc::new(config.clone()),
+            catalog: catalog.clone(),
+            index,
+        }))
+        .merge(crate::export::router(config, catalog.clone()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

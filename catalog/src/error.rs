@@ -5,6 +5,9 @@ use std::path::PathBuf;
 /// Everything that can go wrong while opening or writing the catalogue.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
+    /// The search index failed (open, write, query).
+    #[error("search index: {0}")]
+    Search(String),
     /// The SHACL shapes could not be read or parsed.
     #[error("SHACL shapes {path}: {cause}")]
     Shapes {

@@ -14,6 +14,7 @@ mod error;
 pub mod hash;
 mod iri;
 pub mod quality;
+pub mod search;
 pub mod shacl;
 pub mod state;
 mod store;

@@ -29,7 +29,7 @@ async fn endpoint(extra_config: &str) -> Endpoint {
     let deployment = Deployment::new(&source_toml("demo", "dcat", &url, ""), extra_config);
     let catalog = deployment.open().await;
     deployment.harvest(&catalog, "demo").await;
-    let app = fedcat::server::app(&catalog, &deployment.config, None);
+    let app = fedcat::server::app(&catalog, &deployment.config, None, None);
     Endpoint {
         app,
         _deployment: deployment,

@@ -75,7 +75,7 @@ impl Deployment {
     pub async fn serve(&self, catalog: &Catalog) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let app = fedcat::server::app(catalog, &self.config, None);
+        let app = fedcat::server::app(catalog, &self.config, None, None);
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });

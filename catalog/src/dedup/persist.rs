@@ -676,6 +676,32 @@ impl Catalog {
         Ok(())
     }
 
+    /// Every record in a duplicate cluster: its graph IRI → (cluster IRI, is the primary).
+    pub async fn cluster_memberships(
+        &self,
+    ) -> Result<HashMap<String, (String, bool)>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT graph_iri, cluster_id, is_primary FROM dedup_records
+             WHERE cluster_id IS NOT NULL",
+        )
+        .fetch_all(self.state().pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let cluster: String = row.get(1);
+                let primary: i64 = row.get(2);
+                (
+                    row.get::<String, _>(0),
+                    (
+                        self.iris().cluster(&cluster).as_str().to_owned(),
+                        primary != 0,
+                    ),
+                )
+            })
+            .collect())
+    }
+
     /// The clusters, largest first, optionally only those with a member from `source`.
     pub async fn duplicate_clusters(
         &self,

@@ -1,0 +1,199 @@
+//! What the search index knows of one dataset, read from its record graph: the texts searched
+//! (titles, descriptions, keywords in every language), the facet values (publisher, themes,
+//! formats, licences, keywords, languages) and what sorting needs (modification date, quality
+//! score), plus the duplicate cluster it belongs to.
+
+use crate::vocab::{dcat, dct, fedcat, foaf};
+use oxigraph::model::{NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use serde::{Deserialize, Serialize};
+
+/// One dataset as indexed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchDocument {
+    /// `{source}/{record key}`: the id the API shows.
+    pub id: String,
+    /// Source id.
+    pub source: String,
+    /// Dataset IRI.
+    pub dataset: String,
+    /// The title shown (French when the record has one), then every other title.
+    pub titles: Vec<String>,
+    /// Every description.
+    pub descriptions: Vec<String>,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// The publisher's name.
+    pub publisher: Option<String>,
+    /// EU data-theme codes (`HEAL`), or the theme IRI when not from the EU table.
+    pub themes: Vec<String>,
+    /// EU file-type codes (`CSV`), or the portal's format text when unmapped.
+    pub formats: Vec<String>,
+    /// EU licence codes (`ETALAB_2_0`), or the licence IRI.
+    pub licences: Vec<String>,
+    /// EU language codes (`FRA`).
+    pub languages: Vec<String>,
+    /// `dct:modified` (date part, `YYYY-MM-DD`).
+    pub modified: Option<String>,
+    /// MQA score and rating (`excellent`, `good`, `sufficient`, `bad`), when assessed.
+    pub mqa_score: Option<u64>,
+    /// MQA rating band.
+    pub rating: Option<String>,
+    /// The duplicate cluster (its IRI), when the dataset has copies.
+    pub cluster: Option<String>,
+    /// The cluster's primary (or no cluster): shown when results are collapsed.
+    pub primary: bool,
+}
+
+const EU: &str = "http://publications.europa.eu/resource/authority/";
+
+/// The code of an EU authority concept (`…/file-type/CSV` → `CSV`), or the IRI itself.
+fn code(iri: &str) -> String {
+    match iri.strip_prefix(EU) {
+        Some(rest) => rest.rsplit('/').next().unwrap_or(rest).to_owned(),
+        None => iri.to_owned(),
+    }
+}
+
+fn node_key(term: &Term) -> Option<String> {
+    match term {
+        Term::NamedNode(n) => Some(n.as_str().to_owned()),
+        Term::BlankNode(b) => Some(format!("_:{}", b.as_str())),
+        _ => None,
+    }
+}
+
+fn subject_key(subject: &NamedOrBlankNode) -> String {
+    match subject {
+        NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
+        NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
+    }
+}
+
+impl SearchDocument {
+    /// Reads the dataset of a record graph; `None` when the graph holds no `dcat:Dataset`.
+    pub fn from_graph(source: &str, record_key: &str, triples: &[Triple]) -> Option<Self> {
+        let dataset = triples
+            .iter()
+            .find(|t| {
+                t.predicate == oxigraph::model::vocab::rdf::TYPE
+                    && t.object == Term::NamedNode(dcat::DATASET.into_owned())
+            })
+            .map(|t| subject_key(&t.subject))?;
+        let objects = |node: &str, predicate: NamedNodeRef<'_>| -> Vec<&Term> {
+            triples
+                .iter()
+                .filter(|t| t.predicate == predicate && subject_key(&t.subject) == node)
+                .map(|t| &t.object)
+                .collect()
+        };
+        let literals = |node: &str, predicate| -> Vec<(String, Option<String>)> {
+            objects(node, predicate)
+                .into_iter()
+                .filter_map(|t| match t {
+                    Term::Literal(l) => {
+                        Some((l.value().to_owned(), l.language().map(str::to_owned)))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let iris = |node: &str, predicate| -> Vec<String> {
+            objects(node, predicate)
+                .into_iter()
+                .filter_map(|t| match t {
+                    Term::NamedNode(n) => Some(n.as_str().to_owned()),
+                    _ => None,
+                })
+                .collect()
+        };
+        // French first: the catalogue's audience reads French by default.
+        let mut titles = literals(&dataset, dct::TITLE);
+        titles.sort_by_key(|(_, lang)| !lang.as_deref().is_some_and(|l| l.starts_with("fr")));
+        let publisher =
+            objects(&dataset, dct::PUBLISHER)
+                .into_iter()
+                .find_map(|agent| match agent {
+                    Term::Literal(l) => Some(l.value().to_owned()),
+                    other => {
+                        let key = node_key(other)?;
+                        literals(&key, foaf::NAME)
+                            .into_iter()
+                            .next()
+                            .map(|(n, _)| n)
+                    }
+                });
+        let distributions: Vec<String> = objects(&dataset, dcat::HAS_DISTRIBUTION)
+            .into_iter()
+            .filter_map(node_key)
+            .collect();
+        let mut formats: Vec<String> = Vec::new();
+        let mut licences: Vec<String> = iris(&dataset, dct::LICENSE)
+            .iter()
+            .map(|l| code(l))
+            .collect();
+        for distribution in &distributions {
+            let mapped = iris(distribution, dct::FORMAT);
+            if mapped.is_empty() {
+                formats.extend(
+                    literals(distribution, fedcat::UNMAPPED_FORMAT)
+                        .into_iter()
+                        .chain(literals(distribution, dct::FORMAT))
+                        .map(|(f, _)| f.trim().to_uppercase()),
+                );
+            } else {
+                formats.extend(mapped.iter().map(|f| code(f)));
+            }
+            licences.extend(iris(distribution, dct::LICENSE).iter().map(|l| code(l)));
+        }
+        let dedup = |mut values: Vec<String>| {
+            values.retain(|v| !v.is_empty());
+            values.sort();
+            values.dedup();
+            values
+        };
+        Some(Self {
+            id: format!("{source}/{record_key}"),
+            source: source.to_owned(),
+            titles: titles.into_iter().map(|(t, _)| t).collect(),
+            descriptions: literals(&dataset, dct::DESCRIPTION)
+                .into_iter()
+                .map(|(d, _)| d)
+                .collect(),
+            keywords: dedup(
+                literals(&dataset, dcat::KEYWORD)
+                    .into_iter()
+                    .map(|(k, _)| k.trim().to_lowercase())
+                    .collect(),
+            ),
+            publisher,
+            themes: dedup(
+                iris(&dataset, dcat::THEME)
+                    .iter()
+                    .map(|t| code(t))
+                    .collect(),
+            ),
+            formats: dedup(formats),
+            licences: dedup(licences),
+            languages: dedup(
+                iris(&dataset, dct::LANGUAGE)
+                    .iter()
+                    .map(|l| code(l))
+                    .collect(),
+            ),
+            modified: literals(&dataset, dct::MODIFIED)
+                .into_iter()
+                .filter_map(|(d, _)| d.get(..10).map(str::to_owned))
+                .find(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()),
+            dataset,
+            mqa_score: None,
+            rating: None,
+            cluster: None,
+            primary: true,
+        })
+    }
+
+    /// The title shown.
+    pub fn title(&self) -> &str {
+        self.titles.first().map_or("", String::as_str)
+    }
+}

@@ -1,0 +1,588 @@
+//! The tantivy index: one document per dataset, texts analysed for French and for English with
+//! accents folded (so `sante` finds `santé`), facet fields kept as fast fields and counted by
+//! term aggregations, and the fields sorting needs. Updating compares each document's
+//! fingerprint with the indexed one, so only what changed is rewritten.
+
+use super::document::SearchDocument;
+use crate::CatalogError;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::Mutex;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::{AggregationResult, BucketResult};
+use tantivy::aggregation::{AggregationCollector, Key};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{DateTime, Index, IndexReader, IndexWriter, Order, TantivyDocument, Term};
+
+/// The facets a search can filter on and counts.
+pub const FACETS: [&str; 8] = [
+    "publisher",
+    "source",
+    "theme",
+    "format",
+    "licence",
+    "keyword",
+    "language",
+    "rating",
+];
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Best match first (newest first without a text query).
+    #[default]
+    Relevance,
+    /// Most recently modified first.
+    Modified,
+    /// By title.
+    Title,
+    /// Best MQA score first.
+    Quality,
+}
+
+/// A search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// Free text (any words, French or English).
+    pub text: Option<String>,
+    /// Facet filters: facet name → value (every filter must hold).
+    pub filters: Vec<(String, String)>,
+    /// Only datasets modified on or after this date.
+    pub modified_after: Option<chrono::NaiveDate>,
+    /// Only datasets modified on or before this date.
+    pub modified_before: Option<chrono::NaiveDate>,
+    /// Order.
+    pub sort: Sort,
+    /// Results skipped.
+    pub offset: usize,
+    /// Results returned.
+    pub limit: usize,
+    /// One result per duplicate cluster (its primary).
+    pub collapse: bool,
+}
+
+/// A page of results with the facet counts of the whole result set.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    /// Datasets matching.
+    pub total: usize,
+    /// The page asked for.
+    pub hits: Vec<SearchDocument>,
+    /// Facet → (value, datasets), most frequent first.
+    pub facets: BTreeMap<String, Vec<(String, u64)>>,
+}
+
+struct Fields {
+    id: Field,
+    text_fr: Field,
+    text_en: Field,
+    title_fr: Field,
+    title_en: Field,
+    facets: HashMap<&'static str, Field>,
+    modified: Field,
+    title_sort: Field,
+    quality: Field,
+    visible: Field,
+    cluster: Field,
+    stored: Field,
+}
+
+/// The search index of the catalogue.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+fn error(context: &str, cause: impl std::fmt::Display) -> CatalogError {
+    CatalogError::Search(format!("{context}: {cause}"))
+}
+
+fn analyzer(language: Language) -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(language))
+        .build()
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = |name: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(name)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let id = builder.add_text_field("id", STRING | STORED);
+    let text_fr = builder.add_text_field("text_fr", text("fr"));
+    let text_en = builder.add_text_field("text_en", text("en"));
+    let title_fr = builder.add_text_field("title_fr", text("fr"));
+    let title_en = builder.add_text_field("title_en", text("en"));
+    let facets = FACETS
+        .iter()
+        .map(|name| (*name, builder.add_text_field(name, STRING | FAST)))
+        .collect();
+    let modified = builder.add_date_field("modified", INDEXED | FAST);
+    let title_sort = builder.add_text_field("title_sort", STRING | FAST);
+    let quality = builder.add_u64_field("quality", FAST);
+    let visible = builder.add_u64_field("visible", INDEXED);
+    let cluster = builder.add_text_field("cluster", STRING);
+    let stored = builder.add_text_field("document", STORED);
+    let fields = Fields {
+        id,
+        text_fr,
+        text_en,
+        title_fr,
+        title_en,
+        facets,
+        modified,
+        title_sort,
+        quality,
+        visible,
+        cluster,
+        stored,
+    };
+    (builder.build(), fields)
+}
+
+/// Lower case, accents folded: the key titles are sorted on.
+fn sort_key(title: &str) -> String {
+    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    let mut stream = analyzer.token_stream(title);
+    let mut words = Vec::new();
+    while let Some(token) = stream.next() {
+        words.push(token.text.clone());
+    }
+    words.join(" ")
+}
+
+impl SearchIndex {
+    /// Opens (or creates) the index in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, CatalogError> {
+        std::fs::create_dir_all(dir).map_err(|e| error(&dir.display().to_string(), e))?;
+        let (schema, fields) = schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| error(&dir.display().to_string(), e))?;
+        let index = Index::open_or_create(directory, schema)
+            .map_err(|e| error(&format!("opening the search index in {}", dir.display()), e))?;
+        Self::with_index(index, fields)
+    }
+
+    /// An index in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<Self, CatalogError> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self, CatalogError> {
+        index
+            .tokenizers()
+            .register("fr", analyzer(Language::French));
+        index
+            .tokenizers()
+            .register("en", analyzer(Language::English));
+        let writer = index.writer(50_000_000).map_err(|e| {
+            error(
+                "the search index is locked (another fedcat process holds it)",
+                e,
+            )
+        })?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| error("search index reader", e))?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    fn to_tantivy(&self, document: &SearchDocument) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &document.id);
+        let body: Vec<&str> = document
+            .descriptions
+            .iter()
+            .chain(&document.keywords)
+            .map(String::as_str)
+            .chain(document.publisher.as_deref())
+            .collect();
+        for title in &document.titles {
+            doc.add_text(f.title_fr, title);
+            doc.add_text(f.title_en, title);
+        }
+        for text in body {
+            doc.add_text(f.text_fr, text);
+            doc.add_text(f.text_en, text);
+        }
+        let mut facet = |name: &str, value: &str| {
+            doc.add_text(f.facets[name], value);
+        };
+        if let Some(publisher) = &document.publisher {
+            facet("publisher", publisher);
+        }
+        facet("source", &document.source);
+        for (name, values) in [
+            ("theme", &document.themes),
+            ("format", &document.formats),
+            ("licence", &document.licences),
+            ("keyword", &document.keywords),
+            ("language", &document.languages),
+        ] {
+            for value in values {
+                facet(name, value);
+            }
+        }
+        if let Some(rating) = &document.rating {
+            facet("rating", rating);
+        }
+        if let Some(date) = document
+            .modified
+            .as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        {
+            let seconds = date
+                .and_hms_opt(0, 0, 0)
+                .map_or(0, |t| t.and_utc().timestamp());
+            doc.add_date(f.modified, DateTime::from_timestamp_secs(seconds));
+        }
+        doc.add_text(f.title_sort, sort_key(document.title()));
+        doc.add_u64(f.quality, document.mqa_score.unwrap_or(0));
+        doc.add_u64(f.visible, u64::from(document.primary));
+        if let Some(cluster) = &document.cluster {
+            doc.add_text(f.cluster, cluster);
+        }
+        doc.add_text(
+            f.stored,
+            serde_json::to_string(document).unwrap_or_default(),
+        );
+        doc
+    }
+
+    fn stored(&self, doc: &TantivyDocument) -> Option<SearchDocument> {
+        let text = doc.get_first(self.fields.stored)?.as_str()?;
+        serde_json::from_str(text).ok()
+    }
+
+    /// Every indexed document of `source` (all sources with `None`).
+    pub fn documents(&self, source: Option<&str>) -> Result<Vec<SearchDocument>, CatalogError> {
+        let searcher = self.reader.searcher();
+        let query: Box<dyn Query> = match source {
+            Some(source) => Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.facets["source"], source),
+                IndexRecordOption::Basic,
+            )),
+            None => Box::new(AllQuery),
+        };
+        let count = searcher
+            .search(&query, &Count)
+            .map_err(|e| error("search", e))?;
+        let hits = searcher
+            .search(&query, &TopDocs::with_limit(count.max(1)).order_by_score())
+            .map_err(|e| error("search", e))?;
+        hits.into_iter()
+            .map(|(_, address)| {
+                let doc: TantivyDocument = searcher.doc(address).map_err(|e| error("search", e))?;
+                Ok(self.stored(&doc))
+            })
+            .filter_map(Result::transpose)
+            .collect()
+    }
+
+    /// Makes the documents of `sources` exactly `documents`: new and changed ones are written,
+    /// those no longer present deleted, unchanged ones left alone. Returns (written, deleted).
+    pub fn sync(
+        &self,
+        sources: &[&str],
+        documents: Vec<SearchDocument>,
+    ) -> Result<(usize, usize), CatalogError> {
+        let mut indexed: HashMap<String, SearchDocument> = HashMap::new();
+        for source in sources {
+            for document in self.documents(Some(source))? {
+                indexed.insert(document.id.clone(), document);
+            }
+        }
+        let mut writer = self.writer.lock().expect("search writer");
+        let mut seen = HashSet::new();
+        let mut written = 0;
+        for document in documents {
+            seen.insert(document.id.clone());
+            if indexed.get(&document.id) == Some(&document) {
+                continue;
+            }
+            writer.delete_term(Term::from_field_text(self.fields.id, &document.id));
+            writer
+                .add_document(self.to_tantivy(&document))
+                .map_err(|e| error("indexing", e))?;
+            written += 1;
+        }
+        let mut deleted = 0;
+        for id in indexed.keys().filter(|id| !seen.contains(*id)) {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+            deleted += 1;
+        }
+        if written + deleted > 0 {
+            writer
+                .commit()
+                .map_err(|e| error("committing the index", e))?;
+            self.reader.reload().map_err(|e| error("reloading", e))?;
+        }
+        Ok((written, deleted))
+    }
+
+    /// Deletes every document (before a rebuild).
+    pub fn clear(&self) -> Result<(), CatalogError> {
+        let mut writer = self.writer.lock().expect("search writer");
+        writer
+            .delete_all_documents()
+            .map_err(|e| error("clearing the index", e))?;
+        writer
+            .commit()
+            .map_err(|e| error("committing the index", e))?;
+        self.reader.reload().map_err(|e| error("reloading", e))?;
+        Ok(())
+    }
+
+    /// The ids of the documents indexed, by source.
+    pub fn ids_by_source(&self) -> Result<BTreeMap<String, HashSet<String>>, CatalogError> {
+        let mut out: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+        for document in self.documents(None)? {
+            out.entry(document.source.clone())
+                .or_default()
+                .insert(document.id);
+        }
+        Ok(out)
+    }
+
+    fn build_query(&self, query: &SearchQuery) -> Result<Box<dyn Query>, CatalogError> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            let mut parser = QueryParser::for_index(
+                &self.index,
+                vec![f.title_fr, f.title_en, f.text_fr, f.text_en],
+            );
+            parser.set_field_boost(f.title_fr, 3.0);
+            parser.set_field_boost(f.title_en, 3.0);
+            parser.set_conjunction_by_default();
+            let (parsed, _) = parser.parse_query_lenient(text);
+            clauses.push((Occur::Must, parsed));
+        }
+        for (name, value) in &query.filters {
+            let field = f.facets.get(name.as_str()).ok_or_else(|| {
+                CatalogError::Search(format!("no facet {name:?} (facets: {})", FACETS.join(", ")))
+            })?;
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(*field, value),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if query.modified_after.is_some() || query.modified_before.is_some() {
+            let bound = |date: Option<chrono::NaiveDate>| match date {
+                Some(date) => {
+                    let seconds = date
+                        .and_hms_opt(0, 0, 0)
+                        .map_or(0, |t| t.and_utc().timestamp());
+                    std::ops::Bound::Included(Term::from_field_date(
+                        f.modified,
+                        DateTime::from_timestamp_secs(seconds),
+                    ))
+                }
+                None => std::ops::Bound::Unbounded,
+            };
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    bound(query.modified_after),
+                    bound(query.modified_before),
+                )),
+            ));
+        }
+        if query.collapse {
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.visible, 1),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        Ok(if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        })
+    }
+
+    /// Runs a search: the page asked for, the total and the facet counts.
+    pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, CatalogError> {
+        let searcher = self.reader.searcher();
+        let built = self.build_query(query)?;
+        let limit = query.limit.max(1);
+        let top = TopDocs::with_limit(limit).and_offset(query.offset);
+        let has_text = query.text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        let addresses: Vec<tantivy::DocAddress> = match (query.sort, has_text) {
+            (Sort::Relevance, true) => searcher
+                .search(&built, &top.order_by_score())
+                .map_err(|e| error("search", e))?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            (Sort::Relevance | Sort::Modified, _) => searcher
+                .search(
+                    &built,
+                    &top.order_by_fast_field::<DateTime>("modified", Order::Desc),
+                )
+                .map_err(|e| error("search", e))?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            (Sort::Quality, _) => searcher
+                .search(
+                    &built,
+                    &top.order_by_fast_field::<u64>("quality", Order::Desc),
+                )
+                .map_err(|e| error("search", e))?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            (Sort::Title, _) => searcher
+                .search(
+                    &built,
+                    &top.order_by_string_fast_field("title_sort", Order::Asc),
+                )
+                .map_err(|e| error("search", e))?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+        };
+        let mut aggregations = serde_json::Map::new();
+        for name in FACETS {
+            aggregations.insert(
+                name.to_owned(),
+                serde_json::json!({ "terms": { "field": name, "size": 50 } }),
+            );
+        }
+        let aggregations: Aggregations =
+            serde_json::from_value(serde_json::Value::Object(aggregations))
+                .map_err(|e| error("facet request", e))?;
+        let collector = AggregationCollector::from_aggs(aggregations, Default::default());
+        let (total, counted) = searcher
+            .search(&built, &(Count, collector))
+            .map_err(|e| error("search", e))?;
+        let mut facets = BTreeMap::new();
+        for (name, result) in counted.0 {
+            if let AggregationResult::BucketResult(BucketResult::Terms { buckets, .. }) = result {
+                let values = buckets
+                    .into_iter()
+                    .map(|bucket| {
+                        let value = match bucket.key {
+                            Key::Str(text) => text,
+                            other => format!("{other:?}"),
+                        };
+                        (value, bucket.doc_count)
+                    })
+                    .collect();
+                facets.insert(name, values);
+            }
+        }
+        let mut hits = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| error("search", e))?;
+            if let Some(document) = self.stored(&doc) {
+                hits.push(document);
+            }
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    /// Every value of a facet over the whole index, with its number of datasets.
+    pub fn facet_values(&self, facet: &str) -> Result<Vec<(String, u64)>, CatalogError> {
+        let searcher = self.reader.searcher();
+        let aggregations: Aggregations = serde_json::from_value(serde_json::json!({
+            facet: { "terms": { "field": facet, "size": 65000 } }
+        }))
+        .map_err(|e| error("facet request", e))?;
+        let collector = AggregationCollector::from_aggs(aggregations, Default::default());
+        let counted = searcher
+            .search(&AllQuery, &collector)
+            .map_err(|e| error("search", e))?;
+        let mut out = Vec::new();
+        for (_, result) in counted.0 {
+            if let AggregationResult::BucketResult(BucketResult::Terms { buckets, .. }) = result {
+                for bucket in buckets {
+                    if let Key::Str(text) = bucket.key {
+                        out.push((text, bucket.doc_count));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The documents of a duplicate cluster.
+    pub fn cluster_members(&self, cluster: &str) -> Result<Vec<SearchDocument>, CatalogError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.cluster, cluster),
+            IndexRecordOption::Basic,
+        );
+        let hits = searcher
+            .search(&query, &TopDocs::with_limit(100).order_by_score())
+            .map_err(|e| error("search", e))?;
+        let mut out = Vec::new();
+        for (_, address) in hits {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| error("search", e))?;
+            out.extend(self.stored(&doc));
+        }
+        out.sort_by(|a, b| b.primary.cmp(&a.primary).then(a.id.cmp(&b.id)));
+        Ok(out)
+    }
+
+    /// One document by id.
+    pub fn get(&self, id: &str) -> Result<Option<SearchDocument>, CatalogError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let hits = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| error("search", e))?;
+        match hits.first() {
+            Some((_, address)) => {
+                let doc: TantivyDocument =
+                    searcher.doc(*address).map_err(|e| error("search", e))?;
+                Ok(self.stored(&doc))
+            }
+            None => Ok(None),
+        }
+    }
+}

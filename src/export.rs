@@ -1,0 +1,549 @@
+//! The DCAT-AP export other portals harvest: `/catalog` (content negotiation) and
+//! `/catalog.{ttl,rdf,jsonld,nt}`, one page of datasets at a time, paged with Hydra in both
+//! forms harvesters follow (`hydra:PagedCollection` + `hydra:nextPage`, and
+//! `hydra:PartialCollectionView` + `hydra:next`); `/dataset/{source}/{key}.{ttl,rdf,jsonld,nt}`
+//! for one dataset. The fedcat catalogue holds one sub-catalogue per source; every dataset
+//! carries a `dct:identifier` (udata's harvester skips datasets without one).
+
+use crate::AppConfig;
+use crate::api::problem;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fedcat_catalog::Catalog;
+use fedcat_catalog::oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
+use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
+use fedcat_catalog::oxigraph::model::{Literal, NamedNode, NamedOrBlankNode, Term, Triple};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Default and largest page sizes.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// What the export routes need.
+#[derive(Clone)]
+pub struct ExportState {
+    /// Configuration (sources, base IRI).
+    pub config: Arc<AppConfig>,
+    /// The catalogue.
+    pub catalog: Catalog,
+}
+
+/// Query parameters of `/catalog`.
+#[derive(Debug, Default, Deserialize)]
+pub struct CatalogQuery {
+    page: Option<String>,
+    page_size: Option<String>,
+    modified_since: Option<String>,
+    publisher: Option<String>,
+}
+
+const DCAT: &str = "http://www.w3.org/ns/dcat#";
+const DCT: &str = "http://purl.org/dc/terms/";
+const FOAF: &str = "http://xmlns.com/foaf/0.1/";
+const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
+
+fn iri(text: &str) -> NamedNode {
+    NamedNode::new_unchecked(text)
+}
+
+/// The format an extension or `Accept` asks for: (media type, format).
+fn format_for(extension: Option<&str>, accept: &str) -> Option<(&'static str, RdfFormat)> {
+    let by_extension = |ext: &str| match ext {
+        "ttl" => Some(("text/turtle", RdfFormat::Turtle)),
+        "rdf" | "xml" => Some(("application/rdf+xml", RdfFormat::RdfXml)),
+        "jsonld" | "json" => Some((
+            "application/ld+json",
+            RdfFormat::JsonLd {
+                profile: JsonLdProfileSet::empty(),
+            },
+        )),
+        "nt" => Some(("application/n-triples", RdfFormat::NTriples)),
+        _ => None,
+    };
+    if let Some(ext) = extension {
+        return by_extension(ext);
+    }
+    for (media, ext) in [
+        ("text/turtle", "ttl"),
+        ("application/rdf+xml", "rdf"),
+        ("application/ld+json", "jsonld"),
+        ("application/n-triples", "nt"),
+    ] {
+        if accept.contains(media) {
+            return by_extension(ext);
+        }
+    }
+    if accept.is_empty() || accept.contains("*/*") || accept.contains("text/*") {
+        return by_extension("ttl");
+    }
+    None
+}
+
+fn serialize(triples: &[Triple], media: &'static str, format: RdfFormat) -> Response {
+    let mut serializer = RdfSerializer::from_format(format);
+    for (prefix, namespace) in [
+        ("dcat", DCAT),
+        ("dct", DCT),
+        ("foaf", FOAF),
+        ("hydra", HYDRA),
+        ("vcard", "http://www.w3.org/2006/vcard/ns#"),
+        ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ] {
+        serializer = match serializer.with_prefix(prefix, namespace) {
+            Ok(s) => s,
+            Err(_) => {
+                return problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error",
+                    "bad prefix",
+                );
+            }
+        };
+    }
+    let mut writer = serializer.for_writer(Vec::new());
+    for triple in triples {
+        if let Err(error) = writer.serialize_triple(triple) {
+            return problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+                error.to_string(),
+            );
+        }
+    }
+    match writer.finish() {
+        Ok(bytes) => ([(header::CONTENT_TYPE, media)], bytes).into_response(),
+        Err(error) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            error.to_string(),
+        ),
+    }
+}
+
+fn not_acceptable() -> Response {
+    problem(
+        StatusCode::NOT_ACCEPTABLE,
+        "not acceptable",
+        "the catalogue is served as text/turtle, application/rdf+xml, application/ld+json or application/n-triples",
+    )
+}
+
+/// A record graph as exported: its triples, and a `dct:identifier` for the dataset when it has
+/// none (its IRI, so harvesters can key it).
+fn exported_record(triples: Vec<Triple>) -> (Option<NamedNode>, Vec<Triple>) {
+    let dataset = triples
+        .iter()
+        .find(|t| {
+            t.predicate == rdf::TYPE && t.object == Term::NamedNode(iri(&format!("{DCAT}Dataset")))
+        })
+        .and_then(|t| match &t.subject {
+            NamedOrBlankNode::NamedNode(n) => Some(n.clone()),
+            NamedOrBlankNode::BlankNode(_) => None,
+        });
+    let mut out = triples;
+    if let Some(dataset) = &dataset {
+        let has_identifier = out.iter().any(|t| {
+            t.predicate.as_str() == format!("{DCT}identifier")
+                && matches!(&t.subject, NamedOrBlankNode::NamedNode(n) if n == dataset)
+        });
+        if !has_identifier {
+            out.push(Triple::new(
+                dataset.clone(),
+                iri(&format!("{DCT}identifier")),
+                Literal::new_simple_literal(dataset.as_str()),
+            ));
+        }
+    }
+    (dataset, out)
+}
+
+struct Page {
+    number: usize,
+    size: usize,
+    modified_since: Option<String>,
+    publisher: Option<String>,
+}
+
+/// The page asked for, or what is wrong with the parameters.
+fn parse(query: &CatalogQuery) -> Result<Page, String> {
+    let invalid = |detail: String| detail;
+    let number = |name: &str, value: &Option<String>, default: usize| match value {
+        None => Ok(default),
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| invalid(format!("{name} must be a positive integer, not {text:?}"))),
+    };
+    let size = number("page_size", &query.page_size, DEFAULT_PAGE_SIZE)?;
+    if size > MAX_PAGE_SIZE {
+        return Err(invalid(format!(
+            "page_size is at most {MAX_PAGE_SIZE}, not {size}"
+        )));
+    }
+    let modified_since = match &query.modified_since {
+        None => None,
+        Some(text) => {
+            let date = text.get(..10).unwrap_or(text);
+            if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+                return Err(invalid(format!(
+                    "modified_since is a date or date-time (2024-01-31, 2024-01-31T12:00:00Z), not {text:?}"
+                )));
+            }
+            Some(date.to_owned())
+        }
+    };
+    Ok(Page {
+        number: number("page", &query.page, 1)?,
+        size,
+        modified_since,
+        publisher: query.publisher.clone(),
+    })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The record graphs of one page, in a stable order (source catalogue, record key), and the
+/// number of records matching.
+fn page_graphs(catalog: &Catalog, page: &Page) -> Result<(Vec<NamedNode>, usize), String> {
+    let meta = catalog.iris().meta_graph();
+    let mut filters = String::new();
+    if let Some(since) = &page.modified_since {
+        filters.push_str(&format!(
+            "GRAPH ?g {{ ?d a <{DCAT}Dataset> ; <{DCT}modified> ?m }}
+             FILTER(SUBSTR(STR(?m), 1, 10) >= \"{}\")",
+            escape(since)
+        ));
+    }
+    if let Some(publisher) = &page.publisher {
+        filters.push_str(&format!(
+            "GRAPH ?g {{ ?d a <{DCAT}Dataset> ; <{DCT}publisher> ?p .
+                        OPTIONAL {{ ?p <{FOAF}name> ?name }} }}
+             FILTER(STR(COALESCE(?name, ?p)) = \"{}\")",
+            escape(publisher)
+        ));
+    }
+    let pattern = format!(
+        "GRAPH <{}> {{ ?g <{DCT}isPartOf> ?catalog ; <https://w3id.org/fedcat/ns#recordKey> ?key }} {filters}",
+        meta.as_str()
+    );
+    let store = catalog.store().oxigraph();
+    let count = crate::report::select(
+        store,
+        &format!("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ {pattern} }}"),
+    )?;
+    let total = match count.first().and_then(|row| row[0].clone()) {
+        Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
+        _ => 0,
+    };
+    let rows = crate::report::select(
+        store,
+        &format!(
+            "SELECT DISTINCT ?g ?catalog ?key WHERE {{ {pattern} }} ORDER BY ?catalog ?key LIMIT {} OFFSET {}",
+            page.size,
+            (page.number - 1) * page.size
+        ),
+    )?;
+    let graphs = rows
+        .into_iter()
+        .filter_map(|row| match &row[0] {
+            Some(Term::NamedNode(g)) => Some(g.clone()),
+            _ => None,
+        })
+        .collect();
+    Ok((graphs, total))
+}
+
+/// The triples of one page of the catalogue.
+fn catalogue_page(
+    config: &AppConfig,
+    catalog: &Catalog,
+    page: &Page,
+    page_url: &dyn Fn(usize) -> String,
+) -> Result<Vec<Triple>, String> {
+    let iris = catalog.iris();
+    let (graphs, total) = page_graphs(catalog, page)?;
+    let root = iris.catalog();
+    let p = |local: &str| iri(local);
+    let mut out = vec![
+        Triple::new(root.clone(), rdf::TYPE, p(&format!("{DCAT}Catalog"))),
+        Triple::new(
+            root.clone(),
+            p(&format!("{DCT}title")),
+            Literal::new_language_tagged_literal_unchecked("Catalogue fédéré fedcat", "fr"),
+        ),
+        Triple::new(
+            root.clone(),
+            p(&format!("{DCT}description")),
+            Literal::new_language_tagged_literal_unchecked(
+                "Unified catalogue of the health open data harvested by fedcat, one sub-catalogue per source portal.",
+                "en",
+            ),
+        ),
+        Triple::new(
+            root.clone(),
+            p(&format!("{DCT}publisher")),
+            iri(&format!("{}/id/agent/fedcat", iris.base())),
+        ),
+        Triple::new(
+            iri(&format!("{}/id/agent/fedcat", iris.base())),
+            rdf::TYPE,
+            p(&format!("{FOAF}Agent")),
+        ),
+        Triple::new(
+            iri(&format!("{}/id/agent/fedcat", iris.base())),
+            p(&format!("{FOAF}name")),
+            Literal::new_simple_literal("fedcat"),
+        ),
+    ];
+    for source in &config.sources.sources {
+        let sub = iris.source_catalog(&source.id);
+        out.push(Triple::new(
+            root.clone(),
+            p(&format!("{DCAT}catalog")),
+            sub.clone(),
+        ));
+        out.push(Triple::new(
+            sub.clone(),
+            rdf::TYPE,
+            p(&format!("{DCAT}Catalog")),
+        ));
+        out.push(Triple::new(
+            sub.clone(),
+            p(&format!("{DCT}title")),
+            Literal::new_simple_literal(&source.title),
+        ));
+        out.push(Triple::new(
+            sub.clone(),
+            p(&format!("{DCT}description")),
+            Literal::new_simple_literal(format!("Datasets harvested from {}", source.url)),
+        ));
+        out.push(Triple::new(
+            sub.clone(),
+            p(&format!("{DCT}publisher")),
+            iri(&format!("{}/id/agent/fedcat", iris.base())),
+        ));
+    }
+    let store = catalog.store();
+    for graph in &graphs {
+        let triples = store
+            .graph_triples(graph.as_ref())
+            .map_err(|e| e.to_string())?;
+        let (dataset, triples) = exported_record(triples);
+        if let Some(dataset) = dataset {
+            // The record's source catalogue, from the graph IRI's source segment.
+            let source = graph
+                .as_str()
+                .strip_prefix(&format!("{}/graph/", iris.base()))
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or_default();
+            let sub = iris.source_catalog(source);
+            out.push(Triple::new(
+                sub.clone(),
+                p(&format!("{DCAT}dataset")),
+                dataset.clone(),
+            ));
+            out.push(Triple::new(
+                root.clone(),
+                p(&format!("{DCAT}dataset")),
+                dataset,
+            ));
+        }
+        out.extend(triples);
+    }
+    // Hydra, in the two pairings harvesters follow.
+    let last = total.div_ceil(page.size).max(1);
+    let this = iri(&page_url(page.number));
+    let integer = |n: usize| Literal::new_typed_literal(n.to_string(), xsd::INTEGER);
+    out.push(Triple::new(
+        this.clone(),
+        rdf::TYPE,
+        p(&format!("{HYDRA}PagedCollection")),
+    ));
+    out.push(Triple::new(
+        this.clone(),
+        rdf::TYPE,
+        p(&format!("{HYDRA}PartialCollectionView")),
+    ));
+    out.push(Triple::new(
+        this.clone(),
+        p(&format!("{HYDRA}totalItems")),
+        integer(total),
+    ));
+    out.push(Triple::new(
+        this.clone(),
+        p(&format!("{HYDRA}itemsPerPage")),
+        integer(page.size),
+    ));
+    for (old, new, number) in [
+        ("firstPage", "first", Some(1)),
+        ("lastPage", "last", Some(last)),
+        (
+            "nextPage",
+            "next",
+            (page.number < last).then_some(page.number + 1),
+        ),
+        (
+            "previousPage",
+            "previous",
+            (page.number > 1).then_some(page.number - 1),
+        ),
+    ] {
+        if let Some(number) = number {
+            out.push(Triple::new(
+                this.clone(),
+                p(&format!("{HYDRA}{old}")),
+                iri(&page_url(number)),
+            ));
+            out.push(Triple::new(
+                this.clone(),
+                p(&format!("{HYDRA}{new}")),
+                iri(&page_url(number)),
+            ));
+        }
+    }
+    out.push(Triple::new(root, p(&format!("{HYDRA}view")), this));
+    Ok(out)
+}
+
+async fn catalogue(
+    state: ExportState,
+    extension: Option<String>,
+    query: CatalogQuery,
+    headers: HeaderMap,
+) -> Response {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let Some((media, format)) = format_for(extension.as_deref(), &accept) else {
+        return not_acceptable();
+    };
+    let page = match parse(&query) {
+        Ok(page) => page,
+        Err(detail) => return problem(StatusCode::BAD_REQUEST, "invalid parameter", detail),
+    };
+    // Page links keep the client's filters and the path it used.
+    let path = match &extension {
+        Some(ext) => format!("/catalog.{ext}"),
+        None => "/catalog".to_owned(),
+    };
+    let base = state.config.base_iri.trim_end_matches('/').to_owned();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|h| format!("http://{h}"))
+        .unwrap_or(base);
+    let mut fixed: Vec<(String, String)> = vec![("page_size".into(), page.size.to_string())];
+    if let Some(since) = &query.modified_since {
+        fixed.push(("modified_since".into(), since.clone()));
+    }
+    if let Some(publisher) = &query.publisher {
+        fixed.push(("publisher".into(), publisher.clone()));
+    }
+    let page_url = move |number: usize| {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        serializer.append_pair("page", &number.to_string());
+        for (key, value) in &fixed {
+            serializer.append_pair(key, value);
+        }
+        format!("{host}{path}?{}", serializer.finish())
+    };
+    let config = state.config.clone();
+    let catalog = state.catalog.clone();
+    let triples =
+        tokio::task::spawn_blocking(move || catalogue_page(&config, &catalog, &page, &page_url))
+            .await;
+    match triples {
+        Ok(Ok(triples)) => serialize(&triples, media, format),
+        Ok(Err(error)) => problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error", error),
+        Err(error) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            error.to_string(),
+        ),
+    }
+}
+
+/// `GET /catalog`: the format by `Accept` (Turtle by default).
+pub async fn catalog_negotiated(
+    State(state): State<ExportState>,
+    Query(query): Query<CatalogQuery>,
+    headers: HeaderMap,
+) -> Response {
+    catalogue(state, None, query, headers).await
+}
+
+/// The export routes.
+pub fn router(config: &AppConfig, catalog: Catalog) -> axum::Router {
+    let state = ExportState {
+        config: Arc::new(config.clone()),
+        catalog,
+    };
+    let mut router = axum::Router::new()
+        .route("/catalog", axum::routing::get(catalog_negotiated))
+        .route("/dataset/{source}/{file}", axum::routing::get(dataset));
+    for extension in ["ttl", "rdf", "jsonld", "nt"] {
+        router = router.route(
+            &format!("/catalog.{extension}"),
+            axum::routing::get(
+                move |State(state): State<ExportState>,
+                      Query(query): Query<CatalogQuery>,
+                      headers: HeaderMap| async move {
+                    catalogue(state, Some(extension.to_owned()), query, headers).await
+                },
+            ),
+        );
+    }
+    router.with_state(state)
+}
+
+/// `GET /dataset/{source}/{key}.{ext}`: one dataset's record graph.
+pub async fn dataset(
+    State(state): State<ExportState>,
+    Path((source, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let (key, extension) = match file.rsplit_once('.') {
+        Some((key, ext)) if format_for(Some(ext), "").is_some() => {
+            (key.to_owned(), Some(ext.to_owned()))
+        }
+        _ => (file.clone(), None),
+    };
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some((media, format)) = format_for(extension.as_deref(), accept) else {
+        return not_acceptable();
+    };
+    let graph = state.catalog.iris().record_graph(&source, &key);
+    let store = state.catalog.store().clone();
+    match tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref())).await {
+        Ok(Ok(triples)) if !triples.is_empty() => {
+            let (_, triples) = exported_record(triples);
+            serialize(&triples, media, format)
+        }
+        Ok(Ok(_)) => problem(
+            StatusCode::NOT_FOUND,
+            "dataset not found",
+            format!("no dataset {source}/{key} in the catalogue"),
+        ),
+        Ok(Err(error)) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            error.to_string(),
+        ),
+        Err(error) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+            error.to_string(),
+        ),
+    }
+}

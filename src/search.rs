@@ -1,0 +1,134 @@
+//! Keeping the search index in step with the store: each source's documents are read from its
+//! record graphs, with the MQA score and rating of their DQV assessment and their duplicate
+//! cluster, and synchronised into the index (only what changed is rewritten). `serve` repairs
+//! the index at start-up the same way; `fedcat reindex` rebuilds it from scratch.
+
+use crate::AppConfig;
+use fedcat_catalog::Catalog;
+use fedcat_catalog::oxigraph::model::Term;
+use fedcat_catalog::search::{SearchDocument, SearchIndex};
+use std::collections::HashMap;
+
+/// Where the index lives.
+pub fn index_dir(config: &AppConfig) -> std::path::PathBuf {
+    config.data_dir.join("search")
+}
+
+/// Every dataset of `source` as the index should hold it.
+pub async fn source_documents(
+    catalog: &Catalog,
+    source: &str,
+) -> Result<Vec<SearchDocument>, String> {
+    let memberships = catalog
+        .cluster_memberships()
+        .await
+        .map_err(|e| e.to_string())?;
+    let catalog = catalog.clone();
+    let source = source.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let iris = catalog.iris();
+        let records = crate::report::source_records(catalog.store(), iris, &source)?;
+        let scores = quality_of(&catalog, &source)?;
+        let mut documents = Vec::with_capacity(records.len());
+        for (key, triples) in records {
+            let Some(mut document) = SearchDocument::from_graph(&source, &key, &triples) else {
+                continue;
+            };
+            if let Some((score, rating)) = scores.get(iris.quality_graph(&source, &key).as_str()) {
+                document.mqa_score = Some(*score);
+                document.rating = rating.clone();
+            }
+            if let Some((cluster, primary)) =
+                memberships.get(iris.record_graph(&source, &key).as_str())
+            {
+                document.cluster = Some(cluster.clone());
+                document.primary = *primary;
+            }
+            documents.push(document);
+        }
+        Ok(documents)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// Quality graph IRI → (MQA score, rating) for the records of `source`.
+fn quality_of(
+    catalog: &Catalog,
+    source: &str,
+) -> Result<HashMap<String, (u64, Option<String>)>, String> {
+    let prefix = catalog.iris().quality_graph(source, "");
+    let rows = crate::report::select(
+        catalog.store().oxigraph(),
+        &format!(
+            "PREFIX dqv: <http://www.w3.org/ns/dqv#>
+             SELECT ?g ?score ?rating WHERE {{ GRAPH ?g {{
+               ?d dqv:hasQualityMeasurement ?m .
+               ?m dqv:isMeasurementOf <https://piveau.eu/ns/voc#scoring> ; dqv:value ?score .
+               OPTIONAL {{ ?a <http://www.w3.org/ns/oa#hasTarget> ?d ;
+                             <http://www.w3.org/ns/oa#hasBody> ?rating }} }}
+               FILTER(STRSTARTS(STR(?g), \"{}\")) }}",
+            prefix.as_str()
+        ),
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let Some(Term::NamedNode(graph)) = &row[0] else {
+                return None;
+            };
+            let score = match &row[1] {
+                Some(Term::Literal(l)) => l.value().parse().ok()?,
+                _ => return None,
+            };
+            // piveau's rating IRIs end in #excellent, #good, #enough, #bad.
+            let rating = match &row[2] {
+                Some(Term::NamedNode(body)) => body.as_str().rsplit('#').next().map(|r| {
+                    if r == "enough" {
+                        "sufficient".to_owned()
+                    } else {
+                        r.to_owned()
+                    }
+                }),
+                _ => None,
+            };
+            Some((graph.as_str().to_owned(), (score, rating)))
+        })
+        .collect())
+}
+
+/// Brings the index up to date for `sources`. Returns (written, deleted).
+pub async fn sync_sources(
+    catalog: &Catalog,
+    index: &SearchIndex,
+    sources: &[&str],
+) -> Result<(usize, usize), String> {
+    let mut documents = Vec::new();
+    for source in sources {
+        documents.extend(source_documents(catalog, source).await?);
+    }
+    index.sync(sources, documents).map_err(|e| e.to_string())
+}
+
+/// Brings the index up to date for every configured source, and drops the documents of sources
+/// no longer configured. Returns (written, deleted).
+pub async fn sync_all(
+    config: &AppConfig,
+    catalog: &Catalog,
+    index: &SearchIndex,
+) -> Result<(usize, usize), String> {
+    let mut sources: Vec<&str> = config
+        .sources
+        .sources
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    let indexed = index.ids_by_source().map_err(|e| e.to_string())?;
+    let gone: Vec<String> = indexed
+        .keys()
+        .filter(|s| !sources.contains(&s.as_str()))
+        .cloned()
+        .collect();
+    sources.extend(gone.iter().map(String::as_str));
+    sync_sources(catalog, index, &sources).await
+}
