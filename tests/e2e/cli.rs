@@ -96,6 +96,16 @@ async fn harvest_then_serve_through_the_binary() {
         stdout.contains("datasud: succeeded") && stdout.contains("pages 2, added 7"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("search index: 7 document(s) written, 0 deleted"),
+        "{stdout}"
+    );
+    let reindex = fedcat(&config, &["reindex"]);
+    assert!(reindex.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&reindex.stdout).trim(),
+        "search index rebuilt: 7 dataset(s)"
+    );
 
     let unknown = fedcat(&config, &["harvest", "--source", "nope"]);
     assert!(!unknown.status.success());
@@ -126,6 +136,15 @@ async fn harvest_then_serve_through_the_binary() {
         .unwrap_or_else(|| panic!("no address in {first_line:?}"))
         .to_owned();
     let datasets = count(&address, &datasets_of_source("datasud")).await;
+    // The index `serve` holds answers the search API.
+    let search = reqwest::get(format!("{address}/api/datasets?source=datasud"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let search: serde_json::Value = serde_json::from_str(&search).unwrap();
+    assert_eq!(search["total"], 7, "{search}");
     let health = reqwest::get(format!("{address}/health"))
         .await
         .unwrap()

@@ -3,6 +3,7 @@
 //! One test binary, so the RocksDB-linked code is linked once.
 
 mod cli;
+mod clients;
 mod conformance;
 mod dcat;
 mod dedup;

@@ -1,0 +1,76 @@
+//! Third-party clients against the running catalogue: `tests/clients/check_clients.py` drives
+//! ckanapi (CKAN API), SPARQLWrapper (`/sparql`), rdflib (every export format, Hydra paging)
+//! and pySHACL (every page of `/catalog.ttl` against the DCAT-AP 3.0.1 core shapes) after the
+//! datasud.fr and data.gouv.fr fixtures are harvested, scored and indexed. `.ci/run` installs
+//! the Python packages; the test fails (it never skips) when they are missing.
+
+use crate::fake_portal::{FakePortal, ckan_packages, udata_datasets};
+use crate::support::{Deployment, source_toml};
+use fedcat_catalog::search::SearchIndex;
+use std::sync::Arc;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ckanapi_sparqlwrapper_rdflib_and_pyshacl_work_against_fedcat() {
+    let portal = FakePortal::start().await;
+    let sources = [
+        source_toml(
+            "datasud",
+            "ckan",
+            &portal.add_ckan(
+                "datasud",
+                ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
+            ),
+            "",
+        ),
+        source_toml(
+            "spf2025",
+            "udata",
+            &portal.add_udata(
+                "spf2025",
+                udata_datasets("udata/datagouv_fixture_results_15datasets.json"),
+            ),
+            "",
+        ),
+    ]
+    .concat();
+    let deployment = Deployment::new(&sources, "");
+    let catalog = deployment.open().await;
+    for source in ["datasud", "spf2025"] {
+        deployment.harvest(&catalog, source).await;
+        fedcat::quality::snapshot_source(&deployment.config, &catalog, source)
+            .await
+            .unwrap();
+    }
+    let index = Arc::new(SearchIndex::in_memory().unwrap());
+    fedcat::search::sync_all(&deployment.config, &catalog, &index)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index));
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/clients/check_clients.py");
+    let shapes = root.join("../shared/shacl/dcat-ap/3.0.1/shacl");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .arg(script)
+            .arg(format!("http://{address}"))
+            .arg(shapes)
+            .arg("22")
+            .output()
+            .expect("python3 runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success(),
+        "client checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("all client checks passed"));
+}
