@@ -29,7 +29,8 @@ const FILES: [(&str, RdfFormat); 3] = [
     ),
 ];
 
-const UDATA_2022: &str = "udata/datagouv-search-indicator/www.data.gouv.fr/2022-12-02-17-29/datasets";
+const UDATA_2022: &str =
+    "udata/datagouv-search-indicator/www.data.gouv.fr/2022-12-02-17-29/datasets";
 
 /// Each DCAT dataset of the recorded catalogues with the triples it reaches.
 fn dcat_documents(fixtures: &Path) -> Vec<SearchDocument> {
@@ -73,8 +74,7 @@ fn dcat_documents(fixtures: &Path) -> Vec<SearchDocument> {
                 }
                 frontier = next;
             }
-            if let Some(document) = SearchDocument::from_graph("dcat", dataset.as_str(), &record)
-            {
+            if let Some(document) = SearchDocument::from_graph("dcat", dataset.as_str(), &record) {
                 out.push(document);
             }
         }
@@ -165,7 +165,12 @@ async fn main() {
     // Queries: words of the seed titles, alone and in pairs.
     let mut words: Vec<String> = seeds
         .iter()
-        .flat_map(|d| d.title().split_whitespace().map(str::to_lowercase).collect::<Vec<_>>())
+        .flat_map(|d| {
+            d.title()
+                .split_whitespace()
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
         .filter(|w| w.chars().count() > 4 && w.chars().all(char::is_alphabetic))
         .collect();
     words.sort();
@@ -221,7 +226,11 @@ async fn main() {
                     1 => format!("q={word}%20{}", words[(n / 3) % words.len()]),
                     2 => format!("q={word}&rating={}", ["good", "bad"][i % 2]),
                     3 => format!("q={word}&sort=modified&page=2"),
-                    _ => format!("source={}&sort=title&page={}", ["qc", "fr"][i % 2], 1 + i % 20),
+                    _ => format!(
+                        "source={}&sort=title&page={}",
+                        ["qc", "fr"][i % 2],
+                        1 + i % 20
+                    ),
                 };
                 let url = format!("http://{address}/api/datasets?{query}");
                 let sent = Instant::now();
