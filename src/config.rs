@@ -90,6 +90,7 @@ struct RawShacl {
 struct RawSparql {
     timeout_secs: Option<f64>,
     max_results: Option<u64>,
+    test_data_loading: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +136,8 @@ pub struct AppConfig {
     pub sparql_timeout: Duration,
     /// SPARQL result cap.
     pub sparql_max_results: usize,
+    /// Test-only: `/sparql` accepts the W3C test runner's data loads (loopback listen only).
+    pub sparql_test_data_loading: bool,
     /// Admin bearer token for write endpoints (`FEDCAT_ADMIN_TOKEN` overrides the file).
     pub admin_token: Option<String>,
     /// The shared HTTP client's limits.
@@ -231,6 +234,13 @@ impl AppConfig {
                 None
             }
         };
+        let test_data_loading = raw.sparql.test_data_loading.unwrap_or(false);
+        if test_data_loading && listen.is_some_and(|a| !a.ip().is_loopback()) {
+            problem(
+                "sparql.test_data_loading",
+                format!("is for tests and needs a loopback listen address, not {listen_text}"),
+            );
+        }
         let timeout_secs = raw.sparql.timeout_secs.unwrap_or(30.0);
         if !(timeout_secs.is_finite() && timeout_secs > 0.0) {
             problem(
@@ -481,6 +491,7 @@ impl AppConfig {
                 vocabularies,
                 sparql_timeout: Duration::from_secs_f64(timeout_secs),
                 sparql_max_results: max_results as usize,
+                sparql_test_data_loading: test_data_loading,
                 admin_token,
                 http,
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
@@ -549,5 +560,27 @@ mod tests {
                 "vocabularies_dir"
             ]
         );
+    }
+
+    #[test]
+    fn test_data_loading_needs_a_loopback_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |listen: &str| {
+            std::fs::write(
+                dir.path().join("fedcat.toml"),
+                format!(
+                    "listen = \"{listen}\"\nvocabularies_dir = \"{}\"\n[sparql]\ntest_data_loading = true\n",
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("config/vocabularies")
+                        .display()
+                ),
+            )
+            .unwrap();
+            std::fs::write(dir.path().join("sources.toml"), "").unwrap();
+            AppConfig::load(&dir.path().join("fedcat.toml"))
+        };
+        let problems = write("0.0.0.0:8080").unwrap_err();
+        assert_eq!(problems[0].key, "sparql.test_data_loading");
+        assert!(write("127.0.0.1:8080").unwrap().sparql_test_data_loading);
     }
 }

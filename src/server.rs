@@ -25,6 +25,7 @@ pub fn app(
         SparqlConfig {
             timeout: config.sparql_timeout,
             max_results: config.sparql_max_results,
+            test_data_loading: config.sparql_test_data_loading,
         },
     );
     Router::new()

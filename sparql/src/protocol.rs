@@ -25,6 +25,10 @@ pub struct SparqlConfig {
     /// Most solutions (or triples) returned; the rest is cut and the response says so in the
     /// `Fedcat-Results-Truncated` header.
     pub max_results: usize,
+    /// Test-only: accept the one update form the W3C test runner loads a test's data with
+    /// (`DROP SILENT ALL ; INSERT DATA { … }`); every other update is still refused. The
+    /// configuration allows it only on a loopback listen address.
+    pub test_data_loading: bool,
 }
 
 struct Endpoint {
@@ -48,6 +52,8 @@ pub fn router(store: RdfStore, config: SparqlConfig) -> Router {
 #[derive(Default)]
 struct Request {
     query: Option<String>,
+    /// How many `query` parameters came: more than one is a protocol error.
+    queries: usize,
     update: bool,
     default_graphs: Vec<String>,
     named_graphs: Vec<String>,
@@ -56,7 +62,10 @@ struct Request {
 fn read_params(request: &mut Request, pairs: impl Iterator<Item = (String, String)>) {
     for (key, value) in pairs {
         match key.as_str() {
-            "query" => request.query = Some(value),
+            "query" => {
+                request.queries += 1;
+                request.query = Some(value);
+            }
             "update" => request.update = true,
             "default-graph-uri" => request.default_graphs.push(value),
             "named-graph-uri" => request.named_graphs.push(value),
@@ -92,7 +101,112 @@ async fn query_by_get(
 ) -> Response {
     let mut request = Request::default();
     read_params(&mut request, form_pairs(raw.as_deref().unwrap_or("")));
+    if request.query.is_none() && !request.update {
+        return service_description(&headers);
+    }
     run(endpoint, request, &headers).await
+}
+
+/// SPARQL 1.1 Service Description of the endpoint (a GET without a query), in the RDF format
+/// `Accept` asks for, Turtle by default.
+fn service_description(headers: &HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let endpoint = format!("http://{host}/sparql");
+    let sd = "http://www.w3.org/ns/sparql-service-description#";
+    let formats = "http://www.w3.org/ns/formats/";
+    let iri = |text: &str| NamedNode::new_unchecked(text);
+    let service = oxigraph::model::BlankNode::default();
+    let mut triples = vec![
+        oxigraph::model::Triple::new(
+            service.clone(),
+            oxigraph::model::vocab::rdf::TYPE,
+            iri(&format!("{sd}Service")),
+        ),
+        oxigraph::model::Triple::new(
+            service.clone(),
+            iri(&format!("{sd}endpoint")),
+            iri(&endpoint),
+        ),
+        oxigraph::model::Triple::new(
+            service.clone(),
+            iri(&format!("{sd}supportedLanguage")),
+            iri(&format!("{sd}SPARQL11Query")),
+        ),
+        oxigraph::model::Triple::new(
+            service.clone(),
+            iri(&format!("{sd}feature")),
+            iri(&format!("{sd}UnionDefaultGraph")),
+        ),
+        oxigraph::model::Triple::new(
+            service.clone(),
+            iri(&format!("{sd}feature")),
+            iri(&format!("{sd}BasicFederatedQuery")),
+        ),
+    ];
+    for format in [
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "RDF_XML",
+        "JSON-LD",
+    ] {
+        triples.push(oxigraph::model::Triple::new(
+            service.clone(),
+            iri(&format!("{sd}resultFormat")),
+            iri(&format!("{formats}{format}")),
+        ));
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("text/turtle");
+    let Some(format) = graph_format(Some(accept)) else {
+        return error(
+            StatusCode::NOT_ACCEPTABLE,
+            "the service description is served as Turtle, N-Triples, RDF/XML or JSON-LD",
+        );
+    };
+    let mut serializer = RdfSerializer::from_format(format).for_writer(Vec::new());
+    for triple in &triples {
+        if serializer.serialize_triple(triple).is_err() {
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "serialisation failed");
+        }
+    }
+    match serializer.finish() {
+        Ok(bytes) => ([(header::CONTENT_TYPE, format.media_type())], bytes).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// The W3C test runner's data load (test mode only): `DROP SILENT ALL ; INSERT DATA { … }`.
+async fn load_test_data(endpoint: Arc<Endpoint>, text: String) -> Response {
+    if !text.trim_start().starts_with("DROP SILENT ALL ;") || !text.contains("INSERT DATA") {
+        return read_only();
+    }
+    let store = endpoint.store.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        SparqlEvaluator::new()
+            .parse_update(&text)
+            .map_err(|e| e.to_string())?
+            .on_store(store.oxigraph())
+            .execute()
+            .map_err(|e| e.to_string())
+    })
+    .await;
+    match outcome {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(e)) => error(
+            StatusCode::BAD_REQUEST,
+            format!("invalid test data load: {e}"),
+        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }
 
 async fn query_by_post(
@@ -121,7 +235,11 @@ async fn query_by_post(
         "application/sparql-query" => {
             // §2.1.3: dataset parameters come in the URL query string.
             read_params(&mut request, form_pairs(raw.as_deref().unwrap_or("")));
+            request.queries += 1;
             request.query = Some(text.to_owned());
+        }
+        "application/sparql-update" if endpoint.config.test_data_loading => {
+            return load_test_data(endpoint, text.to_owned()).await;
         }
         "application/sparql-update" => return read_only(),
         "" => {
@@ -153,6 +271,12 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
     if request.update {
         return read_only();
     }
+    if request.queries > 1 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "more than one query: send exactly one `query` parameter or body",
+        );
+    }
     let Some(query_text) = request.query.filter(|q| !q.trim().is_empty()) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -160,10 +284,21 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
         );
     };
     let token = CancellationToken::new();
-    let mut prepared = match SparqlEvaluator::new()
-        .with_cancellation_token(token.clone())
-        .parse_query(&query_text)
-    {
+    // Relative IRIs in a query resolve against the endpoint's own URL (SPARQL 1.1 Protocol:
+    // the service-defined base "MAY be the service endpoint").
+    let base = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|host| format!("http://{host}/sparql"));
+    let evaluator = SparqlEvaluator::new().with_cancellation_token(token.clone());
+    let evaluator = match base {
+        Some(base) => match evaluator.clone().with_base_iri(base) {
+            Ok(with_base) => with_base,
+            Err(_) => evaluator,
+        },
+        None => evaluator,
+    };
+    let mut prepared = match evaluator.parse_query(&query_text) {
         Ok(prepared) => prepared,
         Err(e) => {
             // A SPARQL Update sent as a query fails to parse; say why rather than a syntax error.

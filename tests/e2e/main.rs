@@ -20,3 +20,4 @@ mod sparql_protocol;
 mod support;
 mod udata_ods;
 mod vocabularies;
+mod w3c;

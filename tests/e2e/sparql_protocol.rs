@@ -181,12 +181,32 @@ async fn post_forms_and_direct_queries() {
 async fn errors_have_the_protocol_status_codes() {
     let endpoint = endpoint("").await;
     let app = &endpoint.app;
-    // 400: syntax error, missing query.
+    // 400: syntax error, two queries, an empty query.
     let (status, _, body) = call(app, get("SELEKT * WHERE { ?s ?p ?o }", None)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("invalid SPARQL query"), "{body}");
-    let (status, _, _) = call(app, Request::get("/sparql").body(Body::empty()).unwrap()).await;
+    let (status, _, body) = call(
+        app,
+        Request::get("/sparql?query=ASK%20%7B%7D&query=ASK%20%7B%7D")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("more than one query"), "{body}");
+    let (status, _, _) = call(
+        app,
+        Request::get("/sparql?query=").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A GET without a query is the service description (Turtle by default).
+    let (status, _, body) = call(app, Request::get("/sparql").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("http://www.w3.org/ns/sparql-service-description#endpoint"),
+        "{body}"
+    );
     // 406: no acceptable format.
     let (status, _, _) = call(app, get(SELECT_TITLES, Some("image/png"))).await;
     assert_eq!(status, StatusCode::NOT_ACCEPTABLE);
