@@ -14,36 +14,66 @@ pub fn index_dir(config: &AppConfig) -> std::path::PathBuf {
     config.data_dir.join("search")
 }
 
-/// Every dataset of `source` as the index should hold it.
+/// Every dataset of `source` as the index should hold it. Only the records whose content hash
+/// differs from the indexed document's are read from the store; every document then gets the
+/// current score, rating and cluster.
 pub async fn source_documents(
     catalog: &Catalog,
+    index: &SearchIndex,
     source: &str,
 ) -> Result<Vec<SearchDocument>, String> {
     let memberships = catalog
         .cluster_memberships()
         .await
         .map_err(|e| e.to_string())?;
+    let hashes = catalog
+        .state()
+        .record_hashes(source)
+        .await
+        .map_err(|e| e.to_string())?;
+    let prefix = format!("{source}/");
+    let mut indexed: HashMap<String, SearchDocument> = index
+        .documents(Some(source))
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|d| Some((d.id.strip_prefix(&prefix)?.to_owned(), d)))
+        .collect();
     let catalog = catalog.clone();
     let source = source.to_owned();
     tokio::task::spawn_blocking(move || {
         let iris = catalog.iris();
-        let records = crate::report::source_records(catalog.store(), iris, &source)?;
         let scores = quality_of(&catalog, &source)?;
-        let mut documents = Vec::with_capacity(records.len());
-        for (key, triples) in records {
-            let Some(mut document) = SearchDocument::from_graph(&source, &key, &triples) else {
+        let mut documents = Vec::with_capacity(hashes.len());
+        for (key, hash) in hashes {
+            let known = indexed
+                .remove(&key)
+                .filter(|d| d.content_hash.as_deref() == Some(hash.as_str()));
+            let document = match known {
+                Some(document) => Some(document),
+                None => {
+                    let graph = iris.record_graph(&source, &key);
+                    let triples = catalog
+                        .store()
+                        .graph_triples(graph.as_ref())
+                        .map_err(|e| e.to_string())?;
+                    SearchDocument::from_graph(&source, &key, &triples).map(|mut d| {
+                        d.content_hash = Some(hash.clone());
+                        d
+                    })
+                }
+            };
+            let Some(mut document) = document else {
                 continue;
             };
-            if let Some((score, rating)) = scores.get(iris.quality_graph(&source, &key).as_str()) {
-                document.mqa_score = Some(*score);
-                document.rating = rating.clone();
-            }
-            if let Some((cluster, primary)) =
-                memberships.get(iris.record_graph(&source, &key).as_str())
-            {
-                document.cluster = Some(cluster.clone());
-                document.primary = *primary;
-            }
+            let (score, rating) = scores
+                .get(iris.quality_graph(&source, &key).as_str())
+                .cloned()
+                .map_or((None, None), |(s, r)| (Some(s), r));
+            document.mqa_score = score;
+            document.rating = rating;
+            let membership = memberships.get(iris.record_graph(&source, &key).as_str());
+            document.cluster = membership.map(|(cluster, _)| cluster.clone());
+            document.primary = membership.is_none_or(|(_, primary)| *primary);
             documents.push(document);
         }
         Ok(documents)
@@ -105,7 +135,7 @@ pub async fn sync_sources(
 ) -> Result<(usize, usize), String> {
     let mut documents = Vec::new();
     for source in sources {
-        documents.extend(source_documents(catalog, source).await?);
+        documents.extend(source_documents(catalog, index, source).await?);
     }
     index.sync(sources, documents).map_err(|e| e.to_string())
 }

@@ -706,6 +706,20 @@ impl StateDb {
         Ok(result.rows_affected())
     }
 
+    /// The content hash of every live record of a source: record key → hash.
+    pub async fn record_hashes(
+        &self,
+        source_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, CatalogError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT record_key, content_hash FROM records WHERE source_id = ?1 AND deleted = 0",
+        )
+        .bind(source_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     pub(crate) async fn known_records(
         &self,
         source_id: &str,

@@ -42,6 +42,10 @@ pub struct SearchDocument {
     pub cluster: Option<String>,
     /// The cluster's primary (or no cluster): shown when results are collapsed.
     pub primary: bool,
+    /// The content hash of the record the document was read from: an unchanged record's
+    /// document is not read again.
+    #[serde(default)]
+    pub content_hash: Option<String>,
 }
 
 const EU: &str = "http://publications.europa.eu/resource/authority/";
@@ -189,6 +193,7 @@ impl SearchDocument {
             rating: None,
             cluster: None,
             primary: true,
+            content_hash: None,
         })
     }
 
