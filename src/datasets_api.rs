@@ -161,6 +161,32 @@ pub fn parse_query(query: &DatasetQuery) -> Result<(SearchQuery, usize, usize), 
     ))
 }
 
+/// Runs a search and renders each hit as the API's summary, with the other members of its
+/// duplicate cluster as `also_published_at`.
+pub fn search_entries(
+    index: &SearchIndex,
+    search: &SearchQuery,
+) -> Result<(fedcat_catalog::search::SearchResults, Vec<Value>), fedcat_catalog::CatalogError> {
+    let results = index.search(search)?;
+    let mut out = Vec::with_capacity(results.hits.len());
+    for hit in &results.hits {
+        let mut entry = summary(hit);
+        if let Some(cluster) = &hit.cluster {
+            let others: Vec<Value> = index
+                .cluster_members(cluster)?
+                .into_iter()
+                .filter(|m| m.id != hit.id)
+                .map(|m| {
+                    json!({"id": m.id, "source": m.source, "dataset": m.dataset, "title": m.title()})
+                })
+                .collect();
+            entry["also_published_at"] = Value::Array(others);
+        }
+        out.push(entry);
+    }
+    Ok((results, out))
+}
+
 /// `GET /api/datasets`.
 pub async fn search(
     State(state): State<DatasetsState>,
@@ -174,25 +200,7 @@ pub async fn search(
         Err(detail) => return invalid(detail),
     };
     let collapse = search.collapse;
-    let outcome = tokio::task::spawn_blocking(move || {
-        let results = index.search(&search)?;
-        let mut out = Vec::with_capacity(results.hits.len());
-        for hit in &results.hits {
-            let mut entry = summary(hit);
-            if let Some(cluster) = &hit.cluster {
-                let others: Vec<Value> = index
-                    .cluster_members(cluster)?
-                    .into_iter()
-                    .filter(|m| m.id != hit.id)
-                    .map(|m| json!({"id": m.id, "source": m.source, "dataset": m.dataset, "title": m.title()}))
-                    .collect();
-                entry["also_published_at"] = Value::Array(others);
-            }
-            out.push(entry);
-        }
-        Ok::<_, fedcat_catalog::CatalogError>((results, out))
-    })
-    .await;
+    let outcome = tokio::task::spawn_blocking(move || search_entries(&index, &search)).await;
     let (results, entries) = match outcome {
         Ok(Ok(done)) => done,
         Ok(Err(error)) => {
@@ -380,14 +388,43 @@ pub async fn dataset(
             ),
         };
     }
+    match describe(&state, &source, &key, &triples).await {
+        Ok(body) => Json(body).into_response(),
+        Err(response) => *response,
+    }
+}
+
+/// The record graph of a dataset (empty when there is none).
+pub async fn record_triples(
+    catalog: &Catalog,
+    source: &str,
+    key: &str,
+) -> Result<Vec<Triple>, String> {
+    let graph = catalog.iris().record_graph(source, key);
+    let store = catalog.store().clone();
+    tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+/// Everything the dataset page and `/api/datasets/{source}/{key}` show, as JSON.
+pub async fn describe(
+    state: &DatasetsState,
+    source: &str,
+    key: &str,
+    triples: &[Triple],
+) -> Result<Value, Box<Response>> {
+    let (source, key) = (source.to_owned(), key.to_owned());
+    let graph = state.catalog.iris().record_graph(&source, &key);
     let id = format!("{source}/{key}");
-    let document = SearchDocument::from_graph(&source, &key, &triples);
+    let document = SearchDocument::from_graph(&source, &key, triples);
     let Some(document) = document else {
-        return problem(
+        return Err(Box::new(problem(
             StatusCode::NOT_FOUND,
             "dataset not found",
             format!("{id} holds no dcat:Dataset"),
-        );
+        )));
     };
     let links = crate::quality::link_checks(&state.catalog)
         .await
@@ -395,7 +432,7 @@ pub async fn dataset(
     let mut body = summary(&document);
     body["descriptions"] = json!(document.descriptions);
     body["titles"] = json!(document.titles);
-    body["distributions"] = Value::Array(distributions(&triples, &document.dataset, &links));
+    body["distributions"] = Value::Array(distributions(triples, &document.dataset, &links));
     // Quality and duplicates from the index (what the last assessment and linking found).
     if let Some(index) = &state.index
         && let Ok(Some(indexed)) = index.get(&id)
@@ -418,8 +455,7 @@ pub async fn dataset(
         "graph": graph.as_str(),
         "turtle": format!("/api/datasets/{id}"),
     });
-    let _ = &state.config;
-    Json(body).into_response()
+    Ok(body)
 }
 
 /// The dimension scores and totals of the record's DQV assessment.

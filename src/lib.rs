@@ -16,5 +16,6 @@ pub mod quality;
 pub mod report;
 pub mod search;
 pub mod server;
+pub mod web;
 
 pub use config::AppConfig;

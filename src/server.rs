@@ -19,6 +19,7 @@ pub fn app(
     runner: Option<JobRunner>,
     index: Option<std::sync::Arc<fedcat_catalog::search::SearchIndex>>,
 ) -> Router {
+    let web_index = index.clone();
     let store = catalog.store().clone();
     let sparql = fedcat_sparql::router(
         store.clone(),
@@ -44,6 +45,11 @@ pub fn app(
             index,
         }))
         .merge(crate::export::router(config, catalog.clone()))
+        .merge(crate::web::router(crate::datasets_api::DatasetsState {
+            config: std::sync::Arc::new(config.clone()),
+            catalog: catalog.clone(),
+            index: web_index,
+        }))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

@@ -21,3 +21,4 @@ mod support;
 mod udata_ods;
 mod vocabularies;
 mod w3c;
+mod web;

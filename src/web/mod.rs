@@ -1,0 +1,411 @@
+//! The web pages, rendered on the server (minijinja templates compiled into the binary, no
+//! external asset), readable without JavaScript: search with facets (`/`), a dataset
+//! (`/datasets/{source}/{key}`), the openness indicators with an SVG chart (`/indicators`) and
+//! the harvest status (`/sources`). French by default, English with `?lang=en`; every label
+//! comes from [`i18n`].
+
+pub mod i18n;
+
+use crate::datasets_api::{DatasetQuery, DatasetsState, describe, parse_query, record_triples};
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use fedcat_catalog::search::FACETS;
+use minijinja::Environment;
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+fn environment() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, text) in [
+            ("base.html", include_str!("templates/base.html")),
+            ("search.html", include_str!("templates/search.html")),
+            ("dataset.html", include_str!("templates/dataset.html")),
+            ("indicators.html", include_str!("templates/indicators.html")),
+            ("sources.html", include_str!("templates/sources.html")),
+        ] {
+            env.add_template(name, text).expect("templates parse");
+        }
+        env
+    })
+}
+
+/// The page routes.
+pub fn router(state: DatasetsState) -> axum::Router {
+    axum::Router::new()
+        .route("/", get(search_page))
+        .route("/datasets/{source}/{*key}", get(dataset_page))
+        .route("/indicators", get(indicators_page))
+        .route("/sources", get(sources_page))
+        .with_state(state)
+}
+
+fn pairs(raw: &Option<String>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn lang_of(pairs: &[(String, String)]) -> &'static str {
+    match pairs
+        .iter()
+        .find(|(k, _)| k == "lang")
+        .map(|(_, v)| v.as_str())
+    {
+        Some("en") => "en",
+        _ => "fr",
+    }
+}
+
+fn url_with(path: &str, pairs: &[(String, String)]) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in pairs {
+        serializer.append_pair(key, value);
+    }
+    let query = serializer.finish();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// The same page in the other language.
+fn switch_url(path: &str, pairs: &[(String, String)], lang: &str) -> String {
+    let mut switched: Vec<(String, String)> =
+        pairs.iter().filter(|(k, _)| k != "lang").cloned().collect();
+    switched.push(("lang".into(), if lang == "en" { "fr" } else { "en" }.into()));
+    url_with(path, &switched)
+}
+
+fn render(template: &str, context: minijinja::Value) -> Response {
+    match environment()
+        .get_template(template)
+        .and_then(|t| t.render(context))
+    {
+        Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("page rendering failed: {error}"),
+        )
+            .into_response(),
+    }
+}
+
+fn page_context(path: &str, pairs: &[(String, String)]) -> (&'static str, Value) {
+    let lang = lang_of(pairs);
+    (
+        lang,
+        json!({
+            "lang": lang,
+            "other_lang": if lang == "en" { "fr" } else { "en" },
+            "tr": i18n::labels(lang),
+            "switch_url": switch_url(path, pairs, lang),
+        }),
+    )
+}
+
+fn merge(mut base: Value, extra: Value) -> minijinja::Value {
+    if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    minijinja::Value::from_serialize(&base)
+}
+
+/// `/`: search with facets.
+async fn search_page(
+    State(state): State<DatasetsState>,
+    Query(query): Query<DatasetQuery>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs = pairs(&raw);
+    let (lang, base) = page_context("/", &pairs);
+    let tr = i18n::labels(lang);
+    let Some(index) = state.index.clone() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "search unavailable").into_response();
+    };
+    let (search, page, page_size) = match parse_query(&query) {
+        Ok(parsed) => parsed,
+        Err(detail) => return (StatusCode::BAD_REQUEST, detail).into_response(),
+    };
+    let outcome =
+        tokio::task::spawn_blocking(move || crate::datasets_api::search_entries(&index, &search))
+            .await;
+    let (results, entries) = match outcome {
+        Ok(Ok(done)) => done,
+        _ => return (StatusCode::INTERNAL_SERVER_ERROR, "search failed").into_response(),
+    };
+    let without_page: Vec<(String, String)> =
+        pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
+    let shown = ["publisher", "theme", "format", "licence", "rating"];
+    let facets: Vec<Value> = FACETS
+        .iter()
+        .filter(|name| shown.contains(name))
+        .map(|name| {
+            let values: Vec<Value> = results
+                .facets
+                .get(*name)
+                .into_iter()
+                .flatten()
+                .take(12)
+                .map(|(value, count)| {
+                    let active = pairs.iter().any(|(k, v)| k == name && v == value);
+                    let mut next: Vec<(String, String)> = without_page
+                        .iter()
+                        .filter(|(k, _)| k != name)
+                        .cloned()
+                        .collect();
+                    if !active {
+                        next.push(((*name).to_owned(), value.clone()));
+                    }
+                    json!({"value": value, "count": count, "active": active, "url": url_with("/", &next)})
+                })
+                .collect();
+            json!({"name": name, "label": tr.get(name).copied().unwrap_or(name), "values": values})
+        })
+        .collect();
+    let page_url = |number: usize| {
+        let mut next = without_page.clone();
+        next.push(("page".into(), number.to_string()));
+        url_with("/", &next)
+    };
+    let filters: Vec<Value> = pairs
+        .iter()
+        .filter(|(k, _)| FACETS.contains(&k.as_str()))
+        .map(|(k, v)| json!({"name": k, "value": v}))
+        .collect();
+    render(
+        "search.html",
+        merge(
+            base,
+            json!({
+                "q": query_text(&pairs),
+                "total": results.total,
+                "results": entries,
+                "facets": facets,
+                "filters": filters,
+                "page": page,
+                "previous_url": (page > 1).then(|| page_url(page - 1)),
+                "next_url": (page * page_size < results.total).then(|| page_url(page + 1)),
+            }),
+        ),
+    )
+}
+
+fn query_text(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// `/datasets/{source}/{key}`: one dataset.
+async fn dataset_page(
+    State(state): State<DatasetsState>,
+    Path((source, key)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs = pairs(&raw);
+    let path = format!("/datasets/{source}/{key}");
+    let (_, base) = page_context(&path, &pairs);
+    let triples = match record_triples(&state.catalog, &source, &key).await {
+        Ok(triples) if !triples.is_empty() => triples,
+        Ok(_) => return (StatusCode::NOT_FOUND, "no such dataset").into_response(),
+        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, error).into_response(),
+    };
+    let described = match describe(&state, &source, &key, &triples).await {
+        Ok(body) => body,
+        Err(response) => return *response,
+    };
+    // Dimension rows from the DQV scores (mqa_findabilityScoring, ext_findabilityScoring…).
+    let quality = &described["quality"];
+    let mut rows = Vec::new();
+    for dimension in [
+        "findability",
+        "accessibility",
+        "interoperability",
+        "reusability",
+        "contextuality",
+    ] {
+        let mqa = &quality[format!("mqa_{dimension}Scoring")];
+        let ext = &quality[format!("ext_{dimension}Scoring")];
+        if !mqa.is_null() || !ext.is_null() {
+            rows.push(json!({"name": dimension, "mqa": mqa, "ext": ext}));
+        }
+    }
+    if !quality["mqa_scoring"].is_null() {
+        rows.push(
+            json!({"name": "total", "mqa": quality["mqa_scoring"], "ext": quality["ext_scoring"]}),
+        );
+    }
+    let dataset = described["dataset"].as_str().unwrap_or_default();
+    let sparql = format!("SELECT ?p ?o WHERE {{ GRAPH ?g {{ <{dataset}> ?p ?o }} }}");
+    let sparql_url = url_with("/sparql", &[("query".into(), sparql)]);
+    render(
+        "dataset.html",
+        merge(
+            base,
+            json!({"d": described, "quality": rows, "sparql_url": sparql_url}),
+        ),
+    )
+}
+
+/// The mean MQA score of each producer over time, as an SVG line chart with a title and a
+/// text alternative, one point per snapshot (each with its value as a tooltip).
+fn trend_chart(series: &[(String, Vec<(String, f64)>)], title: &str) -> String {
+    let (width, height, margin) = (640.0, 260.0, 40.0);
+    let longest = series
+        .iter()
+        .map(|(_, p)| p.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    let x = |i: usize| margin + (width - 2.0 * margin) * i as f64 / (longest - 1) as f64;
+    let y = |v: f64| height - margin - (height - 2.0 * margin) * v / 405.0;
+    let colours = [
+        "#00427a", "#b03a00", "#2e7d32", "#6a1b9a", "#8d6e00", "#00695c",
+    ];
+    let mut svg = format!(
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-title\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-title\">{}</title>",
+        html_escape(title)
+    );
+    svg.push_str(&format!(
+        "<line x1=\"{margin}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#444\"/><line x1=\"{margin}\" y1=\"{margin}\" x2=\"{margin}\" y2=\"{}\" stroke=\"#444\"/>",
+        height - margin,
+        width - margin,
+        height - margin,
+        height - margin
+    ));
+    for tick in [0.0, 120.0, 221.0, 351.0, 405.0] {
+        svg.push_str(&format!(
+            "<text x=\"4\" y=\"{:.1}\" font-size=\"10\">{tick}</text>",
+            y(tick) + 3.0
+        ));
+    }
+    for (n, (producer, points)) in series.iter().enumerate() {
+        let colour = colours[n % colours.len()];
+        let path: Vec<String> = points
+            .iter()
+            .enumerate()
+            .map(|(i, (_, v))| format!("{:.1},{:.1}", x(i), y(*v)))
+            .collect();
+        svg.push_str(&format!(
+            "<g class=\"series\" data-producer=\"{}\"><polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>",
+            html_escape(producer),
+            path.join(" ")
+        ));
+        for (i, (taken_at, value)) in points.iter().enumerate() {
+            svg.push_str(&format!(
+                "<circle class=\"point\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"><title>{} {}: {value:.1}</title></circle>",
+                x(i),
+                y(*value),
+                html_escape(producer),
+                html_escape(taken_at)
+            ));
+        }
+        svg.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"{colour}\">{}</text></g>",
+            width - margin + 2.0,
+            margin + 14.0 * n as f64,
+            html_escape(producer)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `/indicators`: the latest indicators of each producer and their trend.
+async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQuery) -> Response {
+    let pairs = pairs(&raw);
+    let (lang, base) = page_context("/indicators", &pairs);
+    let rows = match state
+        .catalog
+        .state()
+        .indicator_snapshots(None, Some(""), None, None)
+        .await
+    {
+        Ok(rows) => rows,
+        Err(error) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
+        }
+    };
+    let mut series: std::collections::BTreeMap<String, Vec<(String, f64)>> = Default::default();
+    let mut latest: std::collections::BTreeMap<String, Value> = Default::default();
+    for (producer, _, taken_at, text) in rows {
+        let Ok(indicators) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        if let Some(mean) = indicators["mqa_mean"].as_f64() {
+            series
+                .entry(producer.clone())
+                .or_default()
+                .push((taken_at, mean));
+        }
+        latest.insert(producer, indicators);
+    }
+    let pct = |v: &Value| {
+        v.as_f64()
+            .map_or("—".to_owned(), |s| format!("{:.0} %", s * 100.0))
+    };
+    let producers: Vec<Value> = latest
+        .iter()
+        .map(|(producer, i)| {
+            json!({
+                "producer": producer,
+                "datasets": i["datasets"],
+                "mqa_mean": i["mqa_mean"].as_f64().map(|m| format!("{m:.1}")),
+                "bands": format!("{} / {} / {} / {}", i["bands"][0], i["bands"][1], i["bands"][2], i["bands"][3]),
+                "open_licence": pct(&i["open_licence_share"]),
+                "machine_readable": pct(&i["machine_readable_share"]),
+                "working_links": pct(&i["working_links_share"]),
+                "freshness": pct(&i["freshness_share"]),
+            })
+        })
+        .collect();
+    let series: Vec<(String, Vec<(String, f64)>)> = series.into_iter().collect();
+    let chart = trend_chart(&series, i18n::labels(lang)["score_trend"]);
+    render(
+        "indicators.html",
+        merge(base, json!({"producers": producers, "chart": chart})),
+    )
+}
+
+/// `/sources`: each source with its schedule and last job.
+async fn sources_page(State(state): State<DatasetsState>, RawQuery(raw): RawQuery) -> Response {
+    let pairs = pairs(&raw);
+    let (_, base) = page_context("/sources", &pairs);
+    let mut sources = Vec::new();
+    for source in &state.config.sources.sources {
+        let job = state
+            .catalog
+            .state()
+            .jobs(Some(&source.id), 1)
+            .await
+            .ok()
+            .and_then(|mut jobs| jobs.pop());
+        sources.push(json!({
+            "id": source.id,
+            "title": source.title,
+            "url": source.url.as_str(),
+            "schedule": source.schedule.as_ref().map(ToString::to_string),
+            "started_at": job.as_ref().map(|j| j.started_at.clone()),
+            "status": job.as_ref().map(|j| j.status.clone()),
+            "counts": job.as_ref().map(|j| format!(
+                "{} / {} / {} / {} / {}",
+                j.counts.added, j.counts.updated, j.counts.unchanged, j.counts.deleted, j.counts.failed
+            )),
+        }));
+    }
+    render("sources.html", merge(base, json!({"sources": sources})))
+}

@@ -1,0 +1,154 @@
+//! The web pages over real records (datasud.fr, data.gouv.fr's copies of it, 15 data.gouv.fr
+//! datasets), harvested, linked, scored twice and indexed: the search page with facets, paging
+//! and duplicates, the dataset page, the indicators dashboard with a chart point per snapshot
+//! and producer, the harvest status, French by default and English on request.
+
+use crate::fake_portal::{FakePortal, ckan_packages, udata_database_datasets, udata_datasets};
+use crate::support::{Deployment, source_toml};
+use fedcat_catalog::search::SearchIndex;
+use std::sync::Arc;
+
+async fn page(server: &str, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("{server}{path}")).await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].clone();
+    let body = response.text().await.unwrap();
+    if status != 404 {
+        assert_eq!(content_type, "text/html; charset=utf-8", "{path}: {body}");
+    }
+    (status, body)
+}
+
+/// An attribute value as a browser reads it (the templates escape `/` and `&`).
+fn unescape(text: &str) -> String {
+    text.replace("&#x2f;", "/").replace("&amp;", "&")
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("no {start:?}")) + start.len();
+    let to = text[from..].find(end).unwrap() + from;
+    &text[from..to]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_render_search_datasets_indicators_and_sources() {
+    let portal = FakePortal::start().await;
+    let sources = [
+        source_toml(
+            "datasud",
+            "ckan",
+            &portal.add_ckan(
+                "datasud",
+                ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
+            ),
+            "priority = 10",
+        ),
+        source_toml(
+            "datagouv",
+            "udata",
+            &portal.add_udata(
+                "datagouv",
+                udata_database_datasets("ckan/datasud.fr_package_search_snapshot.json"),
+            ),
+            "priority = 5",
+        ),
+        source_toml(
+            "spf2025",
+            "udata",
+            &portal.add_udata(
+                "spf2025",
+                udata_datasets("udata/datagouv_fixture_results_15datasets.json"),
+            ),
+            "",
+        ),
+    ]
+    .concat();
+    let deployment = Deployment::new(&sources, "");
+    let catalog = deployment.open().await;
+    for source in ["datasud", "datagouv", "spf2025"] {
+        deployment.harvest(&catalog, source).await;
+    }
+    catalog
+        .link_duplicates(&deployment.config.dedup_options(), &|_| {})
+        .await
+        .unwrap();
+    // Two snapshots per producer: two points on each line of the chart.
+    for _ in 0..2 {
+        for source in ["datasud", "datagouv", "spf2025"] {
+            fedcat::quality::snapshot_source(&deployment.config, &catalog, source)
+                .await
+                .unwrap();
+        }
+    }
+    let index = Arc::new(SearchIndex::in_memory().unwrap());
+    fedcat::search::sync_all(&deployment.config, &catalog, &index)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = format!("http://{address}");
+
+    // Search: French by default, one card per cluster (7 + 15), a facet narrowing the count.
+    let (status, home) = page(&server, "/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("<html lang=\"fr\">"));
+    assert!(home.contains("Rechercher"));
+    assert_eq!(
+        between(&home, "<p id=\"total\"><strong>", "</strong>"),
+        "22"
+    );
+    assert!(home.contains("Aussi publié sur"), "duplicates are shown");
+    let facet = between(&home, "<h2>Producteur</h2>", "</ul>");
+    let link = unescape(between(facet, "<a href=\"", "\""));
+    let count: u64 = between(facet, "</a> (", ")").parse().unwrap();
+    let (_, narrowed) = page(&server, &link).await;
+    assert_eq!(
+        between(&narrowed, "<p id=\"total\"><strong>", "</strong>"),
+        count.to_string()
+    );
+    assert!(narrowed.contains("retirer le filtre"));
+    let (_, paged) = page(&server, "/?page_size=5&page=2").await;
+    assert!(paged.contains("rel=\"prev\"") && paged.contains("rel=\"next\""));
+    // English on request, every label switched.
+    let (_, english) = page(&server, "/?lang=en").await;
+    assert!(english.contains("<html lang=\"en\">"));
+    assert!(english.contains(">Search<") && english.contains("Also published at"));
+    assert!(!english.contains("Rechercher"));
+
+    // A dataset page: distributions, quality by dimension, duplicates, provenance, RDF links.
+    let first = unescape(between(&home, "<h2><a href=\"/datasets/", "?"));
+    let (status, dataset) = page(&server, &format!("/datasets/{first}")).await;
+    assert_eq!(status, 200);
+    assert!(dataset.contains("<h2 id=\"h-dist\">Distributions</h2>"));
+    assert!(dataset.contains("findability") && dataset.contains("<th scope=\"row\">total</th>"));
+    assert!(dataset.contains("Moissonné le"));
+    assert!(dataset.contains(".ttl\">Turtle</a>"));
+    assert!(dataset.contains("Requête SPARQL prête"));
+    let (status, _) = page(&server, "/datasets/datasud/nope").await;
+    assert_eq!(status, 404);
+
+    // Indicators: a row and a chart line with one point per snapshot for each producer.
+    let (_, indicators) = page(&server, "/indicators").await;
+    assert!(indicators.contains("<svg class=\"chart\" role=\"img\""));
+    for producer in ["datasud", "datagouv", "spf2025"] {
+        assert!(indicators.contains(&format!("<th scope=\"row\">{producer}</th>")));
+        let line = between(
+            &indicators,
+            &format!("data-producer=\"{producer}\">"),
+            "</g>",
+        );
+        assert_eq!(line.matches("class=\"point\"").count(), 2, "{producer}");
+    }
+    assert!(indicators.contains("/api/indicators?format=csv"));
+
+    // Harvest status.
+    let (_, sources) = page(&server, "/sources?lang=en").await;
+    assert!(sources.contains("Harvested sources"));
+    assert_eq!(
+        sources.matches("<td>succeeded</td>").count(),
+        3,
+        "{sources}"
+    );
+}
