@@ -30,8 +30,9 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     &text[from..to]
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn pages_render_search_datasets_indicators_and_sources() {
+/// The three sources harvested, linked, scored twice and indexed, served on loopback; the
+/// deployment is returned to keep its directory alive.
+async fn served() -> (String, Deployment) {
     let portal = FakePortal::start().await;
     let sources = [
         source_toml(
@@ -89,6 +90,12 @@ async fn pages_render_search_datasets_indicators_and_sources() {
     let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let server = format!("http://{address}");
+    (server, deployment)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_render_search_datasets_indicators_and_sources() {
+    let (server, _deployment) = served().await;
 
     // Search: French by default, one card per cluster (7 + 15), a facet narrowing the count.
     let (status, home) = page(&server, "/").await;
@@ -151,4 +158,43 @@ async fn pages_render_search_datasets_indicators_and_sources() {
         3,
         "{sources}"
     );
+}
+
+/// The pages in headless Chromium (`tests/browser/browser.js`: playwright-core driving Debian's
+/// `chromium`, axe-core on each page), screenshots in `target/screenshots/`.
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_work_in_a_real_browser() {
+    let (server, _deployment) = served().await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/browser/browser.js");
+    assert!(
+        root.join("tests/browser/node_modules/playwright-core")
+            .exists(),
+        "tests/browser/node_modules is missing: run `npm ci` in tests/browser (.ci/run does)"
+    );
+    let screenshots = root.join("target/screenshots");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(script)
+            .arg(&server)
+            .arg(&screenshots)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success(),
+        "browser checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("all browser checks passed"));
+    for page in ["search", "dataset", "indicators", "sources"] {
+        assert!(
+            root.join(format!("target/screenshots/{page}.png")).exists(),
+            "{page}"
+        );
+    }
 }
