@@ -257,14 +257,15 @@ async fn dataset_page(
 /// The mean MQA score of each producer over time, as an SVG line chart with a title and a
 /// text alternative, one point per snapshot (each with its value as a tooltip).
 fn trend_chart(series: &[(String, Vec<(String, f64)>)], title: &str) -> String {
-    let (width, height, margin) = (640.0, 260.0, 40.0);
+    // The legend takes the last `legend` pixels on the right.
+    let (width, height, margin, legend) = (760.0, 260.0, 40.0, 140.0);
     let longest = series
         .iter()
         .map(|(_, p)| p.len())
         .max()
         .unwrap_or(0)
         .max(2);
-    let x = |i: usize| margin + (width - 2.0 * margin) * i as f64 / (longest - 1) as f64;
+    let x = |i: usize| margin + (width - legend - 2.0 * margin) * i as f64 / (longest - 1) as f64;
     let y = |v: f64| height - margin - (height - 2.0 * margin) * v / 405.0;
     let colours = [
         "#00427a", "#b03a00", "#2e7d32", "#6a1b9a", "#8d6e00", "#00695c",
@@ -276,7 +277,7 @@ fn trend_chart(series: &[(String, Vec<(String, f64)>)], title: &str) -> String {
     svg.push_str(&format!(
         "<line x1=\"{margin}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#444\"/><line x1=\"{margin}\" y1=\"{margin}\" x2=\"{margin}\" y2=\"{}\" stroke=\"#444\"/>",
         height - margin,
-        width - margin,
+        width - legend - margin,
         height - margin,
         height - margin
     ));
@@ -309,7 +310,7 @@ fn trend_chart(series: &[(String, Vec<(String, f64)>)], title: &str) -> String {
         }
         svg.push_str(&format!(
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"{colour}\">{}</text></g>",
-            width - margin + 2.0,
+            width - legend + 10.0,
             margin + 14.0 * n as f64,
             html_escape(producer)
         ));
