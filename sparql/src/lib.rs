@@ -6,6 +6,7 @@
 //! SPARQL Update is refused. Each query runs on a blocking thread with a cancellation token
 //! fired by a timer, and results are capped.
 
+pub mod html;
 mod negotiate;
 mod protocol;
 

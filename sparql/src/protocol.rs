@@ -102,9 +102,24 @@ async fn query_by_get(
     let mut request = Request::default();
     read_params(&mut request, form_pairs(raw.as_deref().unwrap_or("")));
     if request.query.is_none() && !request.update {
+        if wants_html(&headers) {
+            return (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                crate::html::page(crate::html::EXAMPLES[0].1, None),
+            )
+                .into_response();
+        }
         return service_description(&headers);
     }
     run(endpoint, request, &headers).await
+}
+
+/// A browser asking for a page (`text/html` named in `Accept`).
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
 }
 
 /// SPARQL 1.1 Service Description of the endpoint (a GET without a query), in the RDF format
@@ -337,9 +352,13 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
         .map(str::to_owned);
     let store = endpoint.store.clone();
     let max_results = endpoint.config.max_results;
+    let html_query = wants_html(headers).then(|| query_text.clone());
     let task = tokio::task::spawn_blocking(move || {
         let results = prepared.on_store(store.oxigraph()).execute()?;
-        serialize(results, accept.as_deref(), max_results)
+        match html_query {
+            Some(query) => serialize_html(results, &query, max_results),
+            None => serialize(results, accept.as_deref(), max_results),
+        }
     });
     let timeout = endpoint.config.timeout;
     let outcome = match tokio::time::timeout(timeout, task).await {
@@ -408,6 +427,70 @@ enum Serialized {
 
 fn io_error(e: std::io::Error) -> QueryEvaluationError {
     QueryEvaluationError::Unexpected(Box::new(e))
+}
+
+/// Results as the editor page with a table (browsers).
+fn serialize_html(
+    results: QueryResults<'_>,
+    query: &str,
+    max_results: usize,
+) -> Result<Serialized, QueryEvaluationError> {
+    let mut truncated = false;
+    let (columns, rows): (Vec<String>, Vec<Vec<String>>) = match results {
+        QueryResults::Boolean(value) => (vec!["ASK".into()], vec![vec![value.to_string()]]),
+        QueryResults::Solutions(solutions) => {
+            let columns: Vec<String> = solutions
+                .variables()
+                .iter()
+                .map(|v| v.as_str().to_owned())
+                .collect();
+            let mut rows = Vec::new();
+            for (count, solution) in solutions.enumerate() {
+                if count >= max_results {
+                    truncated = true;
+                    break;
+                }
+                let solution = solution?;
+                rows.push(
+                    columns
+                        .iter()
+                        .map(|c| {
+                            solution
+                                .get(c.as_str())
+                                .map(ToString::to_string)
+                                .unwrap_or_default()
+                        })
+                        .collect(),
+                );
+            }
+            (columns, rows)
+        }
+        QueryResults::Graph(triples) => {
+            let mut rows = Vec::new();
+            for (count, triple) in triples.enumerate() {
+                if count >= max_results {
+                    truncated = true;
+                    break;
+                }
+                let triple = triple?;
+                rows.push(vec![
+                    triple.subject.to_string(),
+                    triple.predicate.to_string(),
+                    triple.object.to_string(),
+                ]);
+            }
+            (
+                vec!["subject".into(), "predicate".into(), "object".into()],
+                rows,
+            )
+        }
+    };
+    let table = crate::html::table(&columns, &rows, truncated);
+    Ok(Serialized::Body {
+        content_type: "text/html; charset=utf-8",
+        body: crate::html::page(query, Some(&table)).into_bytes(),
+        truncated,
+    })
 }
 
 fn serialize(

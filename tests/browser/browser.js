@@ -77,6 +77,15 @@ async function total(page) {
     await shot(page, 'indicators');
     await accessible(page, 'indicators page');
 
+    // The SPARQL page: run an example query, see rows.
+    await page.goto(`${server}/sparql`);
+    check(await page.locator('textarea#query').count() === 1, 'the SPARQL page has a query editor');
+    await Promise.all([ page.waitForNavigation(), page.locator('#h-examples + ul a').first().click() ]);
+    const rows = await page.locator('table#results tbody tr').count();
+    check(rows > 0, `the example query (datasets by producer) shows ${rows} rows`);
+    await shot(page, 'sparql');
+    await accessible(page, 'SPARQL page');
+
     // Harvest status, then English.
     await page.goto(`${server}/sources`);
     check(await page.locator('tbody tr').count() >= 2, 'the harvest status lists the sources');

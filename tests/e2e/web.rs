@@ -150,6 +150,23 @@ async fn pages_render_search_datasets_indicators_and_sources() {
     }
     assert!(indicators.contains("/api/indicators?format=csv"));
 
+    // The SPARQL page in a browser: the editor, then an example's results as a table.
+    let html = |path: String| {
+        let request = reqwest::Client::new()
+            .get(format!("{server}{path}"))
+            .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let editor = html("/sparql".into()).await;
+    assert!(editor.contains("<textarea id=\"query\" name=\"query\""));
+    let example = unescape(between(&editor, "<li><a href=\"", "\""));
+    let results = html(example).await;
+    let rows: usize = between(&results, "<p id=\"row-count\">", " ")
+        .parse()
+        .unwrap();
+    assert!(rows >= 3, "datasets by producer: {rows} rows");
+    assert_eq!(results.matches("<tr><td>").count(), rows);
+
     // Harvest status.
     let (_, sources) = page(&server, "/sources?lang=en").await;
     assert!(sources.contains("Harvested sources"));
@@ -191,7 +208,7 @@ async fn pages_work_in_a_real_browser() {
         "browser checks failed:\n{stdout}\n{stderr}"
     );
     assert!(stdout.contains("all browser checks passed"));
-    for page in ["search", "dataset", "indicators", "sources"] {
+    for page in ["search", "dataset", "indicators", "sources", "sparql"] {
         assert!(
             root.join(format!("target/screenshots/{page}.png")).exists(),
             "{page}"
