@@ -79,6 +79,27 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Mean MQA score over time",
     ),
     ("download_csv", "Télécharger en CSV", "Download CSV"),
+    (
+        "shares_title",
+        "Parts des distributions et des jeux (dernier relevé)",
+        "Shares of distributions and datasets (latest snapshot)",
+    ),
+    (
+        "bands_title",
+        "Jeux par niveau MQA",
+        "Datasets per MQA rating",
+    ),
+    ("attention_title", "À améliorer", "Needs attention"),
+    (
+        "worst",
+        "Jeux les moins bien notés",
+        "Lowest-scoring datasets",
+    ),
+    (
+        "problems",
+        "Problèmes les plus fréquents (indicateurs les moins satisfaits)",
+        "Most frequent problems (least met indicators)",
+    ),
     ("sources_title", "Sources moissonnées", "Harvested sources"),
     ("schedule", "Calendrier", "Schedule"),
     ("last_job", "Dernière moisson", "Last harvest"),

@@ -319,6 +319,108 @@ fn trend_chart(series: &[(String, Vec<(String, f64)>)], title: &str) -> String {
     svg
 }
 
+/// The latest shares of each producer (open licence, machine-readable, working links, up to
+/// date) as a horizontal bar chart; a share not measured has no bar and says so.
+fn shares_chart(
+    latest: &std::collections::BTreeMap<String, Value>,
+    labels: &std::collections::BTreeMap<&'static str, &'static str>,
+) -> String {
+    let measures = [
+        ("open_licence_share", "open_licence"),
+        ("machine_readable_share", "machine_readable"),
+        ("working_links_share", "working_links"),
+        ("freshness_share", "freshness"),
+    ];
+    let (row, label_width, bar_width) = (16.0, 260.0, 300.0);
+    let height = row * (latest.len() * (measures.len() + 1)) as f64 + 10.0;
+    let mut svg = format!(
+        "<svg class=\"chart shares\" role=\"img\" aria-labelledby=\"shares-title\" viewBox=\"0 0 620 {height}\" width=\"620\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"shares-title\">{}</title>",
+        html_escape(labels["shares_title"])
+    );
+    let mut y = 12.0;
+    for (producer, indicators) in latest {
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{y}\" font-size=\"12\" font-weight=\"bold\">{}</text>",
+            html_escape(producer)
+        ));
+        y += row;
+        for (field, label) in measures {
+            let value = indicators[field].as_f64();
+            svg.push_str(&format!(
+                "<text x=\"10\" y=\"{y}\" font-size=\"11\">{}</text>",
+                html_escape(labels[label])
+            ));
+            match value {
+                Some(share) => svg.push_str(&format!(
+                    "<rect class=\"bar\" x=\"{label_width}\" y=\"{:.1}\" width=\"{:.1}\" height=\"11\" fill=\"#00427a\"><title>{}: {:.0} %</title></rect><text x=\"{:.1}\" y=\"{y}\" font-size=\"11\">{:.0} %</text>",
+                    y - 10.0,
+                    bar_width * share,
+                    html_escape(labels[label]),
+                    share * 100.0,
+                    label_width + bar_width * share + 4.0,
+                    share * 100.0
+                )),
+                None => svg.push_str(&format!(
+                    "<text x=\"{label_width}\" y=\"{y}\" font-size=\"11\">{}</text>",
+                    html_escape(labels["not_measured"])
+                )),
+            }
+            y += row;
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Each producer's datasets per MQA rating band, as stacked bars.
+fn bands_chart(latest: &std::collections::BTreeMap<String, Value>, title: &str) -> String {
+    let colours = [
+        ("excellent", "#2e7d32"),
+        ("good", "#7cb342"),
+        ("sufficient", "#f9a825"),
+        ("bad", "#c62828"),
+    ];
+    let height = 22.0 * latest.len() as f64 + 30.0;
+    let mut svg = format!(
+        "<svg class=\"chart bands\" role=\"img\" aria-labelledby=\"bands-title\" viewBox=\"0 0 620 {height}\" width=\"620\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"bands-title\">{}</title>",
+        html_escape(title)
+    );
+    for (n, (producer, indicators)) in latest.iter().enumerate() {
+        let y = 22.0 * n as f64 + 4.0;
+        let total: f64 = (0..4).filter_map(|i| indicators["bands"][i].as_f64()).sum();
+        svg.push_str(&format!(
+            "<text x=\"0\" y=\"{:.1}\" font-size=\"12\">{}</text>",
+            y + 12.0,
+            html_escape(producer)
+        ));
+        let mut x = 160.0;
+        for (i, (band, colour)) in colours.iter().enumerate() {
+            let count = indicators["bands"][i].as_f64().unwrap_or(0.0);
+            let width = if total > 0.0 {
+                400.0 * count / total
+            } else {
+                0.0
+            };
+            svg.push_str(&format!(
+                "<rect class=\"band\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"16\" fill=\"{colour}\"><title>{} {band}: {count}</title></rect>",
+                html_escape(producer)
+            ));
+            x += width;
+        }
+    }
+    let legend_y = height - 8.0;
+    for (i, (band, colour)) in colours.iter().enumerate() {
+        let x = 160.0 + 100.0 * i as f64;
+        svg.push_str(&format!(
+            "<rect x=\"{x}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{legend_y:.1}\" font-size=\"11\">{band}</text>",
+            legend_y - 9.0,
+            x + 14.0
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -375,10 +477,66 @@ async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQ
         })
         .collect();
     let series: Vec<(String, Vec<(String, f64)>)> = series.into_iter().collect();
-    let chart = trend_chart(&series, i18n::labels(lang)["score_trend"]);
+    let labels = i18n::labels(lang);
+    let chart = trend_chart(&series, labels["score_trend"]);
+    let shares = shares_chart(&latest, &labels);
+    let bands = bands_chart(&latest, labels["bands_title"]);
+    // Per producer: the five lowest-scoring rated datasets and the most frequent problems
+    // (the metrics true for the fewest datasets, the most frequent SHACL violations).
+    let mut attention = Vec::new();
+    for (producer, indicators) in &latest {
+        let worst = match &state.index {
+            Some(index) => {
+                let index = index.clone();
+                let producer = producer.clone();
+                tokio::task::spawn_blocking(move || {
+                    index.search(&fedcat_catalog::search::SearchQuery {
+                        filters: vec![("source".into(), producer), ("rating".into(), "bad".into())],
+                        sort: fedcat_catalog::search::Sort::WorstFirst,
+                        limit: 5,
+                        ..Default::default()
+                    })
+                })
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .map(|r| r.hits)
+                .unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        let mut shares: Vec<(String, f64)> = indicators["metric_shares"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(id, v)| Some((id.clone(), v.as_f64()?)))
+            .collect();
+        shares.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let problems: Vec<String> = shares
+            .iter()
+            .take(5)
+            .map(|(id, share)| format!("{id} {:.0} %", share * 100.0))
+            .chain(
+                indicators["top_violations"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .take(3)
+                    .filter_map(|v| Some(format!("SHACL {} ({})", v[0].as_str()?, v[1]))),
+            )
+            .collect();
+        attention.push(json!({
+            "producer": producer,
+            "worst": worst.iter().map(|d| json!({"id": d.id, "title": d.title(), "score": d.mqa_score})).collect::<Vec<_>>(),
+            "problems": problems,
+        }));
+    }
     render(
         "indicators.html",
-        merge(base, json!({"producers": producers, "chart": chart})),
+        merge(
+            base,
+            json!({"producers": producers, "chart": chart, "shares": shares, "bands": bands, "attention": attention}),
+        ),
     )
 }
 

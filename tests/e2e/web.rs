@@ -149,6 +149,20 @@ async fn pages_render_search_datasets_indicators_and_sources() {
         assert_eq!(line.matches("class=\"point\"").count(), 2, "{producer}");
     }
     assert!(indicators.contains("/api/indicators?format=csv"));
+    // Shares, rating bands, and what needs attention (spf2025 has datasets rated bad).
+    assert!(indicators.contains("<svg class=\"chart shares\""));
+    assert!(
+        indicators.matches("class=\"bar\"").count() >= 6,
+        "two measured shares × 3 producers"
+    );
+    assert_eq!(
+        indicators.matches("class=\"band\"").count(),
+        12,
+        "4 bands × 3 producers"
+    );
+    let spf = between(&indicators, "<h3>spf2025</h3>", "</ul>");
+    assert!(spf.contains("<ul class=\"worst\">"), "{spf}");
+    assert!(spf.contains("M2 0 %") || spf.contains(" 0 %"), "{spf}");
 
     // The SPARQL page in a browser: the editor, then an example's results as a table.
     let html = |path: String| {

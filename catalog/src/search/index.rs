@@ -47,6 +47,8 @@ pub enum Sort {
     Title,
     /// Best MQA score first.
     Quality,
+    /// Lowest MQA score first (the datasets that need attention).
+    WorstFirst,
 }
 
 /// A search.
@@ -464,6 +466,15 @@ impl SearchIndex {
                 .search(
                     &built,
                     &top.order_by_fast_field::<u64>("quality", Order::Desc),
+                )
+                .map_err(|e| error("search", e))?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            (Sort::WorstFirst, _) => searcher
+                .search(
+                    &built,
+                    &top.order_by_fast_field::<u64>("quality", Order::Asc),
                 )
                 .map_err(|e| error("search", e))?
                 .into_iter()
