@@ -76,6 +76,8 @@ fn summary(document: &SearchDocument) -> Value {
         "source": document.source,
         "title": document.title(),
         "description": description,
+        "title_en": document.title_en,
+        "description_en": document.description_en,
         "publisher": document.publisher,
         "themes": document.themes,
         "formats": document.formats,

@@ -111,6 +111,16 @@ const LABELS: &[(&str, &str, &str)] = &[
     ),
     ("never", "jamais", "never"),
     ("not_measured", "non mesuré", "not measured"),
+    (
+        "shacl_findings",
+        "Conformité DCAT-AP",
+        "DCAT-AP conformance",
+    ),
+    (
+        "no_findings",
+        "Aucun écart aux formes DCAT-AP vérifiées (ou formes non configurées).",
+        "No departure from the DCAT-AP shapes checked (or no shapes configured).",
+    ),
 ];
 
 /// The labels in `lang` (`fr` unless `en`), by key.

@@ -211,7 +211,7 @@ async fn dataset_page(
 ) -> Response {
     let pairs = pairs(&raw);
     let path = format!("/datasets/{source}/{key}");
-    let (_, base) = page_context(&path, &pairs);
+    let (lang, base) = page_context(&path, &pairs);
     let triples = match record_triples(&state.catalog, &source, &key).await {
         Ok(triples) if !triples.is_empty() => triples,
         Ok(_) => return (StatusCode::NOT_FOUND, "no such dataset").into_response(),
@@ -242,6 +242,7 @@ async fn dataset_page(
             json!({"name": "total", "mqa": quality["mqa_scoring"], "ext": quality["ext_scoring"]}),
         );
     }
+    let findings = shacl_findings(&state, &source, &key, lang).await;
     let dataset = described["dataset"].as_str().unwrap_or_default();
     let sparql = format!("SELECT ?p ?o WHERE {{ GRAPH ?g {{ <{dataset}> ?p ?o }} }}");
     let sparql_url = url_with("/sparql", &[("query".into(), sparql)]);
@@ -249,9 +250,100 @@ async fn dataset_page(
         "dataset.html",
         merge(
             base,
-            json!({"d": described, "quality": rows, "sparql_url": sparql_url}),
+            json!({"d": described, "quality": rows, "sparql_url": sparql_url, "findings": findings}),
         ),
     )
+}
+
+/// The SHACL results of the record's last assessment (its DQV graph), in plain words: which
+/// property, how serious, what the shape says.
+async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &str) -> Vec<String> {
+    let graph = state.catalog.iris().quality_graph(source, key);
+    let store = state.catalog.store().clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        crate::report::select(
+            store.oxigraph(),
+            &format!(
+                "PREFIX sh: <http://www.w3.org/ns/shacl#>
+                 SELECT ?report ?severity ?path ?message WHERE {{ GRAPH <{}> {{
+                   ?report sh:result ?r . ?r sh:resultSeverity ?severity .
+                   OPTIONAL {{ ?r sh:resultPath ?path }} OPTIONAL {{ ?r sh:resultMessage ?message }} }} }}
+                 ORDER BY ?report ?severity ?path",
+                graph.as_str()
+            ),
+        )
+    })
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .unwrap_or_default();
+    let english = lang == "en";
+    let mut out: Vec<String> = rows
+        .into_iter()
+        .map(|row| {
+            let text = |i: usize| match &row[i] {
+                Some(fedcat_catalog::oxigraph::model::Term::NamedNode(n)) => n.as_str().to_owned(),
+                Some(fedcat_catalog::oxigraph::model::Term::Literal(l)) => l.value().to_owned(),
+                _ => String::new(),
+            };
+            let set = match text(0).rsplit_once("#shacl") {
+                Some((_, "")) => {
+                    if english {
+                        "DCAT-AP"
+                    } else {
+                        "DCAT-AP"
+                    }
+                }
+                Some((_, "-recommended")) => {
+                    if english {
+                        "recommended properties"
+                    } else {
+                        "propriétés recommandées"
+                    }
+                }
+                Some((_, "-vocabularies")) => {
+                    if english {
+                        "controlled vocabularies"
+                    } else {
+                        "vocabulaires contrôlés"
+                    }
+                }
+                _ => "SHACL",
+            };
+            let severity = match text(1).rsplit('#').next().unwrap_or_default() {
+                "Violation" => {
+                    if english {
+                        "Non-conformity"
+                    } else {
+                        "Non-conformité"
+                    }
+                }
+                "Warning" => {
+                    if english {
+                        "Advice"
+                    } else {
+                        "Conseil"
+                    }
+                }
+                _ => "Information",
+            };
+            let path = text(2);
+            let property = path
+                .rsplit(['#', '/'])
+                .next()
+                .filter(|p| !p.is_empty())
+                .map(|p| format!(" « {p} »"))
+                .unwrap_or_default();
+            let message = text(3);
+            if english {
+                format!("{severity} ({set}) on{property}: {message}")
+            } else {
+                format!("{severity} ({set}) sur{property} : {message}")
+            }
+        })
+        .collect();
+    out.dedup();
+    out
 }
 
 /// The mean MQA score of each producer over time, as an SVG line chart with a title and a

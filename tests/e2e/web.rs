@@ -64,7 +64,16 @@ async fn served() -> (String, Deployment) {
         ),
     ]
     .concat();
-    let deployment = Deployment::new(&sources, "");
+    let dcat_ap =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/shacl/dcat-ap/3.0.1");
+    let deployment = Deployment::new(
+        &sources,
+        &format!(
+            "[shacl]\nshapes_dir = \"{}\"\nrecommended_shapes = \"{}\"\n",
+            dcat_ap.join("shacl").display(),
+            dcat_ap.join("html/shacl/shapes_recommended.ttl").display(),
+        ),
+    );
     let catalog = deployment.open().await;
     for source in ["datasud", "datagouv", "spf2025"] {
         deployment.harvest(&catalog, source).await;
@@ -131,6 +140,12 @@ async fn pages_render_search_datasets_indicators_and_sources() {
     assert!(dataset.contains("<h2 id=\"h-dist\">Distributions</h2>"));
     assert!(dataset.contains("findability") && dataset.contains("<th scope=\"row\">total</th>"));
     assert!(dataset.contains("Moissonné le"));
+    // The SHACL findings of its assessment in plain words (recommended properties missing).
+    let findings = between(&dataset, "<ul class=\"findings\">", "</ul>");
+    assert!(
+        findings.contains("Conseil (propriétés recommandées) sur"),
+        "{findings}"
+    );
     assert!(dataset.contains(".ttl\">Turtle</a>"));
     assert!(dataset.contains("Requête SPARQL prête"));
     let (status, _) = page(&server, "/datasets/datasud/nope").await;

@@ -42,6 +42,12 @@ pub struct SearchDocument {
     pub cluster: Option<String>,
     /// The cluster's primary (or no cluster): shown when results are collapsed.
     pub primary: bool,
+    /// The English title and description, when the record has them (shown to English readers).
+    #[serde(default)]
+    pub title_en: Option<String>,
+    /// The English description.
+    #[serde(default)]
+    pub description_en: Option<String>,
     /// The content hash of the record the document was read from: an unchanged record's
     /// document is not read again.
     #[serde(default)]
@@ -113,6 +119,14 @@ impl SearchDocument {
         // French first: the catalogue's audience reads French by default.
         let mut titles = literals(&dataset, dct::TITLE);
         titles.sort_by_key(|(_, lang)| !lang.as_deref().is_some_and(|l| l.starts_with("fr")));
+        let english = |values: &[(String, Option<String>)]| {
+            values
+                .iter()
+                .find(|(_, lang)| lang.as_deref().is_some_and(|l| l.starts_with("en")))
+                .map(|(text, _)| text.clone())
+        };
+        let title_en = english(&titles);
+        let description_en = english(&literals(&dataset, dct::DESCRIPTION));
         let publisher =
             objects(&dataset, dct::PUBLISHER)
                 .into_iter()
@@ -193,6 +207,8 @@ impl SearchDocument {
             rating: None,
             cluster: None,
             primary: true,
+            title_en,
+            description_en,
             content_hash: None,
         })
     }
@@ -200,5 +216,32 @@ impl SearchDocument {
     /// The title shown.
     pub fn title(&self) -> &str {
         self.titles.first().map_or("", String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::io::{RdfFormat, RdfParser};
+
+    #[test]
+    fn titles_put_french_first_and_keep_the_english_one_apart() {
+        let turtle = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+            <http://ex.org/d> a dcat:Dataset ; dct:title "Hospital stays"@en, "Séjours hospitaliers"@fr ;
+              dct:description "Stays per hospital."@en, "Séjours par hôpital."@fr ;
+              dcat:keyword "Santé" ."#;
+        let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(turtle.as_bytes())
+            .map(|q| Triple::from(q.unwrap()))
+            .collect();
+        let document = SearchDocument::from_graph("s", "k", &triples).unwrap();
+        assert_eq!(document.title(), "Séjours hospitaliers");
+        assert_eq!(document.title_en.as_deref(), Some("Hospital stays"));
+        assert_eq!(
+            document.description_en.as_deref(),
+            Some("Stays per hospital.")
+        );
+        assert_eq!(document.keywords, vec!["santé"]);
+        assert_eq!(document.id, "s/k");
     }
 }
