@@ -287,13 +287,7 @@ async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &s
                 _ => String::new(),
             };
             let set = match text(0).rsplit_once("#shacl") {
-                Some((_, "")) => {
-                    if english {
-                        "DCAT-AP"
-                    } else {
-                        "DCAT-AP"
-                    }
-                }
+                Some((_, "")) => "DCAT-AP",
                 Some((_, "-recommended")) => {
                     if english {
                         "recommended properties"
