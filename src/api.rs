@@ -154,7 +154,8 @@ async fn job(State(state): State<ApiState>, Path(id): Path<String>) -> Response 
 }
 
 /// Compares without stopping at the first difference, so timing does not reveal the token.
-fn same_token(given: &str, expected: &str) -> bool {
+/// Compares a given token with the expected one in constant time.
+pub(crate) fn same_token(given: &str, expected: &str) -> bool {
     given.len() == expected.len()
         && given
             .bytes()

@@ -20,6 +20,7 @@ pub fn app(
     index: Option<std::sync::Arc<fedcat_catalog::search::SearchIndex>>,
 ) -> Router {
     let web_index = index.clone();
+    let web_runner = runner.clone();
     let store = catalog.store().clone();
     let sparql = fedcat_sparql::router(
         store.clone(),
@@ -45,10 +46,13 @@ pub fn app(
             index,
         }))
         .merge(crate::export::router(config, catalog.clone()))
-        .merge(crate::web::router(crate::datasets_api::DatasetsState {
-            config: std::sync::Arc::new(config.clone()),
-            catalog: catalog.clone(),
-            index: web_index,
+        .merge(crate::web::router(crate::web::WebState {
+            datasets: crate::datasets_api::DatasetsState {
+                config: std::sync::Arc::new(config.clone()),
+                catalog: catalog.clone(),
+                index: web_index,
+            },
+            runner: web_runner,
         }))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }

@@ -110,6 +110,9 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Added / updated / unchanged / deleted / failed",
     ),
     ("never", "jamais", "never"),
+    ("harvest_now", "Moissonner maintenant", "Harvest now"),
+    ("admin_token", "Jeton d'administration", "Admin token"),
+    ("log_in", "Se connecter", "Log in"),
     ("not_measured", "non mesuré", "not measured"),
     (
         "shacl_findings",

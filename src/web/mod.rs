@@ -33,14 +33,101 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
+/// What the pages need: the dataset routes' state and, in `serve`, the job runner behind the
+/// admin's "harvest now" button.
+#[derive(Clone)]
+pub struct WebState {
+    /// Catalogue, configuration, index.
+    pub datasets: DatasetsState,
+    /// Starts harvests; `None` when the server runs no jobs.
+    pub runner: Option<crate::jobs::JobRunner>,
+}
+
+impl axum::extract::FromRef<WebState> for DatasetsState {
+    fn from_ref(state: &WebState) -> Self {
+        state.datasets.clone()
+    }
+}
+
 /// The page routes.
-pub fn router(state: DatasetsState) -> axum::Router {
+pub fn router(state: WebState) -> axum::Router {
     axum::Router::new()
         .route("/", get(search_page))
         .route("/datasets/{source}/{*key}", get(dataset_page))
         .route("/indicators", get(indicators_page))
         .route("/sources", get(sources_page))
+        .route("/admin/login", axum::routing::post(admin_login))
+        .route("/sources/{id}/harvest", axum::routing::post(harvest_now))
         .with_state(state)
+}
+
+const ADMIN_COOKIE: &str = "fedcat_admin";
+
+/// The admin token the request carries in its cookie, when it is the configured one.
+fn is_admin(config: &crate::AppConfig, headers: &axum::http::HeaderMap) -> bool {
+    let Some(expected) = config.admin_token.as_deref() else {
+        return false;
+    };
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(name, value)| name == ADMIN_COOKIE && crate::api::same_token(value, expected))
+}
+
+fn see_other(location: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_owned())],
+    )
+        .into_response()
+}
+
+/// `POST /admin/login` (form `token`): a right token sets the admin cookie (HttpOnly,
+/// SameSite=Strict) and returns to `/sources`.
+async fn admin_login(State(state): State<WebState>, body: axum::body::Bytes) -> Response {
+    let token = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    match state.datasets.config.admin_token.as_deref() {
+        Some(expected) if crate::api::same_token(&token, expected) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, "/sources".to_owned()),
+                (
+                    header::SET_COOKIE,
+                    format!("{ADMIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"),
+                ),
+            ],
+        )
+            .into_response(),
+        _ => (StatusCode::UNAUTHORIZED, "wrong admin token").into_response(),
+    }
+}
+
+/// `POST /sources/{id}/harvest` from the admin's button.
+async fn harvest_now(
+    State(state): State<WebState>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !is_admin(&state.datasets.config, &headers) {
+        return (StatusCode::UNAUTHORIZED, "admin token required").into_response();
+    }
+    let Some(runner) = &state.runner else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this server runs no harvest jobs",
+        )
+            .into_response();
+    };
+    match runner.start(&id) {
+        Ok(_) => see_other("/sources"),
+        Err(error) => (StatusCode::CONFLICT, format!("{error:?}")).into_response(),
+    }
 }
 
 fn pairs(raw: &Option<String>) -> Vec<(String, String)> {
@@ -626,8 +713,15 @@ async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQ
     )
 }
 
-/// `/sources`: each source with its schedule and last job.
-async fn sources_page(State(state): State<DatasetsState>, RawQuery(raw): RawQuery) -> Response {
+/// `/sources`: each source with its schedule, last job and its first errors; the "harvest now"
+/// button for the admin.
+async fn sources_page(
+    State(web): State<WebState>,
+    RawQuery(raw): RawQuery,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let state = web.datasets.clone();
+    let admin = is_admin(&state.config, &headers);
     let pairs = pairs(&raw);
     let (_, base) = page_context("/sources", &pairs);
     let mut sources = Vec::new();
@@ -639,7 +733,24 @@ async fn sources_page(State(state): State<DatasetsState>, RawQuery(raw): RawQuer
             .await
             .ok()
             .and_then(|mut jobs| jobs.pop());
+        let errors: Vec<String> = match &job {
+            Some(job) => state
+                .catalog
+                .state()
+                .job_errors(job.id)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .take(5)
+                .map(|e| {
+                    let place = e.url.or(e.record_key).unwrap_or_default();
+                    format!("{place}: {}", e.message)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         sources.push(json!({
+            "errors": errors,
             "id": source.id,
             "title": source.title,
             "url": source.url.as_str(),
@@ -652,5 +763,11 @@ async fn sources_page(State(state): State<DatasetsState>, RawQuery(raw): RawQuer
             )),
         }));
     }
-    render("sources.html", merge(base, json!({"sources": sources})))
+    render(
+        "sources.html",
+        merge(
+            base,
+            json!({"sources": sources, "admin": admin, "admin_configured": state.config.admin_token.is_some()}),
+        ),
+    )
 }

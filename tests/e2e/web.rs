@@ -8,6 +8,8 @@ use crate::support::{Deployment, source_toml};
 use fedcat_catalog::search::SearchIndex;
 use std::sync::Arc;
 
+const ADMIN_TOKEN: &str = "web-test-admin-token-0123456789";
+
 async fn page(server: &str, path: &str) -> (u16, String) {
     let response = reqwest::get(format!("{server}{path}")).await.unwrap();
     let status = response.status().as_u16();
@@ -69,7 +71,7 @@ async fn served() -> (String, Deployment) {
     let deployment = Deployment::new(
         &sources,
         &format!(
-            "[shacl]\nshapes_dir = \"{}\"\nrecommended_shapes = \"{}\"\n",
+            "[shacl]\nshapes_dir = \"{}\"\nrecommended_shapes = \"{}\"\n[admin]\ntoken = \"{ADMIN_TOKEN}\"\n",
             dcat_ap.join("shacl").display(),
             dcat_ap.join("html/shacl/shapes_recommended.ttl").display(),
         ),
@@ -204,6 +206,46 @@ async fn pages_render_search_datasets_indicators_and_sources() {
         3,
         "{sources}"
     );
+    // The "harvest now" button only for the admin: a login form first, a cookie after.
+    assert!(sources.contains("action=\"/admin/login\""));
+    assert!(!sources.contains("Harvest now"));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = |token: &str| {
+        client
+            .post(format!("{server}/admin/login"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!("token={token}"))
+            .send()
+    };
+    assert_eq!(login("wrong").await.unwrap().status(), 401);
+    let logged = login(ADMIN_TOKEN).await.unwrap();
+    assert_eq!(logged.status(), 303);
+    let cookie = logged.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let admin_page = client
+        .get(format!("{server}/sources?lang=en"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(admin_page.matches(">Harvest now</button>").count(), 3);
+    let harvest = |with_cookie: bool| {
+        let mut request = client.post(format!("{server}/sources/datasud/harvest"));
+        if with_cookie {
+            request = request.header("Cookie", &cookie);
+        }
+        request.send()
+    };
+    assert_eq!(harvest(false).await.unwrap().status(), 401);
+    // This test server runs no jobs (`serve` does): the admin gets 503, not a harvest.
+    assert_eq!(harvest(true).await.unwrap().status(), 503);
 }
 
 /// The pages in headless Chromium (`tests/browser/browser.js`: playwright-core driving Debian's
