@@ -430,6 +430,23 @@ async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &s
 /// The mean MQA score of each producer over time, as an SVG line chart with a title and a
 /// text alternative, one point per snapshot (each with its value as a tooltip).
 fn trend_chart(series: &[(String, Vec<(String, f64)>)], title: &str) -> String {
+    line_chart(
+        series,
+        title,
+        "chart-title",
+        405.0,
+        &[0.0, 120.0, 221.0, 351.0, 405.0],
+    )
+}
+
+/// A line chart of one value per producer over time, from 0 to `max`; `id` names its title.
+fn line_chart(
+    series: &[(String, Vec<(String, f64)>)],
+    title: &str,
+    id: &str,
+    max: f64,
+    ticks: &[f64],
+) -> String {
     // The legend takes the last `legend` pixels on the right.
     let (width, height, margin, legend) = (760.0, 260.0, 40.0, 140.0);
     let longest = series
@@ -439,12 +456,12 @@ fn trend_chart(series: &[(String, Vec<(String, f64)>)], title: &str) -> String {
         .unwrap_or(0)
         .max(2);
     let x = |i: usize| margin + (width - legend - 2.0 * margin) * i as f64 / (longest - 1) as f64;
-    let y = |v: f64| height - margin - (height - 2.0 * margin) * v / 405.0;
+    let y = |v: f64| height - margin - (height - 2.0 * margin) * v / max;
     let colours = [
         "#00427a", "#b03a00", "#2e7d32", "#6a1b9a", "#8d6e00", "#00695c",
     ];
     let mut svg = format!(
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"chart-title\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-title\">{}</title>",
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}\">{}</title>",
         html_escape(title)
     );
     svg.push_str(&format!(
@@ -454,7 +471,7 @@ fn trend_chart(series: &[(String, Vec<(String, f64)>)], title: &str) -> String {
         height - margin,
         height - margin
     ));
-    for tick in [0.0, 120.0, 221.0, 351.0, 405.0] {
+    for tick in ticks.iter().copied() {
         svg.push_str(&format!(
             "<text x=\"4\" y=\"{:.1}\" font-size=\"10\">{tick}</text>",
             y(tick) + 3.0
@@ -617,11 +634,27 @@ async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQ
         }
     };
     let mut series: std::collections::BTreeMap<String, Vec<(String, f64)>> = Default::default();
+    let share_fields = [
+        ("open_licence_share", "open_licence"),
+        ("machine_readable_share", "machine_readable"),
+        ("working_links_share", "working_links"),
+        ("freshness_share", "freshness"),
+    ];
+    let mut share_series: Vec<std::collections::BTreeMap<String, Vec<(String, f64)>>> =
+        vec![Default::default(); share_fields.len()];
     let mut latest: std::collections::BTreeMap<String, Value> = Default::default();
     for (producer, _, taken_at, text) in rows {
         let Ok(indicators) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
+        for (n, (field, _)) in share_fields.iter().enumerate() {
+            if let Some(share) = indicators[*field].as_f64() {
+                share_series[n]
+                    .entry(producer.clone())
+                    .or_default()
+                    .push((taken_at.clone(), share * 100.0));
+            }
+        }
         if let Some(mean) = indicators["mqa_mean"].as_f64() {
             series
                 .entry(producer.clone())
@@ -653,6 +686,26 @@ async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQ
     let labels = i18n::labels(lang);
     let chart = trend_chart(&series, labels["score_trend"]);
     let shares = shares_chart(&latest, &labels);
+    // One chart over time per share (a producer whose share was never measured has no line).
+    let share_trends: String = share_fields
+        .iter()
+        .zip(share_series)
+        .filter(|(_, series)| !series.is_empty())
+        .map(|((field, label), series)| {
+            let series: Vec<(String, Vec<(String, f64)>)> = series.into_iter().collect();
+            format!(
+                "<h3>{} (%)</h3>{}",
+                html_escape(labels[label]),
+                line_chart(
+                    &series,
+                    &format!("{} (%)", labels[label]),
+                    &format!("trend-{field}"),
+                    100.0,
+                    &[0.0, 25.0, 50.0, 75.0, 100.0],
+                )
+            )
+        })
+        .collect();
     let bands = bands_chart(&latest, labels["bands_title"]);
     // Per producer: the five lowest-scoring rated datasets and the most frequent problems
     // (the metrics true for the fewest datasets, the most frequent SHACL violations).
@@ -708,7 +761,7 @@ async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQ
         "indicators.html",
         merge(
             base,
-            json!({"producers": producers, "chart": chart, "shares": shares, "bands": bands, "attention": attention}),
+            json!({"producers": producers, "chart": chart, "shares": shares, "share_trends": share_trends, "bands": bands, "attention": attention}),
         ),
     )
 }

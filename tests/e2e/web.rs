@@ -168,6 +168,9 @@ async fn pages_render_search_datasets_indicators_and_sources() {
     assert!(indicators.contains("/api/indicators?format=csv"));
     // Shares, rating bands, and what needs attention (spf2025 has datasets rated bad).
     assert!(indicators.contains("<svg class=\"chart shares\""));
+    // Shares over time: open licence and machine-readable are measured for every producer.
+    assert!(indicators.contains("aria-labelledby=\"trend-open_licence_share\""));
+    assert!(indicators.contains("aria-labelledby=\"trend-machine_readable_share\""));
     assert!(
         indicators.matches("class=\"bar\"").count() >= 6,
         "two measured shares × 3 producers"
