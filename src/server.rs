@@ -28,6 +28,7 @@ pub fn app(
             timeout: config.sparql_timeout,
             max_results: config.sparql_max_results,
             test_data_loading: config.sparql_test_data_loading,
+            html_page: Some(crate::web::sparql_page),
         },
     );
     Router::new()

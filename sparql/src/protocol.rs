@@ -29,7 +29,13 @@ pub struct SparqlConfig {
     /// (`DROP SILENT ALL ; INSERT DATA { … }`); every other update is still refused. The
     /// configuration allows it only on a loopback listen address.
     pub test_data_loading: bool,
+    /// Renders the browser page (language, query, results table) with the application's own
+    /// labels; `None`: the crate's bilingual page.
+    pub html_page: Option<HtmlPage>,
 }
+
+/// A renderer of the browser page: (language, query, results table as HTML) → the page.
+pub type HtmlPage = fn(&str, &str, Option<&str>) -> String;
 
 struct Endpoint {
     store: RdfStore,
@@ -52,6 +58,8 @@ pub fn router(store: RdfStore, config: SparqlConfig) -> Router {
 #[derive(Default)]
 struct Request {
     query: Option<String>,
+    /// `lang=en` asks the browser page in English.
+    lang: Option<String>,
     /// How many `query` parameters came: more than one is a protocol error.
     queries: usize,
     update: bool,
@@ -67,6 +75,7 @@ fn read_params(request: &mut Request, pairs: impl Iterator<Item = (String, Strin
                 request.query = Some(value);
             }
             "update" => request.update = true,
+            "lang" => request.lang = Some(value),
             "default-graph-uri" => request.default_graphs.push(value),
             "named-graph-uri" => request.named_graphs.push(value),
             _ => {}
@@ -105,13 +114,30 @@ async fn query_by_get(
         if wants_html(&headers) {
             return (
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                crate::html::page(crate::html::EXAMPLES[0].1, None),
+                render_page(
+                    &endpoint.config,
+                    request.lang.as_deref(),
+                    crate::html::EXAMPLES[0].1,
+                    None,
+                ),
             )
                 .into_response();
         }
         return service_description(&headers);
     }
     run(endpoint, request, &headers).await
+}
+
+fn render_page(
+    config: &SparqlConfig,
+    lang: Option<&str>,
+    query: &str,
+    results: Option<&str>,
+) -> String {
+    match config.html_page {
+        Some(render) => render(lang.unwrap_or("fr"), query, results),
+        None => crate::html::page(query, results),
+    }
 }
 
 /// A browser asking for a page (`text/html` named in `Accept`).
@@ -353,10 +379,11 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
     let store = endpoint.store.clone();
     let max_results = endpoint.config.max_results;
     let html_query = wants_html(headers).then(|| query_text.clone());
+    let (html_page, lang) = (endpoint.config.html_page, request.lang.clone());
     let task = tokio::task::spawn_blocking(move || {
         let results = prepared.on_store(store.oxigraph()).execute()?;
         match html_query {
-            Some(query) => serialize_html(results, &query, max_results),
+            Some(query) => serialize_html(results, &query, max_results, html_page, lang.as_deref()),
             None => serialize(results, accept.as_deref(), max_results),
         }
     });
@@ -434,6 +461,8 @@ fn serialize_html(
     results: QueryResults<'_>,
     query: &str,
     max_results: usize,
+    html_page: Option<HtmlPage>,
+    lang: Option<&str>,
 ) -> Result<Serialized, QueryEvaluationError> {
     let mut truncated = false;
     let (columns, rows): (Vec<String>, Vec<Vec<String>>) = match results {
@@ -488,7 +517,11 @@ fn serialize_html(
     let table = crate::html::table(&columns, &rows, truncated);
     Ok(Serialized::Body {
         content_type: "text/html; charset=utf-8",
-        body: crate::html::page(query, Some(&table)).into_bytes(),
+        body: match html_page {
+            Some(render) => render(lang.unwrap_or("fr"), query, Some(&table)),
+            None => crate::html::page(query, Some(&table)),
+        }
+        .into_bytes(),
         truncated,
     })
 }

@@ -115,6 +115,31 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("log_in", "Se connecter", "Log in"),
     ("not_measured", "non mesuré", "not measured"),
     (
+        "sparql_title",
+        "Interroger le catalogue en SPARQL",
+        "Query the catalogue with SPARQL",
+    ),
+    ("sparql_query_label", "Requête SPARQL", "SPARQL query"),
+    ("run", "Exécuter", "Run"),
+    ("examples", "Exemples", "Examples"),
+    ("results_title", "Résultats", "Results"),
+    (
+        "example_0",
+        "Jeux de données par producteur",
+        "Datasets by producer",
+    ),
+    (
+        "example_1",
+        "Licences des distributions",
+        "Distribution licences",
+    ),
+    (
+        "example_2",
+        "Doublons entre portails",
+        "Duplicates across portals",
+    ),
+    ("example_3", "Scores de qualité MQA", "MQA quality scores"),
+    (
         "shacl_findings",
         "Conformité DCAT-AP",
         "DCAT-AP conformance",

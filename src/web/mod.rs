@@ -26,6 +26,7 @@ fn environment() -> &'static Environment<'static> {
             ("dataset.html", include_str!("templates/dataset.html")),
             ("indicators.html", include_str!("templates/indicators.html")),
             ("sources.html", include_str!("templates/sources.html")),
+            ("sparql.html", include_str!("templates/sparql.html")),
         ] {
             env.add_template(name, text).expect("templates parse");
         }
@@ -425,6 +426,36 @@ async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &s
         .collect();
     out.dedup();
     out
+}
+
+/// The SPARQL page for browsers (given to the `sparql` crate as its page renderer): the
+/// editor, the example queries and the results table, with the labels of [`i18n`].
+pub fn sparql_page(lang: &str, query: &str, results: Option<&str>) -> String {
+    let pairs = vec![
+        ("query".to_owned(), query.to_owned()),
+        ("lang".to_owned(), lang.to_owned()),
+    ];
+    let (lang, base) = page_context("/sparql", &pairs);
+    let labels = i18n::labels(lang);
+    let examples: Vec<Value> = fedcat_sparql::html::EXAMPLES
+        .iter()
+        .enumerate()
+        .map(|(n, (_, text))| {
+            let key = format!("example_{n}");
+            json!({
+                "label": labels.get(key.as_str()).copied().unwrap_or(key.as_str()),
+                "url": url_with("/sparql", &[("query".into(), (*text).to_owned()), ("lang".into(), lang.to_owned())]),
+            })
+        })
+        .collect();
+    let context = merge(
+        base,
+        json!({"query": query, "examples": examples, "results": results}),
+    );
+    environment()
+        .get_template("sparql.html")
+        .and_then(|t| t.render(context))
+        .unwrap_or_else(|e| format!("page rendering failed: {e}"))
 }
 
 /// The mean MQA score of each producer over time, as an SVG line chart with a title and a

@@ -193,13 +193,20 @@ async fn pages_render_search_datasets_indicators_and_sources() {
     };
     let editor = html("/sparql".into()).await;
     assert!(editor.contains("<textarea id=\"query\" name=\"query\""));
-    let example = unescape(between(&editor, "<li><a href=\"", "\""));
+    let examples = between(&editor, "<h2 id=\"h-examples\">", "</ul>");
+    assert!(
+        examples.contains("Jeux de données par producteur"),
+        "labels from i18n: {examples}"
+    );
+    let example = unescape(between(examples, "<li><a href=\"", "\""));
     let results = html(example).await;
     let rows: usize = between(&results, "<p id=\"row-count\">", " ")
         .parse()
         .unwrap();
     assert!(rows >= 3, "datasets by producer: {rows} rows");
     assert_eq!(results.matches("<tr><td>").count(), rows);
+    let english = html("/sparql?lang=en".into()).await;
+    assert!(english.contains("Datasets by producer") && english.contains(">Run</button>"));
 
     // Harvest status.
     let (_, sources) = page(&server, "/sources?lang=en").await;
