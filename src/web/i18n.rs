@@ -114,6 +114,9 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("admin_token", "Jeton d'administration", "Admin token"),
     ("log_in", "Se connecter", "Log in"),
     ("not_measured", "non mesuré", "not measured"),
+    ("keywords", "Mots-clés", "Keywords"),
+    ("languages", "Langues", "Languages"),
+    ("identifier", "Identifiant", "Identifier"),
     (
         "sparql_title",
         "Interroger le catalogue en SPARQL",

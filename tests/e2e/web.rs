@@ -142,6 +142,7 @@ async fn pages_render_search_datasets_indicators_and_sources() {
     assert!(dataset.contains("<h2 id=\"h-dist\">Distributions</h2>"));
     assert!(dataset.contains("findability") && dataset.contains("<th scope=\"row\">total</th>"));
     assert!(dataset.contains("Moissonné le"));
+    assert!(dataset.contains("<dt>Mots-clés</dt>") && dataset.contains("<dt>Licence</dt>"));
     // The SHACL findings of its assessment in plain words (recommended properties missing).
     let findings = between(&dataset, "<ul class=\"findings\">", "</ul>");
     assert!(
