@@ -71,7 +71,8 @@ pub(crate) fn problem(status: StatusCode, title: &str, detail: impl Into<String>
         .into_response()
 }
 
-fn internal(error: impl std::fmt::Display) -> Response {
+/// A 500 problem with the error's text.
+pub(crate) fn internal(error: impl std::fmt::Display) -> Response {
     problem(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal error",

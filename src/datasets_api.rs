@@ -4,7 +4,7 @@
 //! `Accept` asks for Turtle or JSON-LD.
 
 use crate::AppConfig;
-use crate::api::problem;
+use crate::api::{internal, problem};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -206,18 +206,10 @@ pub async fn search(
     let (results, entries) = match outcome {
         Ok(Ok(done)) => done,
         Ok(Err(error)) => {
-            return problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                error.to_string(),
-            );
+            return internal(error);
         }
         Err(error) => {
-            return problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                error.to_string(),
-            );
+            return internal(error);
         }
     };
     let facets: serde_json::Map<String, Value> = FACETS
@@ -331,18 +323,10 @@ pub async fn dataset(
         match tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref())).await {
             Ok(Ok(triples)) => triples,
             Ok(Err(error)) => {
-                return problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error",
-                    error.to_string(),
-                );
+                return internal(error);
             }
             Err(error) => {
-                return problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error",
-                    error.to_string(),
-                );
+                return internal(error);
             }
         }
     };
@@ -383,11 +367,7 @@ pub async fn dataset(
         }
         return match serializer.finish() {
             Ok(bytes) => ([(header::CONTENT_TYPE, media)], bytes).into_response(),
-            Err(error) => problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                error.to_string(),
-            ),
+            Err(error) => internal(error),
         };
     }
     match describe(&state, &source, &key, &triples).await {
@@ -544,15 +524,7 @@ pub async fn publishers(State(state): State<DatasetsState>) -> Response {
                 .collect();
             Json(json!({"publishers": publishers})).into_response()
         }
-        Ok(Err(error)) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            error.to_string(),
-        ),
-        Err(error) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            error.to_string(),
-        ),
+        Ok(Err(error)) => internal(error),
+        Err(error) => internal(error),
     }
 }

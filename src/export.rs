@@ -6,7 +6,7 @@
 //! carries a `dct:identifier` (udata's harvester skips datasets without one).
 
 use crate::AppConfig;
-use crate::api::problem;
+use crate::api::{internal, problem};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -106,20 +106,12 @@ fn serialize(triples: &[Triple], media: &'static str, format: RdfFormat) -> Resp
     let mut writer = serializer.for_writer(Vec::new());
     for triple in triples {
         if let Err(error) = writer.serialize_triple(triple) {
-            return problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
-                error.to_string(),
-            );
+            return internal(error);
         }
     }
     match writer.finish() {
         Ok(bytes) => ([(header::CONTENT_TYPE, media)], bytes).into_response(),
-        Err(error) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            error.to_string(),
-        ),
+        Err(error) => internal(error),
     }
 }
 
@@ -462,12 +454,8 @@ async fn catalogue(
             .await;
     match triples {
         Ok(Ok(triples)) => serialize(&triples, media, format),
-        Ok(Err(error)) => problem(StatusCode::INTERNAL_SERVER_ERROR, "internal error", error),
-        Err(error) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            error.to_string(),
-        ),
+        Ok(Err(error)) => internal(error),
+        Err(error) => internal(error),
     }
 }
 
@@ -535,15 +523,7 @@ pub async fn dataset(
             "dataset not found",
             format!("no dataset {source}/{key} in the catalogue"),
         ),
-        Ok(Err(error)) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            error.to_string(),
-        ),
-        Err(error) => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error",
-            error.to_string(),
-        ),
+        Ok(Err(error)) => internal(error),
+        Err(error) => internal(error),
     }
 }
