@@ -4,35 +4,15 @@
 //! datasud.fr and data.gouv.fr fixtures are harvested, scored and indexed. `.ci/run` installs
 //! the Python packages; the test fails (it never skips) when they are missing.
 
-use crate::fake_portal::{FakePortal, ckan_packages, udata_datasets};
-use crate::support::{Deployment, source_toml};
+use crate::fake_portal::FakePortal;
+use crate::support::Deployment;
 use fedcat_catalog::search::SearchIndex;
 use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ckanapi_sparqlwrapper_rdflib_and_pyshacl_work_against_fedcat() {
     let portal = FakePortal::start().await;
-    let sources = [
-        source_toml(
-            "datasud",
-            "ckan",
-            &portal.add_ckan(
-                "datasud",
-                ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
-            ),
-            "",
-        ),
-        source_toml(
-            "spf2025",
-            "udata",
-            &portal.add_udata(
-                "spf2025",
-                udata_datasets("udata/datagouv_fixture_results_15datasets.json"),
-            ),
-            "",
-        ),
-    ]
-    .concat();
+    let sources = crate::support::datasud_and_spf2025(&portal);
     let deployment = Deployment::new(&sources, "");
     let catalog = deployment.open().await;
     for source in ["datasud", "spf2025"] {
@@ -57,24 +37,16 @@ async fn ckanapi_sparqlwrapper_rdflib_and_pyshacl_work_against_fedcat() {
     // of the same release lists a property shape it never defines, which pySHACL (rightly)
     // refuses to load.
     let shapes = root.join("../shared/shacl/dcat-ap/3.0.1/html/shacl");
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .arg(script)
-            .arg(format!("http://{address}"))
-            .arg("22")
-            .arg(shapes.join("shapes.ttl"))
-            .arg(shapes.join("range.ttl"))
-            .output()
-            .expect("python3 runs")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!("{stdout}");
-    assert!(
-        output.status.success(),
-        "client checks failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all client checks passed"));
+    crate::support::run_checker(
+        "python3",
+        vec![
+            script.into(),
+            format!("http://{address}").into(),
+            "22".into(),
+            shapes.join("shapes.ttl").into(),
+            shapes.join("range.ttl").into(),
+        ],
+        "all client checks passed",
+    )
+    .await;
 }

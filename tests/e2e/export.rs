@@ -3,8 +3,8 @@
 //! dataset exactly once, every dataset has a `dct:identifier`, filters work, and each page
 //! conforms to the official DCAT-AP 3.0.1 core shapes.
 
-use crate::fake_portal::{FakePortal, ckan_packages, udata_datasets};
-use crate::support::{Deployment, source_toml};
+use crate::fake_portal::{FakePortal, ckan_packages};
+use crate::support::Deployment;
 use fedcat_catalog::oxigraph::io::{RdfFormat, RdfParser};
 use fedcat_catalog::oxigraph::model::{NamedOrBlankNode, Term, Triple};
 use std::collections::{BTreeMap, BTreeSet};
@@ -52,27 +52,7 @@ async fn fetch(url: &str, accept: Option<&str>) -> (u16, String, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dcat_export_pages_with_hydra_and_conforms() {
     let portal = FakePortal::start().await;
-    let sources = [
-        source_toml(
-            "datasud",
-            "ckan",
-            &portal.add_ckan(
-                "datasud",
-                ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
-            ),
-            "",
-        ),
-        source_toml(
-            "spf2025",
-            "udata",
-            &portal.add_udata(
-                "spf2025",
-                udata_datasets("udata/datagouv_fixture_results_15datasets.json"),
-            ),
-            "",
-        ),
-    ]
-    .concat();
+    let sources = crate::support::datasud_and_spf2025(&portal);
     let deployment = Deployment::new(&sources, "");
     let catalog = deployment.open().await;
     deployment.harvest(&catalog, "datasud").await;

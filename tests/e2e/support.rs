@@ -134,3 +134,53 @@ pub fn datasets_of_source(source: &str) -> String {
 /// of harvest jobs, which each job adds.
 pub const COUNT_TRIPLES: &str = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } \
      FILTER NOT EXISTS { ?s a <http://www.w3.org/ns/prov#Activity> } }";
+
+/// Runs an external checker (a Python or Node script driving a third-party client) to the end,
+/// shows its output, and fails with it unless it exits 0 and prints `done_line`.
+pub async fn run_checker(program: &str, args: Vec<std::ffi::OsString>, done_line: &str) -> String {
+    let program = program.to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(&program)
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} cannot run: {e}"))
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success(),
+        "checks failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains(done_line), "{stdout}");
+    stdout
+}
+
+/// The sources most end-to-end tests of the served catalogue use: datasud.fr's CKAN packages
+/// and the 15 data.gouv.fr datasets of 2025, as `sources.toml` entries on `portal`.
+pub fn datasud_and_spf2025(portal: &crate::fake_portal::FakePortal) -> String {
+    use crate::fake_portal::{ckan_packages, udata_datasets};
+    [
+        source_toml(
+            "datasud",
+            "ckan",
+            &portal.add_ckan(
+                "datasud",
+                ckan_packages("ckan/extracted/datasud.fr_package_search_snapshot__00.json"),
+            ),
+            "",
+        ),
+        source_toml(
+            "spf2025",
+            "udata",
+            &portal.add_udata(
+                "spf2025",
+                udata_datasets("udata/datagouv_fixture_results_15datasets.json"),
+            ),
+            "",
+        ),
+    ]
+    .concat()
+}

@@ -272,24 +272,12 @@ async fn pages_work_in_a_real_browser() {
         "tests/browser/node_modules is missing: run `npm ci` in tests/browser (.ci/run does)"
     );
     let screenshots = root.join("target/screenshots");
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(script)
-            .arg(&server)
-            .arg(&screenshots)
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!("{stdout}");
-    assert!(
-        output.status.success(),
-        "browser checks failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("all browser checks passed"));
+    crate::support::run_checker(
+        "node",
+        vec![script.into(), server.into(), screenshots.into()],
+        "all browser checks passed",
+    )
+    .await;
     for page in ["search", "dataset", "indicators", "sources", "sparql"] {
         assert!(
             root.join(format!("target/screenshots/{page}.png")).exists(),
