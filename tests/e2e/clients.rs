@@ -6,8 +6,6 @@
 
 use crate::fake_portal::FakePortal;
 use crate::support::Deployment;
-use fedcat_catalog::search::SearchIndex;
-use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ckanapi_sparqlwrapper_rdflib_and_pyshacl_work_against_fedcat() {
@@ -21,16 +19,7 @@ async fn ckanapi_sparqlwrapper_rdflib_and_pyshacl_work_against_fedcat() {
             .await
             .unwrap();
     }
-    let index = Arc::new(SearchIndex::in_memory().unwrap());
-    fedcat::search::sync_all(&deployment.config, &catalog, &index)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index));
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let (server, _index) = deployment.serve_indexed(&catalog).await;
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let script = root.join("tests/clients/check_clients.py");
     // The 3.0.1 core shapes as published with the HTML specification: the `shacl/ranges.ttl`
@@ -41,7 +30,7 @@ async fn ckanapi_sparqlwrapper_rdflib_and_pyshacl_work_against_fedcat() {
         "python3",
         vec![
             script.into(),
-            format!("http://{address}").into(),
+            server.clone().into(),
             "22".into(),
             shapes.join("shapes.ttl").into(),
             shapes.join("range.ttl").into(),

@@ -71,6 +71,25 @@ impl Deployment {
         .unwrap()
     }
 
+    /// Indexes every configured source in a fresh in-memory search index and serves the
+    /// catalogue with it on loopback; returns the base URL and the index.
+    pub async fn serve_indexed(
+        &self,
+        catalog: &Catalog,
+    ) -> (String, std::sync::Arc<fedcat_catalog::search::SearchIndex>) {
+        let index = std::sync::Arc::new(fedcat_catalog::search::SearchIndex::in_memory().unwrap());
+        fedcat::search::sync_all(&self.config, catalog, &index)
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = fedcat::server::app(catalog, &self.config, None, Some(index.clone()));
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        (format!("http://{address}"), index)
+    }
+
     /// Serves the catalogue on loopback, returning the base URL.
     pub async fn serve(&self, catalog: &Catalog) -> String {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -5,8 +5,6 @@
 
 use crate::fake_portal::{FakePortal, ckan_packages, udata_database_datasets, udata_datasets};
 use crate::support::{Deployment, source_toml};
-use fedcat_catalog::search::SearchIndex;
-use std::sync::Arc;
 
 const ADMIN_TOKEN: &str = "web-test-admin-token-0123456789";
 
@@ -92,15 +90,7 @@ async fn served() -> (String, Deployment) {
                 .unwrap();
         }
     }
-    let index = Arc::new(SearchIndex::in_memory().unwrap());
-    fedcat::search::sync_all(&deployment.config, &catalog, &index)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let server = format!("http://{address}");
+    let (server, _index) = deployment.serve_indexed(&catalog).await;
     (server, deployment)
 }
 
