@@ -9,77 +9,24 @@
 //! Run: `cargo bench --bench search_latency` (release build). `FEDCAT_BENCH_DATASETS` sets the
 //! index size (default 100,000), `FEDCAT_BENCH_REQUESTS` the requests per client (default 200).
 
-use fedcat_catalog::oxigraph::io::{RdfFormat, RdfParser};
-use fedcat_catalog::oxigraph::model::{NamedOrBlankNode, Term, Triple};
 use fedcat_catalog::search::{SearchDocument, SearchIndex};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const FILES: [(&str, RdfFormat); 3] = [
-    (
-        "dcat/hydra/demo.ckan.org_catalog_page1_of_26.ttl",
-        RdfFormat::Turtle,
-    ),
-    ("dcat/rdfxml/opendata-swiss_catalog.xml", RdfFormat::RdfXml),
-    (
-        "dcat/hydra/datagouv_org_catalog_partialcollectionview.rdf.xml",
-        RdfFormat::RdfXml,
-    ),
-];
+#[path = "common/dcat_fixtures.rs"]
+mod dcat_fixtures;
 
 const UDATA_2022: &str =
     "udata/datagouv-search-indicator/www.data.gouv.fr/2022-12-02-17-29/datasets";
 
-/// Each DCAT dataset of the recorded catalogues with the triples it reaches.
-fn dcat_documents(fixtures: &Path) -> Vec<SearchDocument> {
-    let mut out = Vec::new();
-    for (file, format) in FILES {
-        let bytes = std::fs::read(fixtures.join(file)).unwrap();
-        let triples: Vec<Triple> = RdfParser::from_format(format)
-            .with_base_iri("https://example.org/")
-            .unwrap()
-            .for_reader(bytes.as_slice())
-            .map(|q| Triple::from(q.unwrap()))
-            .collect();
-        let mut by_subject: HashMap<String, Vec<&Triple>> = HashMap::new();
-        for t in &triples {
-            by_subject.entry(t.subject.to_string()).or_default().push(t);
-        }
-        for t in &triples {
-            let NamedOrBlankNode::NamedNode(dataset) = &t.subject else {
-                continue;
-            };
-            if t.object.to_string() != "<http://www.w3.org/ns/dcat#Dataset>" {
-                continue;
-            }
-            let mut seen = HashSet::new();
-            let mut frontier = vec![t.subject.to_string()];
-            let mut record = Vec::new();
-            for _ in 0..3 {
-                let mut next = Vec::new();
-                for node in frontier {
-                    if !seen.insert(node.clone()) {
-                        continue;
-                    }
-                    for triple in by_subject.get(&node).into_iter().flatten() {
-                        record.push((*triple).clone());
-                        match &triple.object {
-                            Term::NamedNode(n) => next.push(format!("<{}>", n.as_str())),
-                            Term::BlankNode(b) => next.push(format!("_:{}", b.as_str())),
-                            _ => {}
-                        }
-                    }
-                }
-                frontier = next;
-            }
-            if let Some(document) = SearchDocument::from_graph("dcat", dataset.as_str(), &record) {
-                out.push(document);
-            }
-        }
-    }
-    out
+/// Each DCAT dataset of the recorded catalogues as a search document.
+fn dcat_documents() -> Vec<SearchDocument> {
+    dcat_fixtures::datasets()
+        .into_iter()
+        .filter_map(|(dataset, record)| SearchDocument::from_graph("dcat", &dataset, &record))
+        .collect()
 }
 
 /// data.gouv.fr's udata datasets, their texts and facet values read from the JSON.
@@ -140,7 +87,7 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures");
-    let seeds: Vec<SearchDocument> = dcat_documents(&fixtures)
+    let seeds: Vec<SearchDocument> = dcat_documents()
         .into_iter()
         .chain(udata_documents(&fixtures))
         .collect();
