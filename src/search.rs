@@ -17,24 +17,20 @@ pub fn index_dir(config: &AppConfig) -> std::path::PathBuf {
 /// Every dataset of `source` as the index should hold it. Only the records whose content hash
 /// differs from the indexed document's are read from the store; every document then gets the
 /// current score, rating and cluster.
-pub async fn source_documents(
+async fn source_documents(
     catalog: &Catalog,
-    index: &SearchIndex,
+    indexed: Vec<SearchDocument>,
+    memberships: &HashMap<String, (String, bool)>,
     source: &str,
 ) -> Result<Vec<SearchDocument>, String> {
-    let memberships = catalog
-        .cluster_memberships()
-        .await
-        .map_err(|e| e.to_string())?;
+    let memberships = memberships.clone();
     let hashes = catalog
         .state()
         .record_hashes(source)
         .await
         .map_err(|e| e.to_string())?;
     let prefix = format!("{source}/");
-    let mut indexed: HashMap<String, SearchDocument> = index
-        .documents(Some(source))
-        .map_err(|e| e.to_string())?
+    let mut indexed: HashMap<String, SearchDocument> = indexed
         .into_iter()
         .filter_map(|d| Some((d.id.strip_prefix(&prefix)?.to_owned(), d)))
         .collect();
@@ -133,11 +129,22 @@ pub async fn sync_sources(
     index: &SearchIndex,
     sources: &[&str],
 ) -> Result<(usize, usize), String> {
+    // Read once for all sources: the cluster memberships, and each source's indexed documents
+    // (used both to skip unchanged records and to find what to rewrite).
+    let memberships = catalog
+        .cluster_memberships()
+        .await
+        .map_err(|e| e.to_string())?;
     let mut documents = Vec::new();
+    let mut indexed_by_id = HashMap::new();
     for source in sources {
-        documents.extend(source_documents(catalog, index, source).await?);
+        let indexed = index.documents(Some(source)).map_err(|e| e.to_string())?;
+        indexed_by_id.extend(indexed.iter().map(|d| (d.id.clone(), d.clone())));
+        documents.extend(source_documents(catalog, indexed, &memberships, source).await?);
     }
-    index.sync(sources, documents).map_err(|e| e.to_string())
+    index
+        .sync_against(indexed_by_id, documents)
+        .map_err(|e| e.to_string())
 }
 
 /// Brings the index up to date for every configured source, and drops the documents of sources

@@ -324,6 +324,16 @@ impl SearchIndex {
                 indexed.insert(document.id.clone(), document);
             }
         }
+        self.sync_against(indexed, documents)
+    }
+
+    /// [`sync`](Self::sync) given the documents indexed now (id → document), when the caller
+    /// has already read them.
+    pub fn sync_against(
+        &self,
+        indexed: HashMap<String, SearchDocument>,
+        documents: Vec<SearchDocument>,
+    ) -> Result<(usize, usize), CatalogError> {
         let mut writer = self.writer.lock().expect("search writer");
         let mut seen = HashSet::new();
         let mut written = 0;
