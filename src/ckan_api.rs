@@ -12,7 +12,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fedcat_catalog::Catalog;
-use fedcat_catalog::oxigraph::model::{NamedOrBlankNode, Term, Triple};
+use fedcat_catalog::node_keys::subject_key;
+use fedcat_catalog::oxigraph::model::{Term, Triple};
 use fedcat_catalog::search::{SearchDocument, SearchIndex, SearchQuery, Sort};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -514,13 +515,6 @@ async fn package_show(
     match found {
         Some(document) => ok(action, package(&state.catalog, &document).await),
         None => not_found(action, "Not found".into()),
-    }
-}
-
-fn subject_key(subject: &NamedOrBlankNode) -> String {
-    match subject {
-        NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
-        NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
     }
 }
 

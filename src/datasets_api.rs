@@ -10,8 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fedcat_catalog::Catalog;
+use fedcat_catalog::node_keys::{node_key, subject_key};
 use fedcat_catalog::oxigraph::io::{RdfFormat, RdfSerializer};
-use fedcat_catalog::oxigraph::model::{NamedOrBlankNode, Term, Triple};
+use fedcat_catalog::oxigraph::model::{Term, Triple};
 use fedcat_catalog::search::{FACETS, SearchDocument, SearchIndex, SearchQuery, Sort};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -244,21 +245,6 @@ fn text(term: &Term) -> Option<String> {
     }
 }
 
-fn subject_key(subject: &NamedOrBlankNode) -> String {
-    match subject {
-        NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
-        NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
-    }
-}
-
-fn term_key(term: &Term) -> Option<String> {
-    match term {
-        Term::NamedNode(n) => Some(n.as_str().to_owned()),
-        Term::BlankNode(b) => Some(format!("_:{}", b.as_str())),
-        _ => None,
-    }
-}
-
 /// The distributions of a record graph, with the last check of each URL.
 fn distributions(
     triples: &[Triple],
@@ -278,7 +264,7 @@ fn distributions(
             subject_key(&t.subject) == dataset
                 && t.predicate.as_str() == "http://www.w3.org/ns/dcat#distribution"
         })
-        .filter_map(|t| term_key(&t.object))
+        .filter_map(|t| node_key(&t.object))
         .collect();
     nodes
         .iter()

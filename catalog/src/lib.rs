@@ -13,6 +13,7 @@ pub mod dedup;
 mod error;
 pub mod hash;
 mod iri;
+pub mod node_keys;
 pub mod quality;
 pub mod search;
 pub mod shacl;

@@ -4,8 +4,9 @@
 //! never scores.
 
 use super::metrics::{self as m, Metric};
+use crate::node_keys::{node_key, subject_key};
 use crate::vocab::{adms, dcat, dct, foaf, prov, spdx, vcard};
-use oxigraph::model::{NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{NamedNodeRef, Term, Triple};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A measured value.
@@ -112,21 +113,6 @@ const RDF_FORMATS: [&str; 6] = [
     "RDF_N_QUADS",
     "RDF_TRIG",
 ];
-
-fn key(term: &Term) -> Option<String> {
-    match term {
-        Term::NamedNode(n) => Some(n.as_str().to_owned()),
-        Term::BlankNode(b) => Some(format!("_:{}", b.as_str())),
-        _ => None,
-    }
-}
-
-fn subject_key(subject: &NamedOrBlankNode) -> String {
-    match subject {
-        NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
-        NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
-    }
-}
 
 struct Graph<'a> {
     by_subject: HashMap<String, Vec<&'a Triple>>,
@@ -351,7 +337,7 @@ pub fn measure(
         let points: Vec<String> = graph
             .objects(dataset, dcat::CONTACT_POINT)
             .into_iter()
-            .filter_map(key)
+            .filter_map(node_key)
             .collect();
         let valid = points.iter().any(|point| {
             graph.texts(point, vcard::HAS_EMAIL).iter().any(|email| {
@@ -414,7 +400,7 @@ pub fn measure(
     let distributions: Vec<String> = graph
         .objects(dataset, dcat::HAS_DISTRIBUTION)
         .into_iter()
-        .filter_map(key)
+        .filter_map(node_key)
         .collect();
     set(
         m::ACCESS_SERVICE,
@@ -597,7 +583,7 @@ pub fn measure(
         let checksums: Vec<(String, String)> = graph
             .objects(distribution, spdx::CHECKSUM)
             .into_iter()
-            .filter_map(key)
+            .filter_map(node_key)
             .map(|node| {
                 let algorithm = graph
                     .iris(&node, spdx::ALGORITHM)

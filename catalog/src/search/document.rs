@@ -3,8 +3,9 @@
 //! formats, licences, keywords, languages) and what sorting needs (modification date, quality
 //! score), plus the duplicate cluster it belongs to.
 
+use crate::node_keys::{node_key, subject_key};
 use crate::vocab::{dcat, dct, fedcat, foaf};
-use oxigraph::model::{NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{NamedNodeRef, Term, Triple};
 use serde::{Deserialize, Serialize};
 
 /// One dataset as indexed.
@@ -61,21 +62,6 @@ fn code(iri: &str) -> String {
     match iri.strip_prefix(EU) {
         Some(rest) => rest.rsplit('/').next().unwrap_or(rest).to_owned(),
         None => iri.to_owned(),
-    }
-}
-
-fn node_key(term: &Term) -> Option<String> {
-    match term {
-        Term::NamedNode(n) => Some(n.as_str().to_owned()),
-        Term::BlankNode(b) => Some(format!("_:{}", b.as_str())),
-        _ => None,
-    }
-}
-
-fn subject_key(subject: &NamedOrBlankNode) -> String {
-    match subject {
-        NamedOrBlankNode::NamedNode(n) => n.as_str().to_owned(),
-        NamedOrBlankNode::BlankNode(b) => format!("_:{}", b.as_str()),
     }
 }
 
