@@ -36,6 +36,14 @@ struct RawConfig {
     quality: RawQuality,
     #[serde(default)]
     linkcheck: RawLinkCheck,
+    #[serde(default)]
+    search: RawSearch,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSearch {
+    max_result_window: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,12 +99,18 @@ struct RawSparql {
     timeout_secs: Option<f64>,
     max_results: Option<u64>,
     test_data_loading: Option<bool>,
+    max_concurrent_queries: Option<usize>,
+    max_queued_queries: Option<usize>,
+    max_query_memory_mb: Option<u64>,
+    max_nesting: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAdmin {
     token: Option<String>,
+    session_hours: Option<u64>,
+    login_attempts_per_minute: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -115,6 +129,62 @@ struct RawHttp {
 #[serde(deny_unknown_fields)]
 struct RawServe {
     harvest_on_start: Option<bool>,
+    header_read_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    max_request_bytes: Option<usize>,
+    shutdown_grace_secs: Option<u64>,
+}
+
+/// Limits of the HTTP server (`[serve]`): what a slow or greedy client may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    /// A connection that has not sent a whole request head within this time is closed.
+    pub header_read_timeout: Duration,
+    /// A connection with no traffic for this long is closed.
+    pub idle_timeout: Duration,
+    /// Most open connections; further ones wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// Largest request body accepted (413 above).
+    pub max_request_bytes: usize,
+    /// After SIGTERM or Ctrl-C, how long running requests may finish before the process exits.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+            max_request_bytes: 1 << 20,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Limits of SPARQL evaluation (`[sparql]`) beyond the time limit.
+#[derive(Debug, Clone, Copy)]
+pub struct SparqlLimits {
+    /// Queries evaluated at once.
+    pub max_concurrent: usize,
+    /// Queries waiting for a slot; more are refused with 503.
+    pub max_queued: usize,
+    /// Memory one query's evaluation may use, in bytes (503 above).
+    pub max_memory_bytes: u64,
+    /// Deepest nesting of groups, brackets and parentheses in a query (400 above).
+    pub max_nesting: usize,
+}
+
+impl Default for SparqlLimits {
+    fn default() -> Self {
+        Self {
+            max_concurrent: 2,
+            max_queued: 32,
+            max_memory_bytes: 512 << 20,
+            max_nesting: 64,
+        }
+    }
 }
 
 /// The validated configuration.
@@ -138,8 +208,22 @@ pub struct AppConfig {
     pub sparql_max_results: usize,
     /// Test-only: `/sparql` accepts the W3C test runner's data loads (loopback listen only).
     pub sparql_test_data_loading: bool,
+    /// SPARQL concurrency, memory and nesting limits.
+    pub sparql_limits: SparqlLimits,
+    /// The executable `/sparql` runs each query in (`fedcat sparql-worker`), so that a query
+    /// past its time or memory limit is killed with its process; `None` evaluates in-process
+    /// (tests over in-memory stores). Set by `serve`, never read from the file.
+    pub sparql_worker: Option<PathBuf>,
     /// Admin bearer token for write endpoints (`FEDCAT_ADMIN_TOKEN` overrides the file).
     pub admin_token: Option<String>,
+    /// How long an admin session (web login) lasts.
+    pub admin_session: Duration,
+    /// Failed admin logins allowed per client address and minute; more are refused (429).
+    pub login_attempts_per_minute: u32,
+    /// The HTTP server's connection and request limits.
+    pub server: ServerLimits,
+    /// Deepest result a search may page to (`page × page_size`, CKAN `start + rows`): 400 beyond.
+    pub search_max_window: usize,
     /// The shared HTTP client's limits.
     pub http: HttpSettings,
     /// Whether `serve` harvests every enabled source when it starts.
@@ -252,6 +336,81 @@ impl AppConfig {
         if max_results == 0 {
             problem("sparql.max_results", "must be positive".into());
         }
+        let sparql_defaults = SparqlLimits::default();
+        let server_defaults = ServerLimits::default();
+        let mut at_least_one = |key: &str, value: Option<u64>, default: u64| -> u64 {
+            match value {
+                Some(0) => {
+                    problem(key, "must be positive".into());
+                    default
+                }
+                Some(v) => v,
+                None => default,
+            }
+        };
+        let sparql_limits = SparqlLimits {
+            max_concurrent: at_least_one(
+                "sparql.max_concurrent_queries",
+                raw.sparql.max_concurrent_queries.map(|v| v as u64),
+                sparql_defaults.max_concurrent as u64,
+            ) as usize,
+            max_queued: raw
+                .sparql
+                .max_queued_queries
+                .unwrap_or(sparql_defaults.max_queued),
+            max_memory_bytes: at_least_one(
+                "sparql.max_query_memory_mb",
+                raw.sparql.max_query_memory_mb,
+                sparql_defaults.max_memory_bytes >> 20,
+            ) << 20,
+            max_nesting: at_least_one(
+                "sparql.max_nesting",
+                raw.sparql.max_nesting.map(|v| v as u64),
+                sparql_defaults.max_nesting as u64,
+            ) as usize,
+        };
+        let server = ServerLimits {
+            header_read_timeout: Duration::from_secs(at_least_one(
+                "serve.header_read_timeout_secs",
+                raw.serve.header_read_timeout_secs,
+                server_defaults.header_read_timeout.as_secs(),
+            )),
+            idle_timeout: Duration::from_secs(at_least_one(
+                "serve.idle_timeout_secs",
+                raw.serve.idle_timeout_secs,
+                server_defaults.idle_timeout.as_secs(),
+            )),
+            max_connections: at_least_one(
+                "serve.max_connections",
+                raw.serve.max_connections.map(|v| v as u64),
+                server_defaults.max_connections as u64,
+            ) as usize,
+            max_request_bytes: at_least_one(
+                "serve.max_request_bytes",
+                raw.serve.max_request_bytes.map(|v| v as u64),
+                server_defaults.max_request_bytes as u64,
+            ) as usize,
+            shutdown_grace: Duration::from_secs(
+                raw.serve
+                    .shutdown_grace_secs
+                    .unwrap_or(server_defaults.shutdown_grace.as_secs()),
+            ),
+        };
+        let search_max_window = at_least_one(
+            "search.max_result_window",
+            raw.search.max_result_window.map(|v| v as u64),
+            10_000,
+        ) as usize;
+        let admin_session = Duration::from_secs(3600 * at_least_one(
+            "admin.session_hours",
+            raw.admin.session_hours,
+            8,
+        ));
+        let login_attempts_per_minute = at_least_one(
+            "admin.login_attempts_per_minute",
+            raw.admin.login_attempts_per_minute.map(u64::from),
+            5,
+        ) as u32;
         let defaults = HttpSettings::default();
         let mut positive = |key: &str, value: Option<u64>, default: u64| -> u64 {
             match value {
@@ -492,7 +651,13 @@ impl AppConfig {
                 sparql_timeout: Duration::from_secs_f64(timeout_secs),
                 sparql_max_results: max_results as usize,
                 sparql_test_data_loading: test_data_loading,
+                sparql_limits,
+                sparql_worker: None,
                 admin_token,
+                admin_session,
+                login_attempts_per_minute,
+                server,
+                search_max_window,
                 http,
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
                 shacl_shapes_dir,

@@ -71,6 +71,20 @@ enum Command {
         #[arg(long = "source", value_name = "ID")]
         sources: Vec<String>,
     },
+    /// Internal: evaluates one SPARQL query for `serve` in a process of its own (a job on
+    /// standard input, the answer on standard output).
+    #[command(hide = true, name = "sparql-worker")]
+    SparqlWorker {
+        /// The store's directory, opened read-only.
+        #[arg(long)]
+        store: PathBuf,
+        /// Memory limit of this process (RLIMIT_DATA), in bytes.
+        #[arg(long)]
+        memory_bytes: u64,
+        /// The process ends itself after this many milliseconds.
+        #[arg(long)]
+        timeout_millis: u64,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -82,6 +96,20 @@ enum ReportKind {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::SparqlWorker {
+        store,
+        memory_bytes,
+        timeout_millis,
+    } = &cli.command
+    {
+        let args = fedcat_sparql::worker::WorkerArgs {
+            store: store.clone(),
+            memory_bytes: *memory_bytes,
+            timeout: std::time::Duration::from_millis(*timeout_millis),
+        };
+        let code = fedcat_sparql::worker::run(args, Some(fedcat::web::sparql_page));
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let default_filter = match cli.command {
         Command::Serve => "info",
         // The harvest summary lists every failure; logs would repeat them.
@@ -105,7 +133,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    // Blocking tasks still running (a store scan of a request cut off by the shutdown) must not
+    // hold the process: SIGTERM ends it within the grace period and this second.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -253,7 +285,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve => {
-            let config = load_config(&cli.config)?;
+            let mut config = load_config(&cli.config)?;
+            // Each SPARQL query runs in a process of this same executable (`sparql-worker`).
+            config.sparql_worker = Some(
+                std::env::current_exe().context("cannot find the fedcat executable")?,
+            );
             let catalog = open_catalog(&config).await?;
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
@@ -280,11 +316,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             runner.spawn_schedules();
             runner.spawn_link_checks();
             runner.spawn_error_pruning();
-            axum::serve(
+            server::serve(
                 listener,
                 server::app(&catalog, &config, Some(runner), index),
+                config.server,
+                server::shutdown_signal(),
             )
-            .with_graceful_shutdown(server::shutdown_signal())
             .await
             .context("server failed")?;
             Ok(ExitCode::SUCCESS)
@@ -367,6 +404,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::SparqlWorker { .. } => unreachable!("handled before the runtime starts"),
         Command::Jobs { source } => {
             let config = load_config(&cli.config)?;
             let catalog = open_catalog(&config).await?;

@@ -18,6 +18,8 @@ const BULK_LOAD_MEMORY_MB: usize = 256;
 #[derive(Clone)]
 pub struct RdfStore {
     store: Store,
+    /// The store's directory; `None` in memory.
+    path: Option<std::path::PathBuf>,
 }
 
 /// One record graph to replace: its IRI, its new quads, and the metadata quads describing it.
@@ -39,6 +41,7 @@ impl RdfStore {
         })?;
         Ok(Self {
             store: Store::open(path)?,
+            path: Some(path.to_owned()),
         })
     }
 
@@ -46,7 +49,13 @@ impl RdfStore {
     pub fn in_memory() -> Result<Self, CatalogError> {
         Ok(Self {
             store: Store::new()?,
+            path: None,
         })
+    }
+
+    /// The store's directory, which other processes may open read-only; `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The underlying Oxigraph store, for read-only query evaluation.

@@ -1,7 +1,10 @@
 //! The `/sparql` handlers (SPARQL 1.1 Protocol §2.1 query operation; §2.2 update operation is
 //! refused because the endpoint is read-only).
 
-use crate::negotiate::{graph_format, results_format};
+use crate::evaluate::{Output, QueryJob, Reply};
+use crate::executor::{Executor, QueryLimits};
+use crate::negotiate::graph_format;
+use crate::nesting::nesting_depth;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -10,18 +13,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use fedcat_catalog::RdfStore;
 use oxigraph::io::RdfSerializer;
-use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
-use oxigraph::sparql::results::QueryResultsSerializer;
-use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
+use oxigraph::model::NamedNode;
+use oxigraph::sparql::SparqlEvaluator;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 
-/// Limits of the endpoint (from `[sparql]` in `fedcat.toml`).
-#[derive(Debug, Clone, Copy)]
+/// Limits and wiring of the endpoint (from `[sparql]` in `fedcat.toml`).
+#[derive(Debug, Clone)]
 pub struct SparqlConfig {
-    /// Wall-clock limit of one query.
-    pub timeout: Duration,
+    /// Time, concurrency, memory and nesting limits of queries.
+    pub limits: QueryLimits,
     /// Most solutions (or triples) returned; the rest is cut and the response says so in the
     /// `Fedcat-Results-Truncated` header.
     pub max_results: usize,
@@ -32,6 +34,12 @@ pub struct SparqlConfig {
     /// Renders the browser page (language, query, results table) with the application's own
     /// labels; `None`: the crate's bilingual page.
     pub html_page: Option<HtmlPage>,
+    /// The endpoint's public IRI (`{base_iri}/sparql`): the base of relative IRIs in queries and
+    /// the `sd:endpoint` of the service description. Never taken from the request's `Host`.
+    pub endpoint_iri: String,
+    /// The executable that evaluates each query in its own process (`… sparql-worker`), for
+    /// stores on disk; `None`: queries run on threads of this process.
+    pub worker: Option<PathBuf>,
 }
 
 /// A renderer of the browser page: (language, query, results table as HTML) → the page.
@@ -40,6 +48,7 @@ pub type HtmlPage = fn(&str, &str, Option<&str>) -> String;
 struct Endpoint {
     store: RdfStore,
     config: SparqlConfig,
+    executor: Executor,
 }
 
 /// The router serving `/sparql`, with CORS open to any origin for GET and POST.
@@ -51,7 +60,16 @@ pub fn router(store: RdfStore, config: SparqlConfig) -> Router {
     Router::new()
         .route("/sparql", get(query_by_get).post(query_by_post))
         .layer(cors)
-        .with_state(Arc::new(Endpoint { store, config }))
+        .with_state(Arc::new(Endpoint {
+            executor: Executor::new(
+                store.clone(),
+                config.worker.clone(),
+                config.limits,
+                config.html_page,
+            ),
+            store,
+            config,
+        }))
 }
 
 /// A query with its protocol dataset parameters.
@@ -123,7 +141,7 @@ async fn query_by_get(
             )
                 .into_response();
         }
-        return service_description(&headers);
+        return service_description(&endpoint.config.endpoint_iri, &headers);
     }
     run(endpoint, request, &headers).await
 }
@@ -150,12 +168,10 @@ fn wants_html(headers: &HeaderMap) -> bool {
 
 /// SPARQL 1.1 Service Description of the endpoint (a GET without a query), in the RDF format
 /// `Accept` asks for, Turtle by default.
-fn service_description(headers: &HeaderMap) -> Response {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let endpoint = format!("http://{host}/sparql");
+fn service_description(endpoint_iri: &str, headers: &HeaderMap) -> Response {
+    let Ok(endpoint) = NamedNode::new(endpoint_iri) else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "invalid endpoint IRI");
+    };
     let sd = "http://www.w3.org/ns/sparql-service-description#";
     let formats = "http://www.w3.org/ns/formats/";
     let iri = |text: &str| NamedNode::new_unchecked(text);
@@ -169,7 +185,7 @@ fn service_description(headers: &HeaderMap) -> Response {
         oxigraph::model::Triple::new(
             service.clone(),
             iri(&format!("{sd}endpoint")),
-            iri(&endpoint),
+            endpoint,
         ),
         oxigraph::model::Triple::new(
             service.clone(),
@@ -229,6 +245,9 @@ fn service_description(headers: &HeaderMap) -> Response {
 async fn load_test_data(endpoint: Arc<Endpoint>, text: String) -> Response {
     if !text.trim_start().starts_with("DROP SILENT ALL ;") || !text.contains("INSERT DATA") {
         return read_only();
+    }
+    if nesting_depth(&text) > endpoint.executor.limits().max_nesting {
+        return error(StatusCode::BAD_REQUEST, "the test data load is nested too deeply");
     }
     let store = endpoint.store.clone();
     let outcome = tokio::task::spawn_blocking(move || {
@@ -301,13 +320,6 @@ async fn query_by_post(
     run(endpoint, request, &headers).await
 }
 
-/// Parses protocol graph IRIs; the error is the message of a 400 answer.
-fn parse_graph_iris(iris: &[String]) -> Result<Vec<NamedNode>, String> {
-    iris.iter()
-        .map(|iri| NamedNode::new(iri).map_err(|e| format!("invalid graph IRI {iri:?}: {e}")))
-        .collect()
-}
-
 async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> Response {
     if request.update {
         return read_only();
@@ -324,268 +336,51 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
             "missing query: pass it as the `query` parameter or as an application/sparql-query body",
         );
     };
-    let token = CancellationToken::new();
-    // Relative IRIs in a query resolve against the endpoint's own URL (SPARQL 1.1 Protocol:
-    // the service-defined base "MAY be the service endpoint").
-    let base = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(|host| format!("http://{host}/sparql"));
-    let evaluator = SparqlEvaluator::new().with_cancellation_token(token.clone());
-    let evaluator = match base {
-        Some(base) => match evaluator.clone().with_base_iri(base) {
-            Ok(with_base) => with_base,
-            Err(_) => evaluator,
-        },
-        None => evaluator,
-    };
-    let mut prepared = match evaluator.parse_query(&query_text) {
-        Ok(prepared) => prepared,
-        Err(e) => {
-            // A SPARQL Update sent as a query fails to parse; say why rather than a syntax error.
-            if SparqlEvaluator::new().parse_update(&query_text).is_ok() {
-                return read_only();
-            }
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("invalid SPARQL query: {e}"),
-            );
-        }
-    };
-    let (default_graphs, named_graphs) = match (
-        parse_graph_iris(&request.default_graphs),
-        parse_graph_iris(&request.named_graphs),
-    ) {
-        (Ok(default_graphs), Ok(named_graphs)) => (default_graphs, named_graphs),
-        (Err(message), _) | (_, Err(message)) => return error(StatusCode::BAD_REQUEST, message),
-    };
-    let dataset = prepared.dataset_mut();
-    if !default_graphs.is_empty() || !named_graphs.is_empty() {
-        dataset.set_default_graph(default_graphs.into_iter().map(GraphName::from).collect());
-        dataset.set_available_named_graphs(
-            named_graphs
-                .into_iter()
-                .map(NamedOrBlankNode::from)
-                .collect(),
+    let depth = nesting_depth(&query_text);
+    let max_nesting = endpoint.executor.limits().max_nesting;
+    if depth > max_nesting {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the query nests groups, brackets or parentheses {depth} deep; the limit is \
+                 {max_nesting} (sparql.max_nesting)"
+            ),
         );
-    } else if dataset.is_default_dataset() {
-        dataset.set_default_graph_as_union();
     }
-
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let store = endpoint.store.clone();
-    let max_results = endpoint.config.max_results;
-    let html_query = wants_html(headers).then(|| query_text.clone());
-    let (html_page, lang) = (endpoint.config.html_page, request.lang.clone());
-    let task = tokio::task::spawn_blocking(move || {
-        let results = prepared.on_store(store.oxigraph()).execute()?;
-        match html_query {
-            Some(query) => serialize_html(results, &query, max_results, html_page, lang.as_deref()),
-            None => serialize(results, accept.as_deref(), max_results),
-        }
-    });
-    let timeout = endpoint.config.timeout;
-    let outcome = match tokio::time::timeout(timeout, task).await {
-        Ok(joined) => joined,
-        Err(_) => {
-            token.cancel();
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "query stopped: it ran longer than the limit of {} s",
-                    timeout.as_secs_f64()
-                ),
-            );
-        }
+    let output = if wants_html(headers) {
+        Output::Html { lang: request.lang }
+    } else {
+        Output::Negotiated { accept }
     };
-    match outcome {
-        Ok(Ok(Serialized::Body {
-            content_type,
-            body,
-            truncated,
-        })) => {
-            let mut response = Response::new(Body::from(body));
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            if truncated {
-                response.headers_mut().insert(
-                    "fedcat-results-truncated",
-                    HeaderValue::from(max_results as u64),
-                );
-            }
-            response
-        }
-        Ok(Ok(Serialized::NotAcceptable(offered))) => error(
-            StatusCode::NOT_ACCEPTABLE,
-            format!(
-                "none of the accepted media types can be produced for this query; available: {offered}"
-            ),
-        ),
-        Ok(Err(QueryEvaluationError::Cancelled)) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "query stopped: it ran longer than the limit of {} s",
-                timeout.as_secs_f64()
-            ),
-        ),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "query evaluation failed");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "query evaluation failed")
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "query task failed");
-            error(StatusCode::INTERNAL_SERVER_ERROR, "query evaluation failed")
-        }
-    }
-}
-
-enum Serialized {
-    Body {
-        content_type: &'static str,
-        body: Vec<u8>,
-        truncated: bool,
-    },
-    NotAcceptable(&'static str),
-}
-
-fn io_error(e: std::io::Error) -> QueryEvaluationError {
-    QueryEvaluationError::Unexpected(Box::new(e))
-}
-
-/// Results as the editor page with a table (browsers).
-fn serialize_html(
-    results: QueryResults<'_>,
-    query: &str,
-    max_results: usize,
-    html_page: Option<HtmlPage>,
-    lang: Option<&str>,
-) -> Result<Serialized, QueryEvaluationError> {
-    let mut truncated = false;
-    let (columns, rows): (Vec<String>, Vec<Vec<String>>) = match results {
-        QueryResults::Boolean(value) => (vec!["ASK".into()], vec![vec![value.to_string()]]),
-        QueryResults::Solutions(solutions) => {
-            let columns: Vec<String> = solutions
-                .variables()
-                .iter()
-                .map(|v| v.as_str().to_owned())
-                .collect();
-            let mut rows = Vec::new();
-            for (count, solution) in solutions.enumerate() {
-                if count >= max_results {
-                    truncated = true;
-                    break;
-                }
-                let solution = solution?;
-                rows.push(
-                    columns
-                        .iter()
-                        .map(|c| {
-                            solution
-                                .get(c.as_str())
-                                .map(ToString::to_string)
-                                .unwrap_or_default()
-                        })
-                        .collect(),
-                );
-            }
-            (columns, rows)
-        }
-        QueryResults::Graph(triples) => {
-            let mut rows = Vec::new();
-            for (count, triple) in triples.enumerate() {
-                if count >= max_results {
-                    truncated = true;
-                    break;
-                }
-                let triple = triple?;
-                rows.push(vec![
-                    triple.subject.to_string(),
-                    triple.predicate.to_string(),
-                    triple.object.to_string(),
-                ]);
-            }
-            (
-                vec!["subject".into(), "predicate".into(), "object".into()],
-                rows,
-            )
-        }
+    let job = QueryJob {
+        query: query_text,
+        base_iri: endpoint.config.endpoint_iri.clone(),
+        default_graphs: request.default_graphs,
+        named_graphs: request.named_graphs,
+        output,
+        max_results: endpoint.config.max_results,
     };
-    let table = crate::html::table(&columns, &rows, truncated);
-    Ok(Serialized::Body {
-        content_type: "text/html; charset=utf-8",
-        body: match html_page {
-            Some(render) => render(lang.unwrap_or("fr"), query, Some(&table)),
-            None => crate::html::page(query, Some(&table)),
-        }
-        .into_bytes(),
-        truncated,
-    })
+    into_response(endpoint.executor.run(job).await, endpoint.config.max_results)
 }
 
-fn serialize(
-    results: QueryResults<'_>,
-    accept: Option<&str>,
-    max_results: usize,
-) -> Result<Serialized, QueryEvaluationError> {
-    const RESULT_TYPES: &str = "application/sparql-results+json, application/sparql-results+xml, text/csv, text/tab-separated-values";
-    const GRAPH_TYPES: &str =
-        "text/turtle, application/n-triples, application/rdf+xml, application/ld+json";
-    let mut truncated = false;
-    match results {
-        QueryResults::Boolean(value) => {
-            let Some(format) = results_format(accept) else {
-                return Ok(Serialized::NotAcceptable(RESULT_TYPES));
-            };
-            let body = QueryResultsSerializer::from_format(format)
-                .serialize_boolean_to_writer(Vec::new(), value)
-                .map_err(io_error)?;
-            Ok(Serialized::Body {
-                content_type: format.media_type(),
-                body,
-                truncated,
-            })
-        }
-        QueryResults::Solutions(solutions) => {
-            let Some(format) = results_format(accept) else {
-                return Ok(Serialized::NotAcceptable(RESULT_TYPES));
-            };
-            let mut writer = QueryResultsSerializer::from_format(format)
-                .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
-                .map_err(io_error)?;
-            for (count, solution) in solutions.enumerate() {
-                if count >= max_results {
-                    truncated = true;
-                    break;
-                }
-                writer.serialize(&solution?).map_err(io_error)?;
-            }
-            Ok(Serialized::Body {
-                content_type: format.media_type(),
-                body: writer.finish().map_err(io_error)?,
-                truncated,
-            })
-        }
-        QueryResults::Graph(triples) => {
-            let Some(format) = graph_format(accept) else {
-                return Ok(Serialized::NotAcceptable(GRAPH_TYPES));
-            };
-            let mut writer = RdfSerializer::from_format(format).for_writer(Vec::new());
-            for (count, triple) in triples.enumerate() {
-                if count >= max_results {
-                    truncated = true;
-                    break;
-                }
-                writer.serialize_triple(&triple?).map_err(io_error)?;
-            }
-            Ok(Serialized::Body {
-                content_type: format.media_type(),
-                body: writer.finish().map_err(io_error)?,
-                truncated,
-            })
-        }
+fn into_response(reply: Reply, max_results: usize) -> Response {
+    let status =
+        StatusCode::from_u16(reply.head.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = Response::new(Body::from(reply.body));
+    *response.status_mut() = status;
+    if let Ok(content_type) = HeaderValue::from_str(&reply.head.content_type) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, content_type);
     }
+    if reply.head.truncated {
+        response
+            .headers_mut()
+            .insert("fedcat-results-truncated", HeaderValue::from(max_results as u64));
+    }
+    response
 }

@@ -1,0 +1,300 @@
+//! Where and how a query runs, so that no query can take the server down with it.
+//!
+//! Oxigraph checks its cancellation token only where it reads the store: a cross join of
+//! materialised results, a sort or a property-path closure can go on computing, and growing,
+//! long after the token fired. So a query on a store on disk runs in its own process
+//! (`fedcat sparql-worker`, reading the store read-only) with a memory limit set on that
+//! process; at the time limit the process is killed, which stops its work at once and gives its
+//! memory back. A stack overflow or an allocation failure kills only that process.
+//!
+//! In-memory stores (tests, benchmarks) cannot be shared with another process: their queries run
+//! on a thread of this process with a known stack size and the cancellation token.
+//!
+//! Either way, at most `max_concurrent` queries run at once and at most `max_queued` wait;
+//! more are refused with 503 at once.
+
+use crate::evaluate::{QueryJob, Reply, evaluate, timed_out};
+use crate::protocol::HtmlPage;
+use fedcat_catalog::RdfStore;
+use oxigraph::sparql::CancellationToken;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// Stack of the threads that parse and evaluate in-process. Oxigraph recurses once per
+/// nested group; with the nesting limit (at most a few hundred) this leaves a wide margin.
+pub const QUERY_STACK_BYTES: usize = 32 << 20;
+
+/// The subcommand of the worker executable.
+pub const WORKER_SUBCOMMAND: &str = "sparql-worker";
+
+/// Limits of query evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryLimits {
+    /// Wall-clock limit of one query, waiting time included.
+    pub timeout: Duration,
+    /// Queries evaluated at once.
+    pub max_concurrent: usize,
+    /// Queries waiting for a slot; more are refused.
+    pub max_queued: usize,
+    /// Memory of one worker process (heap and anonymous mappings), in bytes.
+    pub max_memory_bytes: u64,
+    /// Deepest nesting of `{}`, `()` and `[]` accepted.
+    pub max_nesting: usize,
+}
+
+impl Default for QueryLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            max_concurrent: 2,
+            max_queued: 32,
+            max_memory_bytes: 512 << 20,
+            max_nesting: 64,
+        }
+    }
+}
+
+/// Runs queries under the limits.
+pub(crate) struct Executor {
+    store: RdfStore,
+    worker: Option<PathBuf>,
+    limits: QueryLimits,
+    html_page: Option<HtmlPage>,
+    slots: Arc<Semaphore>,
+    waiting: AtomicUsize,
+}
+
+impl Executor {
+    pub(crate) fn new(
+        store: RdfStore,
+        worker: Option<PathBuf>,
+        limits: QueryLimits,
+        html_page: Option<HtmlPage>,
+    ) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
+            waiting: AtomicUsize::new(0),
+            store,
+            worker,
+            limits,
+            html_page,
+        }
+    }
+
+    pub(crate) fn limits(&self) -> &QueryLimits {
+        &self.limits
+    }
+
+    /// Evaluates `job` within the limits.
+    pub(crate) async fn run(&self, job: QueryJob) -> Reply {
+        let deadline = Instant::now() + self.limits.timeout;
+        let permit = match self.admit(deadline).await {
+            Ok(permit) => permit,
+            Err(reply) => return reply,
+        };
+        match (&self.worker, self.store.path()) {
+            (Some(program), Some(store_path)) => {
+                let worker = Worker {
+                    program: program.clone(),
+                    store_path: store_path.to_owned(),
+                    memory_bytes: self.limits.max_memory_bytes,
+                };
+                worker.run(job, deadline, self.limits.timeout).await
+                // The permit is released only here, after the process was reaped.
+            }
+            _ => self.run_in_process(job, deadline, permit).await,
+        }
+    }
+
+    /// A slot, at once or after waiting in the queue until `deadline`.
+    async fn admit(&self, deadline: Instant) -> Result<OwnedSemaphorePermit, Reply> {
+        if let Ok(permit) = self.slots.clone().try_acquire_owned() {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.max_queued {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Reply::text(
+                503,
+                format!(
+                    "too many queries: {} running and {} waiting (sparql.max_concurrent_queries, \
+                     sparql.max_queued_queries); try again later",
+                    self.limits.max_concurrent, self.limits.max_queued
+                ),
+            ));
+        }
+        let acquired = tokio::time::timeout_at(deadline, self.slots.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        match acquired {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(timed_out(self.limits.timeout.as_secs_f64())),
+        }
+    }
+
+    /// On a thread of this process with a known stack; the slot is held until the thread ends,
+    /// so a query that ignores its cancellation still counts against the limit.
+    async fn run_in_process(
+        &self,
+        job: QueryJob,
+        deadline: Instant,
+        permit: OwnedSemaphorePermit,
+    ) -> Reply {
+        let token = CancellationToken::new();
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let store = self.store.clone();
+        let html_page = self.html_page;
+        let thread_token = token.clone();
+        let spawned = std::thread::Builder::new()
+            .name("sparql-query".into())
+            .stack_size(QUERY_STACK_BYTES)
+            .spawn(move || {
+                let reply = evaluate(store.oxigraph(), job, thread_token, html_page);
+                drop(permit);
+                let _ = sender.send(reply);
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start a query thread");
+            return Reply::text(503, "the server cannot start a query now");
+        }
+        match tokio::time::timeout_at(deadline, receiver).await {
+            Ok(Ok(reply)) => reply,
+            Ok(Err(_)) => Reply::text(500, "query evaluation failed"),
+            Err(_) => {
+                token.cancel();
+                timed_out(self.limits.timeout.as_secs_f64())
+            }
+        }
+    }
+}
+
+/// One query in a `fedcat sparql-worker` process.
+struct Worker {
+    program: PathBuf,
+    store_path: PathBuf,
+    memory_bytes: u64,
+}
+
+/// Most bytes of a worker's standard error kept (its last words when it dies).
+const STDERR_BYTES: u64 = 16 << 10;
+
+impl Worker {
+    async fn run(self, job: QueryJob, deadline: Instant, timeout: Duration) -> Reply {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let mut child = match tokio::process::Command::new(&self.program)
+            .arg(WORKER_SUBCOMMAND)
+            .arg("--store")
+            .arg(&self.store_path)
+            .arg("--memory-bytes")
+            .arg(self.memory_bytes.to_string())
+            // The worker stops itself too, a little after the server gives up on it.
+            .arg("--timeout-millis")
+            .arg((remaining.as_millis() as u64 + 1000).to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(e) => {
+                tracing::error!(error = %e, program = %self.program.display(), "cannot start a SPARQL worker");
+                return Reply::text(503, "the server cannot start a query now");
+            }
+        };
+        let (Some(mut stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Reply::text(500, "query evaluation failed");
+        };
+        let request = match serde_json::to_vec(&job) {
+            Ok(bytes) => bytes,
+            Err(_) => return Reply::text(500, "query evaluation failed"),
+        };
+        // The answer can be no larger than the memory the worker may use to build it.
+        let answer_cap = self.memory_bytes;
+        let exchange = async {
+            stdin.write_all(&request).await?;
+            drop(stdin);
+            let mut answer = Vec::new();
+            let mut last_words = Vec::new();
+            let (read_answer, read_stderr) = tokio::join!(
+                stdout.take(answer_cap + 1).read_to_end(&mut answer),
+                stderr.take(STDERR_BYTES).read_to_end(&mut last_words),
+            );
+            read_answer?;
+            read_stderr?;
+            let status = child.wait().await?;
+            Ok::<_, std::io::Error>((status, answer, last_words))
+        };
+        let outcome = tokio::time::timeout_at(deadline, exchange).await;
+        match outcome {
+            Err(_) => {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+                timed_out(timeout.as_secs_f64())
+            }
+            Ok(Err(e)) => {
+                let _ = child.start_kill();
+                let _ = child.wait().await;
+                tracing::warn!(error = %e, "SPARQL worker exchange failed");
+                Reply::text(500, "query evaluation failed")
+            }
+            Ok(Ok((status, answer, last_words))) => {
+                if answer.len() as u64 > answer_cap {
+                    return self.memory_exceeded();
+                }
+                match split_answer(answer) {
+                    Some(reply) => reply,
+                    None => self.died(status, &last_words),
+                }
+            }
+        }
+    }
+
+    fn memory_exceeded(&self) -> Reply {
+        Reply::text(
+            503,
+            format!(
+                "query stopped: it needed more than the memory limit of {} MiB (sparql.max_query_memory_mb)",
+                self.memory_bytes >> 20
+            ),
+        )
+    }
+
+    /// The answer of a worker that ended without writing one.
+    fn died(&self, status: std::process::ExitStatus, last_words: &[u8]) -> Reply {
+        let last_words = String::from_utf8_lossy(last_words);
+        if last_words.contains("memory allocation") || last_words.contains("out of memory") {
+            return self.memory_exceeded();
+        }
+        if last_words.contains("overflowed its stack") {
+            return Reply::text(
+                400,
+                "the query is nested too deeply to be evaluated (sparql.max_nesting)",
+            );
+        }
+        if status.code() == Some(WORKER_TIMED_OUT) {
+            return Reply::text(503, "query stopped: it ran longer than its time limit");
+        }
+        tracing::error!(%status, stderr = %last_words, "SPARQL worker died");
+        Reply::text(500, "query evaluation failed")
+    }
+}
+
+/// The exit code of a worker that stopped itself at its own deadline.
+pub const WORKER_TIMED_OUT: i32 = 3;
+
+/// A worker's output: one JSON line (the head), then the body.
+fn split_answer(answer: Vec<u8>) -> Option<Reply> {
+    let newline = answer.iter().position(|&b| b == b'\n')?;
+    let head = serde_json::from_slice(&answer[..newline]).ok()?;
+    Some(Reply {
+        head,
+        body: answer[newline + 1..].to_vec(),
+    })
+}
