@@ -98,15 +98,25 @@ fn cpu_ticks(pid: u32) -> u64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     field(11) + field(12)
 }
 
 /// The attacks, as (label, method, path, body).
 fn attacks() -> Vec<(&'static str, &'static str, String, Option<String>)> {
-    let encode = |q: &str| -> String { url::form_urlencoded::byte_serialize(q.as_bytes()).collect() };
+    let encode =
+        |q: &str| -> String { url::form_urlencoded::byte_serialize(q.as_bytes()).collect() };
     let nested_groups = format!("SELECT * WHERE {}{}", "{".repeat(900), "}".repeat(900));
-    let nested_filter = format!("ASK {{ FILTER({}1{}) }}", "(".repeat(3000), ")".repeat(3000));
+    let nested_filter = format!(
+        "ASK {{ FILTER({}1{}) }}",
+        "(".repeat(3000),
+        ")".repeat(3000)
+    );
     let nested_search = format!("{}santé{}", "(".repeat(1000), ")".repeat(1000));
     vec![
         (
@@ -343,7 +353,10 @@ async fn main() {
         latencies.last().copied().unwrap_or_default()
     );
     match idle_after {
-        Some(after) => println!("CPU idle {:.1} s after the last request", after.as_secs_f64()),
+        Some(after) => println!(
+            "CPU idle {:.1} s after the last request",
+            after.as_secs_f64()
+        ),
         None => println!("CPU still busy 30 s after the last request"),
     }
     println!("/health after the attack: HTTP {healthy_now}");

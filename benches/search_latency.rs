@@ -154,7 +154,12 @@ async fn main() {
     let app = fedcat::server::app(&catalog, &config, None, Some(index));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let limits = config.server;
+    tokio::spawn(async move {
+        fedcat::server::serve(listener, app, limits, std::future::pending())
+            .await
+            .unwrap()
+    });
 
     let client = reqwest::Client::new();
     let words = Arc::new(words);

@@ -121,7 +121,26 @@ async fn source_jobs(State(state): State<ApiState>, Path(id): Path<String>) -> R
     }
 }
 
-async fn job(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
+/// Whether the request carries `Authorization: Bearer <the configured admin token>`.
+fn is_admin_request(config: &AppConfig, headers: &HeaderMap) -> bool {
+    let Some(expected) = config.admin_token.as_deref() else {
+        return false;
+    };
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| same_token(token.trim(), expected))
+}
+
+/// `GET /api/jobs/{id}`: the job, its errors and the records it deleted. An administrator
+/// (Bearer admin token) also gets each error's `detail`: the start of the response body a
+/// portal answered, which may quote internal pages and so is never public.
+async fn job(
+    State(state): State<ApiState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Ok(job_id) = id.parse::<i64>() else {
         return problem(
             StatusCode::NOT_FOUND,
@@ -148,21 +167,46 @@ async fn job(State(state): State<ApiState>, Path(id): Path<String>) -> Response 
         Ok(deleted) => deleted,
         Err(e) => return internal(e),
     };
+    let admin = is_admin_request(&state.config, &headers);
     let mut body = serde_json::to_value(&job).unwrap_or(Value::Null);
-    body["errors"] = serde_json::to_value(errors).unwrap_or(Value::Null);
+    let mut error_items = serde_json::to_value(&errors).unwrap_or(Value::Null);
+    if admin && let Some(items) = error_items.as_array_mut() {
+        for (item, row) in items.iter_mut().zip(&errors) {
+            if let Some(detail) = &row.detail {
+                item["detail"] = Value::String(detail.clone());
+            }
+        }
+    }
+    body["errors"] = error_items;
     body["deleted_records"] = serde_json::to_value(deleted).unwrap_or(Value::Null);
-    Json(body).into_response()
+    let mut response = Json(body).into_response();
+    // The answer differs by credentials: no cache may give an admin's answer to the public.
+    let response_headers = response.headers_mut();
+    response_headers.insert(
+        header::VARY,
+        axum::http::HeaderValue::from_static("Authorization"),
+    );
+    if admin {
+        response_headers.insert(
+            header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
-/// Compares without stopping at the first difference, so timing does not reveal the token.
-/// Compares a given token with the expected one in constant time.
+/// Compares a given token with the expected one in constant time: every byte up to the longer
+/// length is compared (a missing byte as 0) and the length difference is folded into the result,
+/// so the time depends on neither where the tokens differ nor whether their lengths do.
 pub(crate) fn same_token(given: &str, expected: &str) -> bool {
-    given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0
+    let (given, expected) = (given.as_bytes(), expected.as_bytes());
+    let mut difference = given.len() ^ expected.len();
+    for i in 0..given.len().max(expected.len()) {
+        let a = given.get(i).copied().unwrap_or(0);
+        let b = expected.get(i).copied().unwrap_or(0);
+        difference |= usize::from(a ^ b);
+    }
+    std::hint::black_box(difference) == 0
 }
 
 async fn start_harvest(
@@ -353,4 +397,22 @@ async fn indicators(
         csv.push('\n');
     }
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_token;
+
+    #[test]
+    fn same_token_needs_every_byte_and_the_length() {
+        assert!(same_token("0123456789abcdef", "0123456789abcdef"));
+        assert!(same_token("", ""));
+        assert!(!same_token("0123456789abcdeF", "0123456789abcdef"));
+        assert!(!same_token("x123456789abcdef", "0123456789abcdef"));
+        // A prefix, a longer token, and a difference hidden by zero bytes are all refused.
+        assert!(!same_token("0123456789abcde", "0123456789abcdef"));
+        assert!(!same_token("0123456789abcdef0", "0123456789abcdef"));
+        assert!(!same_token("abc\0", "abc"));
+        assert!(!same_token("", "0123456789abcdef"));
+    }
 }

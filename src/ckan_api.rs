@@ -74,6 +74,21 @@ fn invalid(action: &str, message: String) -> Response {
     fail(action, StatusCode::CONFLICT, "Validation Error", message)
 }
 
+/// A parameter past one of fedcat's limits (query text, result window): 400 with CKAN's
+/// `Validation Error`, the message under `message` and, as CKAN lists a field's errors, under
+/// the parameter's name.
+fn refused(action: &str, parameter: &str, message: String) -> Response {
+    let mut error = Map::new();
+    error.insert("__type".into(), Value::from("Validation Error"));
+    error.insert(parameter.into(), json!([message.clone()]));
+    error.insert("message".into(), Value::from(message));
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"help": help(action), "success": false, "error": error})),
+    )
+        .into_response()
+}
+
 /// A CKAN name: lower case ASCII letters, digits, `-` and `_`, at most 100 characters.
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
@@ -373,6 +388,15 @@ async fn package_search(
         Ok(n) => n,
         Err(message) => return invalid(action, message),
     };
+    // Deep paging makes the index keep `start + rows` hits: bounded like Elasticsearch's
+    // max_result_window (rows past MAX_ROWS were capped above, as CKAN's rows_max does).
+    if let Err(message) = crate::datasets_api::check_window(
+        &format!("start + rows ({start} + {rows})"),
+        start.checked_add(rows),
+        state.config.search_max_window,
+    ) {
+        return refused(action, "start", message);
+    }
     let publishers: HashMap<String, String> = match organizations(index) {
         Ok(orgs) => orgs
             .into_iter()
@@ -393,6 +417,11 @@ async fn package_search(
             }
         };
     let q = text_param(params, "q").filter(|q| q.trim() != "*:*" && !q.trim().is_empty());
+    if let Some(text) = &q
+        && let Err(error) = fedcat_catalog::search::check_query_text(text)
+    {
+        return refused(action, "q", format!("q: {error}"));
+    }
     let sort_text =
         text_param(params, "sort").unwrap_or_else(|| "score desc, metadata_modified desc".into());
     let sort = match sort_text.split(',').next().unwrap_or_default().trim() {
@@ -423,6 +452,9 @@ async fn package_search(
     let index = index.clone();
     let results = match tokio::task::spawn_blocking(move || index.search(&search)).await {
         Ok(Ok(results)) => results,
+        Ok(Err(fedcat_catalog::CatalogError::QueryText(error))) => {
+            return refused(action, "q", format!("q: {error}"));
+        }
         Ok(Err(e)) => {
             return fail(
                 action,

@@ -401,11 +401,9 @@ impl AppConfig {
             raw.search.max_result_window.map(|v| v as u64),
             10_000,
         ) as usize;
-        let admin_session = Duration::from_secs(3600 * at_least_one(
-            "admin.session_hours",
-            raw.admin.session_hours,
-            8,
-        ));
+        let admin_session = Duration::from_secs(
+            3600 * at_least_one("admin.session_hours", raw.admin.session_hours, 8),
+        );
         let login_attempts_per_minute = at_least_one(
             "admin.login_attempts_per_minute",
             raw.admin.login_attempts_per_minute.map(u64::from),

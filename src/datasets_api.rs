@@ -92,8 +92,26 @@ fn summary(document: &SearchDocument) -> Value {
     })
 }
 
-/// Parses the parameters into a search, or says which one is wrong and what it accepts.
-pub fn parse_query(query: &DatasetQuery) -> Result<(SearchQuery, usize, usize), String> {
+/// Refuses a page that ends past `max_window`, the deepest result a search may page to (`end`
+/// is `None` when computing it overflowed): the message names what was asked (`asked`), the
+/// limit and its configuration key.
+pub fn check_window(asked: &str, end: Option<usize>, max_window: usize) -> Result<(), String> {
+    match end {
+        Some(end) if end <= max_window => Ok(()),
+        _ => Err(format!(
+            "{asked} is beyond the result window: at most {max_window} results can be paged \
+             through (configuration key search.max_result_window); narrow the search with q or \
+             filters instead"
+        )),
+    }
+}
+
+/// Parses the parameters into a search, or says which one is wrong and what it accepts. A
+/// page ending past `max_window` results and a `q` past the query-text limits are refused.
+pub fn parse_query(
+    query: &DatasetQuery,
+    max_window: usize,
+) -> Result<(SearchQuery, usize, usize), String> {
     let number = |name: &str, value: &Option<String>, default: usize| match value {
         None => Ok(default),
         Some(text) => text
@@ -108,6 +126,14 @@ pub fn parse_query(query: &DatasetQuery) -> Result<(SearchQuery, usize, usize), 
         return Err(format!(
             "page_size is at most {MAX_PAGE_SIZE}, not {page_size}"
         ));
+    }
+    check_window(
+        &format!("page × page_size ({page} × {page_size})"),
+        page.checked_mul(page_size),
+        max_window,
+    )?;
+    if let Some(text) = &query.q {
+        fedcat_catalog::search::check_query_text(text).map_err(|e| format!("q: {e}"))?;
     }
     let sort = match query.sort.as_deref() {
         None | Some("relevance") => Sort::Relevance,
@@ -198,7 +224,7 @@ pub async fn search(
     let Some(index) = state.index.clone() else {
         return unavailable();
     };
-    let (search, page, page_size) = match parse_query(&query) {
+    let (search, page, page_size) = match parse_query(&query, state.config.search_max_window) {
         Ok(parsed) => parsed,
         Err(detail) => return invalid(detail),
     };
@@ -206,6 +232,9 @@ pub async fn search(
     let outcome = tokio::task::spawn_blocking(move || search_entries(&index, &search)).await;
     let (results, entries) = match outcome {
         Ok(Ok(done)) => done,
+        Ok(Err(fedcat_catalog::CatalogError::QueryText(error))) => {
+            return invalid(format!("q: {error}"));
+        }
         Ok(Err(error)) => {
             return internal(error);
         }

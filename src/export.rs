@@ -4,6 +4,11 @@
 //! `hydra:PartialCollectionView` + `hydra:next`); `/dataset/{source}/{key}.{ttl,rdf,jsonld,nt}`
 //! for one dataset. The fedcat catalogue holds one sub-catalogue per source; every dataset
 //! carries a `dct:identifier` (udata's harvester skips datasets without one).
+//!
+//! Client input never becomes query or IRI text unchecked: the filters are validated and
+//! written into SPARQL as escaped literals, page offsets are computed with checked arithmetic,
+//! and page links are built from `base_iri` (never from the request's `Host`), so every IRI of
+//! a page — the catalogue's, its datasets', its Hydra links — is under the same public base.
 
 use crate::AppConfig;
 use crate::api::{internal, problem};
@@ -21,6 +26,8 @@ use std::sync::Arc;
 pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: usize = 1000;
+/// The longest `publisher` filter, in characters.
+pub const MAX_FILTER_CHARS: usize = 1000;
 
 /// What the export routes need.
 #[derive(Clone)]
@@ -155,6 +162,9 @@ fn exported_record(triples: Vec<Triple>) -> (Option<NamedNode>, Vec<Triple>) {
 struct Page {
     number: usize,
     size: usize,
+    /// Records skipped: `(number - 1) × size`, checked.
+    offset: usize,
+    /// The date part, `YYYY-MM-DD`, as parsed (not as sent).
     modified_since: Option<String>,
     publisher: Option<String>,
 }
@@ -179,25 +189,59 @@ fn parse(query: &CatalogQuery) -> Result<Page, String> {
     let modified_since = match &query.modified_since {
         None => None,
         Some(text) => {
-            let date = text.get(..10).unwrap_or(text);
-            if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
-                return Err(invalid(format!(
-                    "modified_since is a date or date-time (2024-01-31, 2024-01-31T12:00:00Z), not {text:?}"
-                )));
+            // A date, optionally followed by a time and zone (only their characters: the text
+            // is echoed in the page links).
+            let date = text
+                .get(..10)
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            let time_ok = text.len() <= 40
+                && text.get(10..).is_some_and(|time| {
+                    time.chars().all(|c| {
+                        c.is_ascii_digit()
+                            || matches!(c, 'T' | 't' | 'Z' | 'z' | ':' | '.' | '+' | '-' | ' ')
+                    })
+                });
+            match date {
+                Some(date) if time_ok => Some(date.format("%Y-%m-%d").to_string()),
+                _ => {
+                    return Err(invalid(format!(
+                        "modified_since is a date or date-time (2024-01-31, 2024-01-31T12:00:00Z), not {text:?}"
+                    )));
+                }
             }
-            Some(date.to_owned())
         }
     };
+    if let Some(publisher) = &query.publisher {
+        if publisher.chars().any(char::is_control) {
+            return Err(invalid(format!(
+                "publisher is a publisher's name or IRI, without control characters, not {publisher:?}"
+            )));
+        }
+        if publisher.chars().count() > MAX_FILTER_CHARS {
+            return Err(invalid(format!(
+                "publisher is at most {MAX_FILTER_CHARS} characters long"
+            )));
+        }
+    }
+    let number = number("page", &query.page, 1)?;
+    let offset = (number - 1).checked_mul(size).ok_or_else(|| {
+        invalid(format!(
+            "page {number} of {size} records starts past the last record a page can reach"
+        ))
+    })?;
     Ok(Page {
-        number: number("page", &query.page, 1)?,
+        number,
         size,
+        offset,
         modified_since,
         publisher: query.publisher.clone(),
     })
 }
 
-fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"")
+/// `text` as a SPARQL string literal, every character that could end it escaped (oxrdf's
+/// N-Triples form, which is valid SPARQL).
+fn sparql_string(text: &str) -> String {
+    Literal::new_simple_literal(text).to_string()
 }
 
 /// The record graphs of one page, in a stable order (source catalogue, record key), and the
@@ -208,16 +252,16 @@ fn page_graphs(catalog: &Catalog, page: &Page) -> Result<(Vec<NamedNode>, usize)
     if let Some(since) = &page.modified_since {
         filters.push_str(&format!(
             "GRAPH ?g {{ ?d a <{DCAT}Dataset> ; <{DCT}modified> ?m }}
-             FILTER(SUBSTR(STR(?m), 1, 10) >= \"{}\")",
-            escape(since)
+             FILTER(SUBSTR(STR(?m), 1, 10) >= {})",
+            sparql_string(since)
         ));
     }
     if let Some(publisher) = &page.publisher {
         filters.push_str(&format!(
             "GRAPH ?g {{ ?d a <{DCAT}Dataset> ; <{DCT}publisher> ?p .
                         OPTIONAL {{ ?p <{FOAF}name> ?name }} }}
-             FILTER(STR(COALESCE(?name, ?p)) = \"{}\")",
-            escape(publisher)
+             FILTER(STR(COALESCE(?name, ?p)) = {})",
+            sparql_string(publisher)
         ));
     }
     let pattern = format!(
@@ -237,8 +281,7 @@ fn page_graphs(catalog: &Catalog, page: &Page) -> Result<(Vec<NamedNode>, usize)
         store,
         &format!(
             "SELECT DISTINCT ?g ?catalog ?key WHERE {{ {pattern} }} ORDER BY ?catalog ?key LIMIT {} OFFSET {}",
-            page.size,
-            (page.number - 1) * page.size
+            page.size, page.offset
         ),
     )?;
     let graphs = rows
@@ -348,9 +391,14 @@ fn catalogue_page(
         }
         out.extend(triples);
     }
-    // Hydra, in the two pairings harvesters follow.
+    // Hydra, in the two pairings harvesters follow. The links are built from base_iri and
+    // encoded parameters; checked all the same, as they end up in every serialisation.
+    let link = |number: usize| {
+        let url = page_url(number);
+        NamedNode::new(&url).map_err(|e| format!("page link {url:?}: {e}"))
+    };
     let last = total.div_ceil(page.size).max(1);
-    let this = iri(&page_url(page.number));
+    let this = link(page.number)?;
     let integer = |n: usize| Literal::new_typed_literal(n.to_string(), xsd::INTEGER);
     out.push(Triple::new(
         this.clone(),
@@ -387,15 +435,16 @@ fn catalogue_page(
         ),
     ] {
         if let Some(number) = number {
+            let target = link(number)?;
             out.push(Triple::new(
                 this.clone(),
                 p(&format!("{HYDRA}{old}")),
-                iri(&page_url(number)),
+                target.clone(),
             ));
             out.push(Triple::new(
                 this.clone(),
                 p(&format!("{HYDRA}{new}")),
-                iri(&page_url(number)),
+                target,
             ));
         }
     }
@@ -421,17 +470,13 @@ async fn catalogue(
         Ok(page) => page,
         Err(detail) => return problem(StatusCode::BAD_REQUEST, "invalid parameter", detail),
     };
-    // Page links keep the client's filters and the path it used.
+    // Page links keep the client's filters and the path it used, under the public base IRI:
+    // the request's Host is the client's to write, and would be written into the page.
     let path = match &extension {
         Some(ext) => format!("/catalog.{ext}"),
         None => "/catalog".to_owned(),
     };
     let base = state.config.base_iri.trim_end_matches('/').to_owned();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(|h| format!("http://{h}"))
-        .unwrap_or(base);
     let mut fixed: Vec<(String, String)> = vec![("page_size".into(), page.size.to_string())];
     if let Some(since) = &query.modified_since {
         fixed.push(("modified_since".into(), since.clone()));
@@ -445,7 +490,7 @@ async fn catalogue(
         for (key, value) in &fixed {
             serializer.append_pair(key, value);
         }
-        format!("{host}{path}?{}", serializer.finish())
+        format!("{base}{path}?{}", serializer.finish())
     };
     let config = state.config.clone();
     let catalog = state.catalog.clone();

@@ -18,4 +18,4 @@ pub mod search;
 pub mod server;
 pub mod web;
 
-pub use config::AppConfig;
+pub use config::{AppConfig, ServerLimits};

@@ -287,9 +287,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve => {
             let mut config = load_config(&cli.config)?;
             // Each SPARQL query runs in a process of this same executable (`sparql-worker`).
-            config.sparql_worker = Some(
-                std::env::current_exe().context("cannot find the fedcat executable")?,
-            );
+            config.sparql_worker =
+                Some(std::env::current_exe().context("cannot find the fedcat executable")?);
             let catalog = open_catalog(&config).await?;
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await
@@ -542,6 +541,10 @@ async fn print_errors(catalog: &Catalog, job_id: i64) -> Result<()> {
             _ => String::new(),
         };
         println!("  {} error: {place}{}", error.kind, error.message);
+        // The operator sees what the portal answered (the public pages do not).
+        if let Some(detail) = &error.detail {
+            println!("    body starts with: {detail:?}");
+        }
     }
     if errors.len() > SHOWN {
         println!("  … and {} more (see `fedcat jobs`)", errors.len() - SHOWN);

@@ -34,7 +34,7 @@ pub fn document() -> Value {
             "/api/datasets": {"get": {
                 "summary": "Full-text search with facets",
                 "parameters": [
-                    text("q", "words, French or English, accents optional"),
+                    text("q", "words, French or English, accents optional; at most 1,000 characters and 32 levels of parentheses (400 beyond); `field:` syntax only for the facets and modified, any other `name:` is read as words"),
                     text("publisher", "publisher name (facet value)"),
                     text("source", "source id"),
                     text("theme", "EU data-theme code, e.g. HEAL"),
@@ -45,7 +45,7 @@ pub fn document() -> Value {
                     text("rating", "excellent, good, sufficient or bad (MQA)"),
                     parameter("modified_after", "query", "YYYY-MM-DD", json!({"type": "string", "format": "date"})),
                     parameter("sort", "query", "order", json!({"type": "string", "enum": ["relevance", "modified", "title", "quality"]})),
-                    parameter("page", "query", "from 1", json!({"type": "integer", "minimum": 1})),
+                    parameter("page", "query", "from 1; page × page_size at most [search] max_result_window (10,000 by default), 400 beyond", json!({"type": "integer", "minimum": 1})),
                     parameter("page_size", "query", "1 to 100, default 20", json!({"type": "integer", "minimum": 1, "maximum": 100})),
                     parameter("collapse", "query", "one result per duplicate cluster (default true)", json!({"type": "boolean"})),
                 ],

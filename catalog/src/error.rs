@@ -8,6 +8,10 @@ pub enum CatalogError {
     /// The search index failed (open, write, query).
     #[error("search index: {0}")]
     Search(String),
+    /// A search's query text was refused before parsing (too long or nested too deep): the
+    /// client's input, not the index, is at fault.
+    #[error("query text refused: {0}")]
+    QueryText(#[from] crate::search::QueryTextError),
     /// The SHACL shapes could not be read or parsed.
     #[error("SHACL shapes {path}: {cause}")]
     Shapes {

@@ -24,7 +24,7 @@ pub mod vocab;
 pub use catalog::{Catalog, RecordGraph, WriteCounts};
 pub use error::CatalogError;
 pub use iri::IriMinter;
-pub use state::{JobCounts, JobErrorRow, JobRow, JobStatus, PageMemo, StateDb};
+pub use state::{JobCounts, JobErrorRow, JobRow, JobStatus, NewJobError, PageMemo, StateDb};
 pub use store::RdfStore;
 
 /// Re-export of the RDF library, so that crates above use the same version of its types.

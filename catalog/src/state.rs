@@ -102,6 +102,28 @@ pub struct JobErrorRow {
     pub attempts: Option<i64>,
     /// When it happened.
     pub at: String,
+    /// For administrators only: what the public `message` leaves out (the start of a
+    /// response body). Never serialised, so a public JSON answer built from this row cannot
+    /// carry it; an admin view reads the field itself.
+    #[serde(skip_serializing)]
+    pub detail: Option<String>,
+}
+
+/// A job error to record (see [`StateDb::record_job_error`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewJobError<'a> {
+    /// `page`, `record` or `job`.
+    pub kind: &'a str,
+    /// The page or record URL concerned.
+    pub url: Option<&'a str>,
+    /// The record key, for a record error.
+    pub record_key: Option<&'a str>,
+    /// The cause, as the public sees it: it must not quote a response body.
+    pub message: &'a str,
+    /// How many times the request was sent.
+    pub attempts: Option<u32>,
+    /// What only administrators see (the start of a response body).
+    pub detail: Option<&'a str>,
 }
 
 /// What a listing page held when it was last read with HTTP validators.
@@ -474,18 +496,42 @@ impl StateDb {
         message: &str,
         attempts: Option<u32>,
     ) -> Result<(), CatalogError> {
+        self.record_job_error(
+            job_id,
+            source_id,
+            &NewJobError {
+                kind,
+                url,
+                record_key,
+                message,
+                attempts,
+                detail: None,
+            },
+        )
+        .await
+    }
+
+    /// Records an error of a job, with the detail only administrators see.
+    pub async fn record_job_error(
+        &self,
+        job_id: i64,
+        source_id: &str,
+        error: &NewJobError<'_>,
+    ) -> Result<(), CatalogError> {
         sqlx::query(
-            "INSERT INTO job_errors (job_id, source_id, url, record_key, kind, message, at, attempts)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO job_errors
+                 (job_id, source_id, url, record_key, kind, message, at, attempts, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .bind(job_id)
         .bind(source_id)
-        .bind(url)
-        .bind(record_key)
-        .bind(kind)
-        .bind(message)
+        .bind(error.url)
+        .bind(error.record_key)
+        .bind(error.kind)
+        .bind(error.message)
         .bind(now_text())
-        .bind(attempts.map(i64::from))
+        .bind(error.attempts.map(i64::from))
+        .bind(error.detail)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -635,7 +681,7 @@ impl StateDb {
     /// Errors recorded for a job, in the order they happened.
     pub async fn job_errors(&self, job_id: i64) -> Result<Vec<JobErrorRow>, CatalogError> {
         let rows = sqlx::query(
-            "SELECT job_id, source_id, url, record_key, kind, message, at, attempts
+            "SELECT job_id, source_id, url, record_key, kind, message, at, attempts, detail
              FROM job_errors WHERE job_id = ?1 ORDER BY id",
         )
         .bind(job_id)
@@ -652,6 +698,7 @@ impl StateDb {
                 message: row.get("message"),
                 attempts: row.get("attempts"),
                 at: row.get("at"),
+                detail: row.get("detail"),
             })
             .collect())
     }
@@ -859,5 +906,49 @@ impl StateDb {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_error_detail_is_stored_but_never_serialised() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = StateDb::open(&dir.path().join("state.db")).await.unwrap();
+        db.upsert_source("s", "S", "ckan", "http://portal.test")
+            .await
+            .unwrap();
+        let (job, _) = db.start_job("s").await.unwrap();
+        db.record_job_error(
+            job,
+            "s",
+            &NewJobError {
+                kind: "page",
+                url: Some("http://portal.test/page/2"),
+                message: "http://portal.test/page/2 answered HTTP 500",
+                attempts: Some(1),
+                detail: Some("body starts with: \"token=s3cr3t\""),
+                ..NewJobError::default()
+            },
+        )
+        .await
+        .unwrap();
+        db.record_error(job, "s", "job", None, None, "no detail")
+            .await
+            .unwrap();
+        let errors = db.job_errors(job).await.unwrap();
+        assert_eq!(
+            errors[0].detail.as_deref(),
+            Some("body starts with: \"token=s3cr3t\"")
+        );
+        assert_eq!(errors[1].detail, None);
+        let public = serde_json::to_string(&errors).unwrap();
+        assert!(
+            !public.contains("s3cr3t") && !public.contains("detail"),
+            "{public}"
+        );
+        assert!(public.contains("answered HTTP 500"), "{public}");
     }
 }

@@ -95,6 +95,9 @@ pub struct RawSource {
     pub language: Option<String>,
     /// Records asked per page (CKAN `rows`).
     pub page_size: Option<u32>,
+    /// Hosts, besides the source's own, that the pages of its listing may be on: each as a URL
+    /// writes it, `host` or `host:port` (see [`SourceConfig::allowed_hosts`]).
+    pub allowed_hosts: Option<Vec<String>>,
     /// A disabled source stays configured but is not harvested.
     #[serde(default = "default_true")]
     pub enabled: bool,
@@ -197,6 +200,49 @@ pub struct SourceConfig {
     pub language: Option<String>,
     /// Whether it is harvested.
     pub enabled: bool,
+    /// Hosts, besides the host of the source's first page, that a next-page link the portal
+    /// writes may point to, normalised as [`page_host`] gives them (`host`, or `host:port` when
+    /// the port is not the scheme's default). Every page after the first must be `http(s)`
+    /// on one of them (the shared loop checks it); empty by default.
+    pub allowed_hosts: Vec<String>,
+}
+
+/// How a page URL's host is compared with a source's own and its `allowed_hosts`: the host,
+/// lowercased, then `:port` when the URL names a port other than its scheme's default. So
+/// `https://data.example.org/x` gives `data.example.org` (as does `http://…`: portals often
+/// write their next links in the other scheme), and `http://127.0.0.1:8081/` gives
+/// `127.0.0.1:8081` — another port of one machine is another server. `None` without a host
+/// (`file://`).
+pub fn page_host(url: &Url) -> Option<String> {
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())?
+        .to_ascii_lowercase();
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host,
+    })
+}
+
+/// An `allowed_hosts` entry as [`page_host`] writes it, or why it is not one.
+fn allowed_host(entry: &str) -> Result<String, String> {
+    let entry = entry.trim();
+    if entry.is_empty()
+        || entry.contains(['/', '@', '?', '#'])
+        || entry.contains(char::is_whitespace)
+    {
+        return Err(format!(
+            "{entry:?} is not a host: write `data.example.org` or `data.example.org:8443` (no scheme, path or user)"
+        ));
+    }
+    let url = Url::parse(&format!("http://{entry}/"))
+        .map_err(|e| format!("{entry:?} is not a host: {e}"))?;
+    // `:80` is already dropped (http's default); `:443` is https's, so it goes too.
+    let host = url.host_str().filter(|h| !h.is_empty());
+    match (host, url.port()) {
+        (Some(host), Some(443)) => Ok(host.to_ascii_lowercase()),
+        _ => page_host(&url).ok_or_else(|| format!("{entry:?} is not a host")),
+    }
 }
 
 /// The validated `sources.toml`.
@@ -373,6 +419,16 @@ fn validate_source(
         problem("page_size", "must be positive".into());
         ok = false;
     }
+    let mut allowed_hosts = Vec::new();
+    for (index, entry) in raw.allowed_hosts.iter().flatten().enumerate() {
+        match allowed_host(entry) {
+            Ok(host) => allowed_hosts.push(host),
+            Err(message) => {
+                problem(&format!("allowed_hosts[{index}]"), message);
+                ok = false;
+            }
+        }
+    }
     if let Some(language) = raw.language.as_deref()
         && !is_language_tag(language)
     {
@@ -520,6 +576,7 @@ fn validate_source(
             rate_limit_per_sec: raw.rate_limit_per_sec,
             language: raw.language.clone(),
             enabled: raw.enabled,
+            allowed_hosts,
         }),
         _ => None,
     }
@@ -566,6 +623,83 @@ mod tests {
             ]
         );
         assert!(problems.iter().all(|p| p.file == "sources.toml"));
+    }
+
+    #[test]
+    fn allowed_hosts_are_normalised_and_checked() {
+        let text = r#"
+            [[source]]
+            id = "a"
+            title = "A"
+            type = "dcat"
+            url = "https://example.org/catalog.ttl"
+            allowed_hosts = ["CDN.example.org", "127.0.0.1:8081", "example.net:443", "[::1]:9000"]
+
+            [[source]]
+            id = "b"
+            title = "B"
+            type = "dcat"
+            url = "https://example.org/catalog.ttl"
+            allowed_hosts = ["https://cdn.example.org/", "", "user@host"]
+        "#;
+        let problems = SourcesFile::from_toml("sources.toml", text).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "source[1].allowed_hosts[0]",
+                "source[1].allowed_hosts[1]",
+                "source[1].allowed_hosts[2]"
+            ],
+            "{problems:?}"
+        );
+        let text = text
+            .split("[[source]]")
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("[[source]]");
+        let file = SourcesFile::from_toml("sources.toml", &text).unwrap();
+        assert_eq!(
+            file.get("a").unwrap().allowed_hosts,
+            [
+                "cdn.example.org",
+                "127.0.0.1:8081",
+                "example.net",
+                "[::1]:9000"
+            ]
+        );
+        assert!(
+            SourcesFile::from_toml(
+                "sources.toml",
+                "[[source]]\nid = \"c\"\ntitle = \"C\"\ntype = \"ckan\"\nurl = \"https://x.org\"\n"
+            )
+            .unwrap()
+            .sources[0]
+                .allowed_hosts
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn page_hosts_keep_only_ports_other_than_the_default() {
+        let host = |text: &str| page_host(&Url::parse(text).unwrap());
+        assert_eq!(
+            host("https://Data.Example.org/x?page=2").as_deref(),
+            Some("data.example.org")
+        );
+        assert_eq!(
+            host("http://data.example.org:80/").as_deref(),
+            Some("data.example.org")
+        );
+        assert_eq!(
+            host("https://data.example.org:8443/").as_deref(),
+            Some("data.example.org:8443")
+        );
+        assert_eq!(
+            host("http://127.0.0.1:8081/p").as_deref(),
+            Some("127.0.0.1:8081")
+        );
+        assert_eq!(host("file:///etc/passwd"), None);
     }
 
     #[test]

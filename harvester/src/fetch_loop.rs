@@ -2,11 +2,20 @@
 //! page while the current one is stored), stops on a repeated page, records every page and
 //! record failure as a job error, and deletes records missing from the listing only when the
 //! listing was complete and no page failed.
+//!
+//! Only the first page is the operator's: the others come from links a portal wrote (Hydra
+//! `next`, udata `next_page`, a remembered next page) or from a connector's offsets. Before any
+//! of them is fetched, [`PageScope`] checks it: `http(s)` only — never `file://`, which only a
+//! configured source URL may be — and on the first page's host or one of the source's
+//! `allowed_hosts`. A refused link ends the listing with a page error; the listing is then
+//! incomplete, so nothing is deleted.
 
+use crate::config::page_host;
 use crate::{Fetched, HarvestError, HttpClient, Page, PageRequest, Source, Validators};
-use fedcat_catalog::{Catalog, JobCounts, JobStatus, PageMemo};
+use fedcat_catalog::{Catalog, JobCounts, JobStatus, NewJobError, PageMemo};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use url::Url;
 
 /// Progress of a running job, for progress bars and logs.
 #[derive(Debug, Clone)]
@@ -73,6 +82,64 @@ impl Default for HarvestOptions {
 
 /// The most pages one job reads: a guard against a portal whose paging never ends.
 const MAX_PAGES: usize = 1_000_000;
+
+/// How much of a refused URL a job error quotes.
+const MAX_QUOTED_URL: usize = 300;
+
+/// Where the pages of a listing after the first may be: `http(s)` URLs on the first page's
+/// host (compared as [`page_host`] writes it: `host`, or `host:port` for a port other than the
+/// scheme's default) or on a host of the source's `allowed_hosts`. A `file://` first page has no
+/// host: its listing may go on only to allowed hosts.
+#[derive(Debug, Clone)]
+pub struct PageScope {
+    own_host: Option<String>,
+    allowed_hosts: Vec<String>,
+}
+
+impl PageScope {
+    /// The scope of a listing whose first page is `first`.
+    pub fn new(first: &Url, allowed_hosts: &[String]) -> Self {
+        Self {
+            own_host: page_host(first),
+            allowed_hosts: allowed_hosts
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .collect(),
+        }
+    }
+
+    /// `Ok` when a page after the first may be fetched from `url`, else why not.
+    pub fn check(&self, url: &Url) -> Result<(), String> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!(
+                "its scheme is {}: a page found in a listing must be http or https (only the \
+                 source's configured URL may be file://)",
+                url.scheme()
+            ));
+        }
+        let Some(host) = page_host(url) else {
+            return Err("it has no host".to_owned());
+        };
+        if self.own_host.as_deref() == Some(host.as_str()) || self.allowed_hosts.contains(&host) {
+            return Ok(());
+        }
+        Err(match &self.own_host {
+            Some(own) => format!(
+                "its host {host} is not the source's ({own}) and is not in the source's \
+                 allowed_hosts"
+            ),
+            None => format!("its host {host} is not in the source's allowed_hosts"),
+        })
+    }
+}
+
+/// At most `max` characters of `text`, with an ellipsis when cut.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
 
 /// Harvests one source into the catalogue as one job.
 pub async fn harvest_source(
@@ -212,7 +279,11 @@ impl JobRun<'_> {
         on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
     ) -> Result<bool, HarvestError> {
         let mut seen_pages = HashSet::new();
-        let mut request = Some(self.source.first_page()?);
+        let first = self.source.first_page()?;
+        let scope = PageScope::new(&first.url, self.source.allowed_hosts());
+        let mut request = Some(first);
+        // The page that led to `request`: none for the first page.
+        let mut previous: Option<Url> = None;
         let mut prefetched: Option<Result<(Fetched, Option<PageMemo>), HarvestError>> = None;
         let catalog = self.catalog;
         let source_id = self.source.id().to_owned();
@@ -221,9 +292,20 @@ impl JobRun<'_> {
                 tracing::warn!(source = self.source.id(), page = %current.url, "repeated page: listing ends");
                 return Ok(true);
             }
+            if let Some(linking_page) = previous.replace(current.url.clone())
+                && let Err(why) = scope.check(&current.url)
+            {
+                let message = format!(
+                    "the listing stops here: the next page this page names, {}, is refused: {why}",
+                    shortened(current.url.as_str(), MAX_QUOTED_URL)
+                );
+                self.page_failed(&linking_page, &message, on_progress)
+                    .await?;
+                return Ok(false);
+            }
             if seen_pages.len() > MAX_PAGES {
                 self.page_failed(
-                    &current,
+                    &current.url,
                     "too many pages: the paging never ends",
                     on_progress,
                 )
@@ -243,7 +325,7 @@ impl JobRun<'_> {
                     }
                     None => {
                         self.page_failed(
-                            &current,
+                            &current.url,
                             "304 Not Modified for a page never read",
                             on_progress,
                         )
@@ -283,9 +365,13 @@ impl JobRun<'_> {
                             .save_page_memo(&source_id, current.url.as_str(), &memo)
                             .await?;
                     }
-                    // Fetch the next page while this one is stored.
+                    // Fetch the next page while this one is stored (unless it is out of
+                    // scope: the top of the loop refuses it then, unfetched).
                     let (stored, next_fetch) = match &next {
-                        Some(next_request) if !seen_pages.contains(next_request.url.as_str()) => {
+                        Some(next_request)
+                            if !seen_pages.contains(next_request.url.as_str())
+                                && scope.check(&next_request.url).is_ok() =>
+                        {
                             let (stored, fetched) = tokio::join!(
                                 self.store_page(&current, page, on_progress),
                                 fetch(catalog, &source_id, client, next_request, options.full)
@@ -300,9 +386,10 @@ impl JobRun<'_> {
                 }
                 Err(error) => {
                     self.page_failed_after(
-                        &current,
+                        &current.url,
                         &error.to_string(),
                         error.attempts(),
+                        error.detail().as_deref(),
                         on_progress,
                     )
                     .await?;
@@ -353,39 +440,44 @@ impl JobRun<'_> {
 
     async fn page_failed(
         &mut self,
-        page: &PageRequest,
+        page: &Url,
         message: &str,
         on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
     ) -> Result<(), HarvestError> {
-        self.page_failed_after(page, message, None, on_progress)
+        self.page_failed_after(page, message, None, None, on_progress)
             .await
     }
 
-    /// A page failed after `attempts` requests (when it got as far as a request).
+    /// A page failed after `attempts` requests (when it got as far as a request). `message` is
+    /// public; `detail` (the start of a body) is kept for administrators only.
     async fn page_failed_after(
         &mut self,
-        page: &PageRequest,
+        page: &Url,
         message: &str,
         attempts: Option<u32>,
+        detail: Option<&str>,
         on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
     ) -> Result<(), HarvestError> {
-        tracing::warn!(source = self.source.id(), page = %page.url, error = message, "page failed");
+        tracing::warn!(source = self.source.id(), page = %page, error = message, detail, "page failed");
         self.page_failures += 1;
         self.counts.failed += 1;
         self.catalog
             .state()
-            .record_error_with_attempts(
+            .record_job_error(
                 self.job_id,
                 self.source.id(),
-                "page",
-                Some(page.url.as_str()),
-                None,
-                message,
-                attempts,
+                &NewJobError {
+                    kind: "page",
+                    url: Some(page.as_str()),
+                    record_key: None,
+                    message,
+                    attempts,
+                    detail,
+                },
             )
             .await?;
         on_progress(ProgressEvent::PageFailed {
-            url: page.url.to_string(),
+            url: page.to_string(),
             message: message.to_owned(),
         });
         Ok(())
@@ -474,4 +566,82 @@ async fn fetch(
         .get_conditional(&request.url, request.accept, validators.as_ref())
         .await?;
     Ok((fetched, memo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn later_pages_stay_on_the_source_host_over_http() {
+        let scope = PageScope::new(&url("https://www.data.gouv.fr/api/1/datasets/?page=1"), &[]);
+        assert!(
+            scope
+                .check(&url("https://www.data.gouv.fr/api/1/datasets/?page=2"))
+                .is_ok()
+        );
+        // Portals behind a TLS proxy often write their next links in http.
+        assert!(
+            scope
+                .check(&url("http://WWW.data.gouv.fr/api/1/datasets/?page=2"))
+                .is_ok()
+        );
+        for refused in [
+            "file:///etc/passwd",
+            "ftp://www.data.gouv.fr/x",
+            "https://www.data.gouv.fr:8443/x",
+            "https://data.gouv.fr/x",
+            "http://169.254.169.254/latest/meta-data/",
+        ] {
+            let why = scope.check(&url(refused)).unwrap_err();
+            assert!(!why.is_empty(), "{refused}");
+        }
+        assert!(
+            scope
+                .check(&url("file:///etc/passwd"))
+                .unwrap_err()
+                .contains("file")
+        );
+    }
+
+    #[test]
+    fn another_port_is_another_host_unless_allowed() {
+        let first = url("http://127.0.0.1:8080/dcat/page/1");
+        let other = url("http://127.0.0.1:8081/dcat/page/2");
+        assert!(PageScope::new(&first, &[]).check(&other).is_err());
+        assert!(
+            PageScope::new(&first, &["127.0.0.1:8081".to_owned()])
+                .check(&other)
+                .is_ok()
+        );
+        assert!(
+            PageScope::new(&first, &["127.0.0.1".to_owned()])
+                .check(&other)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_file_listing_goes_on_only_to_allowed_hosts() {
+        let first = url("file:///var/dumps/catalog.ttl");
+        let scope = PageScope::new(&first, &["dumps.example.org".to_owned()]);
+        assert!(scope.check(&url("file:///var/dumps/page2.ttl")).is_err());
+        assert!(
+            scope
+                .check(&url("https://dumps.example.org/page2.ttl"))
+                .is_ok()
+        );
+        assert!(scope.check(&url("https://example.org/page2.ttl")).is_err());
+    }
+
+    #[test]
+    fn long_urls_are_shortened() {
+        assert_eq!(shortened("abcdef", 3), "abc…");
+        assert_eq!(shortened("abc", 3), "abc");
+        assert_eq!(shortened("éèà", 2), "éè…");
+    }
 }

@@ -1,8 +1,9 @@
 //! The HTTP client every connector shares: gzip, connect and total timeouts, a redirect limit,
 //! a response size cap enforced while streaming, a clear User-Agent, a rate limit per host, and
 //! retries with exponential backoff and jitter on connection errors, 429 and 502–504 (honouring
-//! `Retry-After`). `file://` URLs are read from disk under the same size cap, so a catalogue
-//! dump can be harvested offline.
+//! `Retry-After`). `file://` URLs are read from disk under the same size cap (enforced while
+//! reading, so a device such as `/dev/zero` stops there) and timeout, so a catalogue dump can be
+//! harvested offline; only a source's configured URL may be one (see [`crate::fetch_loop`]).
 
 use crate::HarvestError;
 use crate::error::body_snippet;
@@ -11,6 +12,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::io::AsyncReadExt;
 use url::Url;
 
 /// Limits of the shared client (from `[http]` in `fedcat.toml`).
@@ -315,18 +317,36 @@ impl HttpClient {
             path: path.display().to_string(),
             cause,
         };
+        let limit = self.settings.max_body_bytes;
+        let too_large = || HarvestError::TooLarge {
+            url: url.to_string(),
+            limit,
+        };
         let metadata = tokio::fs::metadata(&path)
             .await
             .map_err(|e| file_error(e.to_string()))?;
-        if metadata.len() > self.settings.max_body_bytes {
-            return Err(HarvestError::TooLarge {
-                url: url.to_string(),
-                limit: self.settings.max_body_bytes,
-            });
+        if metadata.len() > limit {
+            return Err(too_large());
         }
-        let body = tokio::fs::read(&path)
+        // The length on disk says nothing of a device or a pipe (`/dev/zero` has length 0 and
+        // never ends): the cap holds while reading, one byte past it telling "too large", and
+        // the request timeout holds too.
+        let read = async {
+            let file = tokio::fs::File::open(&path).await?;
+            let mut body = Vec::new();
+            file.take(limit.saturating_add(1))
+                .read_to_end(&mut body)
+                .await?;
+            Ok::<_, std::io::Error>(body)
+        };
+        let timeout = Duration::from_secs(self.settings.timeout_secs);
+        let body = tokio::time::timeout(timeout, read)
             .await
+            .map_err(|_| file_error(format!("timed out after {} s", timeout.as_secs())))?
             .map_err(|e| file_error(e.to_string()))?;
+        if body.len() as u64 > limit {
+            return Err(too_large());
+        }
         Ok(Fetched {
             url: url.clone(),
             status: 200,
@@ -424,5 +444,36 @@ mod tests {
     #[test]
     fn media_type_drops_parameters() {
         assert_eq!(media_type_of("Text/HTML; charset=UTF-8"), "text/html");
+    }
+
+    fn capped_client(max_body_bytes: u64) -> HttpClient {
+        HttpClient::new(HttpSettings {
+            max_body_bytes,
+            timeout_secs: 5,
+            ..HttpSettings::default()
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_device_file_stops_at_the_body_cap() {
+        // `/dev/zero` has length 0 on disk and never ends.
+        let url = Url::parse("file:///dev/zero").unwrap();
+        match capped_client(4096).get(&url, "*/*").await {
+            Err(HarvestError::TooLarge { limit, .. }) => assert_eq!(limit, 4096),
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_file_at_the_cap_is_read_and_one_byte_more_is_too_large() {
+        let path = std::env::temp_dir().join(format!("fedcat-http-cap-{}.ttl", std::process::id()));
+        std::fs::write(&path, vec![b'#'; 100]).unwrap();
+        let url = Url::from_file_path(&path).unwrap();
+        let fetched = capped_client(100).get(&url, "*/*").await.unwrap();
+        assert_eq!(fetched.body.len(), 100);
+        let error = capped_client(99).get(&url, "*/*").await.unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(error, HarvestError::TooLarge { .. }), "{error}");
     }
 }

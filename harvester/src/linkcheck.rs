@@ -6,14 +6,16 @@
 //! rate limit and concurrency, apart from the harvester's.
 //!
 //! It never connects to loopback, private, link-local, shared (CGNAT), unspecified or cloud
-//! metadata addresses: a literal IP is checked before connecting, a host name after DNS
-//! resolution (in the client's resolver, so for every hop of a redirect chain too), unless
-//! `allow_private_targets` is set (tests) or the host is listed in `allowed_hosts`.
+//! metadata addresses, nor to IPv6 forms carrying one (see [`is_forbidden`]): a literal IP is
+//! checked before connecting, a host name after DNS resolution (in the client's resolver, so for
+//! every hop of a redirect chain too), unless `allow_private_targets` is set (tests) or the host
+//! is listed in `allowed_hosts`. It ignores proxy settings of the environment, which would
+//! resolve names past the guard.
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::collections::HashSet;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,21 +83,42 @@ pub struct LinkResult {
 
 /// True for an address the checker must not call: loopback, private (RFC 1918, unique local),
 /// link-local (which holds the cloud metadata address 169.254.169.254), shared CGNAT space,
-/// unspecified, broadcast, documentation and IPv4-mapped forms of those.
+/// unspecified, broadcast, documentation, and the IPv6 forms that carry one of those IPv4
+/// addresses: IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d` (deprecated, still
+/// parsed and routed by some stacks), NAT64 `64:ff9b::a.b.c.d` (RFC 6052) and 6to4
+/// `2002:AABB:CCDD::` (RFC 3056). The local-use NAT64 prefix `64:ff9b:1::/48` (RFC 8215) is
+/// refused whole: where its IPv4 address sits depends on the operator's prefix length.
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            // `to_ipv4` reads both `::ffff:a.b.c.d` and `::a.b.c.d` (so `::1` is 0.0.0.1 and
+            // `::` 0.0.0.0, both refused as IPv4 too).
+            if let Some(v4) = v6.to_ipv4() {
                 return forbidden_v4(v4);
             }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            let first = segments[0];
+            let embedded_v4 = |high: u16, low: u16| {
+                Ipv4Addr::new(
+                    (high >> 8) as u8,
+                    (high & 0xff) as u8,
+                    (low >> 8) as u8,
+                    (low & 0xff) as u8,
+                )
+            };
+            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return forbidden_v4(embedded_v4(segments[6], segments[7]));
+            }
+            if first == 0x2002 && forbidden_v4(embedded_v4(segments[1], segments[2])) {
+                return true;
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
                 || (first & 0xfe00) == 0xfc00 // unique local, incl. fd00:ec2::254
                 || (first & 0xffc0) == 0xfe80 // link-local
                 || (first & 0xff00) == 0xff00 // multicast
-                || v6 == Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0xa9fe, 0xa9fe)
+                || segments[..3] == [0x64, 0xff9b, 1] // local-use NAT64
         }
     }
 }
@@ -223,6 +246,10 @@ impl LinkChecker {
             .connect_timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(GuardedResolver(policy.clone())))
+            // Through a proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY in the environment), the
+            // proxy resolves the target's name and the guarded resolver never sees it: a name
+            // of an internal host would be called. The checker always connects itself.
+            .no_proxy()
             .build()
             .map_err(|e| format!("cannot build the link-check client: {e}"))?;
         let per_sec = NonZeroU32::new(settings.per_host_per_sec.max(1)).expect("positive");
@@ -466,6 +493,58 @@ mod tests {
             "8.8.8.8",
         ] {
             assert!(!is_forbidden(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn ipv6_forms_carrying_a_private_ipv4_address_are_forbidden() {
+        for forbidden in [
+            // IPv4-compatible (::a.b.c.d)
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::192.168.0.1",
+            "::169.254.169.254",
+            // IPv4-mapped (::ffff:a.b.c.d)
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            // NAT64 well-known prefix (64:ff9b::/96)
+            "64:ff9b::127.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b::169.254.169.254",
+            // local-use NAT64 (64:ff9b:1::/48), whatever it embeds
+            "64:ff9b:1::808:808",
+            // 6to4 (2002:AABB:CCDD::/48)
+            "2002:7f00:1::1",
+            "2002:a00:1::1",
+        ] {
+            let ip: IpAddr = forbidden.parse().unwrap();
+            assert!(is_forbidden(ip), "{forbidden}");
+        }
+        for public in [
+            "::8.8.8.8",
+            "::ffff:8.8.8.8",
+            "64:ff9b::8.8.8.8",
+            "2002:808:808::1",
+        ] {
+            let ip: IpAddr = public.parse().unwrap();
+            assert!(!is_forbidden(ip), "{public}");
+        }
+    }
+
+    #[test]
+    fn bracketed_ipv6_literals_in_urls_are_read_as_forbidden() {
+        // What the checker's literal check sees for http://[::127.0.0.1]:8080/ and the others.
+        for url in [
+            "http://[::127.0.0.1]:8080/",
+            "http://[::ffff:127.0.0.1]:8080/",
+            "http://[::10.0.0.1]/",
+            "http://[64:ff9b::7f00:1]/",
+        ] {
+            let parsed = Url::parse(url).unwrap();
+            let Some(url::Host::Ipv6(ip)) = parsed.host() else {
+                panic!("{url} has no IPv6 host");
+            };
+            assert!(is_forbidden(IpAddr::V6(ip)), "{url}");
         }
     }
 }

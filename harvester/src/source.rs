@@ -57,4 +57,10 @@ pub trait Source: Send + Sync {
     fn is_incremental(&self) -> bool {
         false
     }
+
+    /// Hosts besides the first page's that later pages may be on: the source's configured
+    /// `allowed_hosts` ([`crate::SourceConfig::allowed_hosts`]). The shared loop enforces it.
+    fn allowed_hosts(&self) -> &[String] {
+        &[]
+    }
 }

@@ -78,6 +78,9 @@ impl Reply {
     }
 }
 
+/// The answer of a query whose read-only view of the store lost a file to a compaction.
+pub const STORE_CHANGED: &str = "the store changed while the query read it; try again";
+
 /// The 403 of any update.
 pub fn read_only() -> Reply {
     Reply::text(
@@ -90,7 +93,9 @@ pub fn read_only() -> Reply {
 pub fn timed_out(limit_secs: f64) -> Reply {
     Reply::text(
         503,
-        format!("query stopped: it ran longer than the limit of {limit_secs} s (sparql.timeout_secs)"),
+        format!(
+            "query stopped: it ran longer than the limit of {limit_secs} s (sparql.timeout_secs)"
+        ),
     )
 }
 
@@ -147,13 +152,15 @@ pub fn evaluate(
                 html_page,
                 lang.as_deref(),
             ),
-            Output::Negotiated { accept } => {
-                serialize(results, accept.as_deref(), job.max_results)
-            }
+            Output::Negotiated { accept } => serialize(results, accept.as_deref(), job.max_results),
         });
     match outcome {
         Ok(reply) => reply,
         Err(QueryEvaluationError::Cancelled) => Reply::text(503, "query stopped"),
+        // A read-only view (a worker's) can lose a file the writer compacted away meanwhile.
+        Err(e) if e.to_string().contains("No such file or directory") => {
+            Reply::text(503, STORE_CHANGED)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "query evaluation failed");
             Reply::text(500, "query evaluation failed")
@@ -255,7 +262,11 @@ fn serialize_html(
         Some(render) => render(lang.unwrap_or("fr"), query, Some(&table)),
         None => crate::html::page(query, Some(&table)),
     };
-    Ok(body("text/html; charset=utf-8", page.into_bytes(), truncated))
+    Ok(body(
+        "text/html; charset=utf-8",
+        page.into_bytes(),
+        truncated,
+    ))
 }
 
 fn serialize(

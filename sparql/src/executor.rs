@@ -222,9 +222,11 @@ impl Worker {
             drop(stdin);
             let mut answer = Vec::new();
             let mut last_words = Vec::new();
+            let mut stdout = stdout.take(answer_cap + 1);
+            let mut stderr = stderr.take(STDERR_BYTES);
             let (read_answer, read_stderr) = tokio::join!(
-                stdout.take(answer_cap + 1).read_to_end(&mut answer),
-                stderr.take(STDERR_BYTES).read_to_end(&mut last_words),
+                stdout.read_to_end(&mut answer),
+                stderr.read_to_end(&mut last_words),
             );
             read_answer?;
             read_stderr?;

@@ -91,7 +91,11 @@ mod tests {
         );
         let deep = format!("SELECT * WHERE {}{}", "{".repeat(900), "}".repeat(900));
         assert_eq!(nesting_depth(&deep), 900);
-        let filter = format!("ASK {{ FILTER({}1{}) }}", "(".repeat(3000), ")".repeat(3000));
+        let filter = format!(
+            "ASK {{ FILTER({}1{}) }}",
+            "(".repeat(3000),
+            ")".repeat(3000)
+        );
         assert_eq!(nesting_depth(&filter), 3002);
     }
 

@@ -182,11 +182,7 @@ fn service_description(endpoint_iri: &str, headers: &HeaderMap) -> Response {
             oxigraph::model::vocab::rdf::TYPE,
             iri(&format!("{sd}Service")),
         ),
-        oxigraph::model::Triple::new(
-            service.clone(),
-            iri(&format!("{sd}endpoint")),
-            endpoint,
-        ),
+        oxigraph::model::Triple::new(service.clone(), iri(&format!("{sd}endpoint")), endpoint),
         oxigraph::model::Triple::new(
             service.clone(),
             iri(&format!("{sd}supportedLanguage")),
@@ -247,7 +243,10 @@ async fn load_test_data(endpoint: Arc<Endpoint>, text: String) -> Response {
         return read_only();
     }
     if nesting_depth(&text) > endpoint.executor.limits().max_nesting {
-        return error(StatusCode::BAD_REQUEST, "the test data load is nested too deeply");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the test data load is nested too deeply",
+        );
     }
     let store = endpoint.store.clone();
     let outcome = tokio::task::spawn_blocking(move || {
@@ -364,7 +363,10 @@ async fn run(endpoint: Arc<Endpoint>, request: Request, headers: &HeaderMap) -> 
         output,
         max_results: endpoint.config.max_results,
     };
-    into_response(endpoint.executor.run(job).await, endpoint.config.max_results)
+    into_response(
+        endpoint.executor.run(job).await,
+        endpoint.config.max_results,
+    )
 }
 
 fn into_response(reply: Reply, max_results: usize) -> Response {
@@ -378,9 +380,10 @@ fn into_response(reply: Reply, max_results: usize) -> Response {
             .insert(header::CONTENT_TYPE, content_type);
     }
     if reply.head.truncated {
-        response
-            .headers_mut()
-            .insert("fedcat-results-truncated", HeaderValue::from(max_results as u64));
+        response.headers_mut().insert(
+            "fedcat-results-truncated",
+            HeaderValue::from(max_results as u64),
+        );
     }
     response
 }

@@ -2,12 +2,12 @@
 //! standard input, opens the store read-only, evaluates, and writes the answer's head as one
 //! JSON line and then its body on standard output.
 //!
-//! It limits itself before touching the query: its data segment and anonymous mappings
-//! (`RLIMIT_DATA`) to the query's memory budget, so an evaluation that grows past it fails an
-//! allocation and the process ends; a watchdog thread ends it at its deadline or as soon as the
-//! server that started it is gone.
+//! Once the store is open, it limits itself before touching the query: its data segment and
+//! anonymous mappings (`RLIMIT_DATA`) to what it uses then plus the query's memory budget, so an
+//! evaluation that grows past the budget fails an allocation and the process ends; a watchdog
+//! thread ends it at its deadline or as soon as the server that started it is gone.
 
-use crate::evaluate::{QueryJob, Reply, evaluate};
+use crate::evaluate::{QueryJob, Reply, STORE_CHANGED, evaluate};
 use crate::executor::{QUERY_STACK_BYTES, WORKER_TIMED_OUT};
 use crate::protocol::HtmlPage;
 use oxigraph::sparql::CancellationToken;
@@ -24,7 +24,8 @@ const MAX_JOB_BYTES: u64 = 16 << 20;
 pub struct WorkerArgs {
     /// The store's directory (opened read-only).
     pub store: PathBuf,
-    /// `RLIMIT_DATA` of this process.
+    /// Memory the query may use beyond the opened store (`RLIMIT_DATA` is set to what the
+    /// process uses once the store is open plus this).
     pub memory_bytes: u64,
     /// The process ends itself after this long.
     pub timeout: Duration,
@@ -32,17 +33,9 @@ pub struct WorkerArgs {
 
 /// Runs one job; the return value is the process's exit code.
 pub fn run(args: WorkerArgs, html_page: Option<HtmlPage>) -> i32 {
-    if let Err(e) = rlimit::setrlimit(rlimit::Resource::DATA, args.memory_bytes, args.memory_bytes)
-    {
-        eprintln!("sparql-worker: cannot set the memory limit: {e}");
-        return 1;
-    }
     spawn_watchdog(args.timeout);
     let mut input = Vec::new();
-    if let Err(e) = std::io::stdin()
-        .take(MAX_JOB_BYTES)
-        .read_to_end(&mut input)
-    {
+    if let Err(e) = std::io::stdin().take(MAX_JOB_BYTES).read_to_end(&mut input) {
         eprintln!("sparql-worker: cannot read the job: {e}");
         return 1;
     }
@@ -53,13 +46,7 @@ pub fn run(args: WorkerArgs, html_page: Option<HtmlPage>) -> i32 {
             return 1;
         }
     };
-    let reply = match Store::open_read_only(&args.store) {
-        Ok(store) => evaluate_with_stack(store, job, html_page),
-        Err(e) => {
-            eprintln!("sparql-worker: cannot open the store: {e}");
-            Reply::text(503, "the store cannot be read now")
-        }
-    };
+    let reply = evaluate_on_a_fresh_view(&args.store, job, html_page, args.memory_bytes);
     match write_reply(&reply) {
         Ok(()) => 0,
         Err(e) => {
@@ -67,6 +54,60 @@ pub fn run(args: WorkerArgs, html_page: Option<HtmlPage>) -> i32 {
             1
         }
     }
+}
+
+/// How often the store is opened again when the server's compaction removed a file the
+/// read-only view was opening or reading (RocksDB's read-only mode does not pin files).
+const OPEN_ATTEMPTS: u32 = 5;
+
+/// Opens a read-only view and evaluates, again on a new view when the writer's compaction
+/// removed a file under the previous one.
+fn evaluate_on_a_fresh_view(
+    path: &std::path::Path,
+    job: QueryJob,
+    html_page: Option<HtmlPage>,
+    budget: u64,
+) -> Reply {
+    let mut limited = false;
+    let mut last = Reply::text(503, "the store cannot be read now");
+    for attempt in 0..OPEN_ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(20 << attempt));
+        }
+        match Store::open_read_only(path) {
+            Ok(store) => {
+                if !limited {
+                    if let Err(e) = limit_memory(budget) {
+                        eprintln!("sparql-worker: cannot set the memory limit: {e}");
+                        return Reply::text(500, "query evaluation failed");
+                    }
+                    limited = true;
+                }
+                let reply = evaluate_with_stack(store, job.clone(), html_page);
+                if reply.body != STORE_CHANGED.as_bytes() {
+                    return reply;
+                }
+                last = reply;
+            }
+            Err(e) => {
+                eprintln!("sparql-worker: cannot open the store (attempt {attempt}): {e}");
+            }
+        }
+    }
+    last
+}
+
+/// Limits the process's data segment and anonymous mappings (`RLIMIT_DATA`) to what it uses
+/// now — the program and the opened store, whose cache and threads RocksDB reserves at open —
+/// plus the query thread's stack and `budget`: the memory the query itself may use.
+fn limit_memory(budget: u64) -> std::io::Result<()> {
+    let in_use = std::fs::read_to_string("/proc/self/status")?
+        .lines()
+        .find_map(|line| line.strip_prefix("VmData:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024);
+    let limit = in_use + QUERY_STACK_BYTES as u64 + budget;
+    rlimit::setrlimit(rlimit::Resource::DATA, limit, limit)
 }
 
 /// Evaluates on a thread with the same known stack as in-process evaluation.

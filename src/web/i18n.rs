@@ -113,6 +113,7 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("harvest_now", "Moissonner maintenant", "Harvest now"),
     ("admin_token", "Jeton d'administration", "Admin token"),
     ("log_in", "Se connecter", "Log in"),
+    ("log_out", "Se déconnecter", "Log out"),
     ("not_measured", "non mesuré", "not measured"),
     ("keywords", "Mots-clés", "Keywords"),
     ("languages", "Langues", "Languages"),

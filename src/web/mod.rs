@@ -2,8 +2,10 @@
 //! external asset), readable without JavaScript: search with facets (`/`), a dataset
 //! (`/datasets/{source}/{key}`), the openness indicators with an SVG chart (`/indicators`) and
 //! the harvest status (`/sources`). French by default, English with `?lang=en`; every label
-//! comes from [`i18n`].
+//! comes from [`i18n`]. A URL from a harvested record is a link only when it is http(s) or ftp
+//! ([`safe_link`]); the admin's session and forms are in `admin`.
 
+mod admin;
 mod charts;
 pub mod i18n;
 
@@ -33,18 +35,36 @@ fn environment() -> &'static Environment<'static> {
         ] {
             env.add_template(name, text).expect("templates parse");
         }
+        // `{% set href = url | safe_link %}{% if href %}<a href="{{ href }}">…`: none for a URL
+        // that must not be a link.
+        env.add_filter("safe_link", |url: String| {
+            safe_link(&url).map(str::to_owned)
+        });
         env
     })
 }
 
-/// What the pages need: the dataset routes' state and, in `serve`, the job runner behind the
-/// admin's "harvest now" button.
+/// What the pages need: the dataset routes' state, in `serve` the job runner behind the admin's
+/// "harvest now" button, and the admin sessions.
 #[derive(Clone)]
 pub struct WebState {
     /// Catalogue, configuration, index.
     pub datasets: DatasetsState,
     /// Starts harvests; `None` when the server runs no jobs.
     pub runner: Option<crate::jobs::JobRunner>,
+    /// The admin sessions and failed logins (in memory).
+    pub(crate) admin: std::sync::Arc<admin::Sessions>,
+}
+
+impl WebState {
+    /// The pages' state, with no admin session yet.
+    pub fn new(datasets: DatasetsState, runner: Option<crate::jobs::JobRunner>) -> Self {
+        Self {
+            datasets,
+            runner,
+            admin: std::sync::Arc::default(),
+        }
+    }
 }
 
 impl axum::extract::FromRef<WebState> for DatasetsState {
@@ -60,78 +80,22 @@ pub fn router(state: WebState) -> axum::Router {
         .route("/datasets/{source}/{*key}", get(dataset_page))
         .route("/indicators", get(indicators_page))
         .route("/sources", get(sources_page))
-        .route("/admin/login", axum::routing::post(admin_login))
-        .route("/sources/{id}/harvest", axum::routing::post(harvest_now))
+        .route("/admin/login", axum::routing::post(admin::login))
+        .route("/admin/logout", axum::routing::post(admin::logout))
+        .route(
+            "/sources/{id}/harvest",
+            axum::routing::post(admin::harvest_now),
+        )
         .with_state(state)
 }
 
-const ADMIN_COOKIE: &str = "fedcat_admin";
-
-/// The admin token the request carries in its cookie, when it is the configured one.
-fn is_admin(config: &crate::AppConfig, headers: &axum::http::HeaderMap) -> bool {
-    let Some(expected) = config.admin_token.as_deref() else {
-        return false;
-    };
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(name, value)| name == ADMIN_COOKIE && crate::api::same_token(value, expected))
-}
-
-fn see_other(location: &str) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, location.to_owned())],
-    )
-        .into_response()
-}
-
-/// `POST /admin/login` (form `token`): a right token sets the admin cookie (HttpOnly,
-/// SameSite=Strict) and returns to `/sources`.
-async fn admin_login(State(state): State<WebState>, body: axum::body::Bytes) -> Response {
-    let token = url::form_urlencoded::parse(&body)
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    match state.datasets.config.admin_token.as_deref() {
-        Some(expected) if crate::api::same_token(&token, expected) => (
-            StatusCode::SEE_OTHER,
-            [
-                (header::LOCATION, "/sources".to_owned()),
-                (
-                    header::SET_COOKIE,
-                    format!("{ADMIN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/"),
-                ),
-            ],
-        )
-            .into_response(),
-        _ => (StatusCode::UNAUTHORIZED, "wrong admin token").into_response(),
-    }
-}
-
-/// `POST /sources/{id}/harvest` from the admin's button.
-async fn harvest_now(
-    State(state): State<WebState>,
-    Path(id): Path<String>,
-    headers: axum::http::HeaderMap,
-) -> Response {
-    if !is_admin(&state.datasets.config, &headers) {
-        return (StatusCode::UNAUTHORIZED, "admin token required").into_response();
-    }
-    let Some(runner) = &state.runner else {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "this server runs no harvest jobs",
-        )
-            .into_response();
-    };
-    match runner.start(&id) {
-        Ok(_) => see_other("/sources"),
-        Err(error) => (StatusCode::CONFLICT, format!("{error:?}")).into_response(),
-    }
+/// `url` when it may be written as a link (`href`): an absolute http, https or ftp URL. Any
+/// other scheme — `javascript:`, `vbscript:`, `data:`, `file:` … — and anything that is not an
+/// absolute URL is `None`, to be shown as text. The URL is parsed as browsers do (WHATWG),
+/// so control characters, tabs or case tricks in the scheme cannot slip through.
+pub fn safe_link(url: &str) -> Option<&str> {
+    let parsed = url::Url::parse(url).ok()?;
+    matches!(parsed.scheme(), "http" | "https" | "ftp").then_some(url)
 }
 
 fn pairs(raw: &Option<String>) -> Vec<(String, String)> {
@@ -218,7 +182,7 @@ async fn search_page(
     let Some(index) = state.index.clone() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "search unavailable").into_response();
     };
-    let (search, page, page_size) = match parse_query(&query) {
+    let (search, page, page_size) = match parse_query(&query, state.config.search_max_window) {
         Ok(parsed) => parsed,
         Err(detail) => return (StatusCode::BAD_REQUEST, detail).into_response(),
     };
@@ -617,7 +581,9 @@ async fn sources_page(
     headers: axum::http::HeaderMap,
 ) -> Response {
     let state = web.datasets.clone();
-    let admin = is_admin(&state.config, &headers);
+    // The admin's forms carry the session's CSRF token.
+    let csrf = web.admin.csrf_of(&headers);
+    let admin = csrf.is_some();
     let pairs = pairs(&raw);
     let (_, base) = page_context("/sources", &pairs);
     let mut sources = Vec::new();
@@ -629,7 +595,7 @@ async fn sources_page(
             .await
             .ok()
             .and_then(|mut jobs| jobs.pop());
-        let errors: Vec<String> = match &job {
+        let errors: Vec<Value> = match &job {
             Some(job) => state
                 .catalog
                 .state()
@@ -640,7 +606,9 @@ async fn sources_page(
                 .take(5)
                 .map(|e| {
                     let place = e.url.or(e.record_key).unwrap_or_default();
-                    format!("{place}: {}", e.message)
+                    // The body excerpt may quote an internal page: administrators only.
+                    let detail = if admin { e.detail } else { None };
+                    json!({"text": format!("{place}: {}", e.message), "detail": detail})
                 })
                 .collect(),
             None => Vec::new(),
@@ -663,7 +631,81 @@ async fn sources_page(
         "sources.html",
         merge(
             base,
-            json!({"sources": sources, "admin": admin, "admin_configured": state.config.admin_token.is_some()}),
+            json!({"sources": sources, "admin": admin, "csrf": csrf, "admin_configured": state.config.admin_token.is_some()}),
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_https_and_ftp_urls_are_links() {
+        for url in [
+            "https://www.datasud.fr/fr/dataset/x.csv",
+            "http://example.org/a?b=c#d",
+            "HTTPS://EXAMPLE.ORG/",
+            "ftp://ftp.example.org/pub/file.zip",
+        ] {
+            assert_eq!(safe_link(url), Some(url), "{url}");
+        }
+        for url in [
+            "javascript:alert(document.cookie)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "vbscript:msgbox(1)",
+            "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+            "file:///etc/passwd",
+            "mailto:someone@example.org",
+            "/relative/path",
+            "//example.org/no-scheme",
+            "www.example.org",
+            "",
+        ] {
+            assert_eq!(safe_link(url), None, "{url:?}");
+        }
+    }
+
+    #[test]
+    fn the_dataset_page_writes_unsafe_urls_as_text() {
+        let (_, base) = page_context("/datasets/s/k", &[]);
+        let context = merge(
+            base,
+            json!({
+                "d": {
+                    "id": "s/k",
+                    "title": "A dataset",
+                    "source": "s",
+                    "dataset": "http://fedcat.test/id/dataset/s/k",
+                    "distributions": [{
+                        "title": "Hostile",
+                        "access_urls": [
+                            {"url": "javascript:alert(document.cookie)"},
+                            {"url": "https://example.org/data.csv"},
+                        ],
+                        "download_urls": [{"url": "data:text/html;base64,PHNjcmlwdD4="}],
+                    }],
+                    "provenance": {"harvested_at": "2026-01-01", "original_url": "vbscript:msgbox(1)"},
+                },
+                "quality": [],
+                "findings": [],
+                "sparql_url": "/sparql",
+            }),
+        );
+        let html = environment()
+            .get_template("dataset.html")
+            .and_then(|t| t.render(context))
+            .unwrap();
+        let lower = html.to_ascii_lowercase();
+        for scheme in ["javascript:", "data:", "vbscript:"] {
+            assert!(!lower.contains(&format!("href=\"{scheme}")), "{html}");
+        }
+        assert!(html.contains("<code>javascript:alert(document.cookie)</code>"));
+        assert!(html.contains("<code>vbscript:msgbox(1)</code>"));
+        assert!(html.contains("href=\"https:"), "http(s) URLs stay links");
+    }
 }

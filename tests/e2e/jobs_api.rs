@@ -47,10 +47,8 @@ async fn harvest_started_over_http_once_per_source() {
     );
     let catalog = deployment.open().await;
     let runner = JobRunner::new(deployment.config.clone(), catalog.clone()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = format!("http://{}", listener.local_addr().unwrap());
     let app = fedcat::server::app(&catalog, &deployment.config, Some(runner), None);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let server = crate::support::serve_router(app, deployment.config.server).await;
 
     let (status, sources) = get_json(&format!("{server}/api/sources")).await;
     assert_eq!(status, 200);

@@ -63,14 +63,10 @@ async fn searchable() -> Searchable {
         .await
         .unwrap();
     assert_eq!((written, deleted), (366 + 7 + 7, 0));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index.clone()));
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let server = crate::support::serve_router(app, deployment.config.server).await;
     Searchable {
-        server: format!("http://{address}"),
+        server,
         index,
         deployment,
         catalog,

@@ -12,12 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A 3-way cross join over every quad: far more solutions than any time limit allows.
-const CROSS_JOIN_COUNT: &str =
-    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
+const CROSS_JOIN_COUNT: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
 
 /// Sorting a cross join materialises it: memory grows until something stops it.
-const CROSS_JOIN_SORTED: &str =
-    "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1";
+const CROSS_JOIN_SORTED: &str = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1";
 
 /// A `fedcat serve` process, killed when dropped.
 struct Server {
@@ -131,7 +129,12 @@ fn cpu_ticks(pid: u32) -> u64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let field = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     // utime and stime are fields 14 and 15 of stat, 11 and 12 after the state field.
     field(11) + field(12)
 }
@@ -172,7 +175,10 @@ async fn a_timed_out_query_stops_working_within_a_second() {
     let answered = started.elapsed();
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("sparql.timeout_secs"), "{body}");
-    assert!(answered < Duration::from_secs(10), "answered after {answered:?}");
+    assert!(
+        answered < Duration::from_secs(10),
+        "answered after {answered:?}"
+    );
     // Within a second, the worker is gone and the server uses no CPU for it.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(server.workers(), Vec::<u32>::new(), "a worker still runs");
@@ -180,7 +186,10 @@ async fn a_timed_out_query_stops_working_within_a_second() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let spent = cpu_ticks(server.pid()) - before;
     // 2 s of one core pinned would be ~200 ticks; an idle server spends a handful.
-    assert!(spent < 50, "the server spent {spent} ticks after the timeout");
+    assert!(
+        spent < 50,
+        "the server spent {spent} ticks after the timeout"
+    );
     server.assert_healthy().await;
 }
 

@@ -81,25 +81,28 @@ impl Deployment {
         fedcat::search::sync_all(&self.config, catalog, &index)
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
         let app = fedcat::server::app(catalog, &self.config, None, Some(index.clone()));
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        (format!("http://{address}"), index)
+        (serve_router(app, self.config.server).await, index)
     }
 
     /// Serves the catalogue on loopback, returning the base URL.
     pub async fn serve(&self, catalog: &Catalog) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
         let app = fedcat::server::app(catalog, &self.config, None, None);
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        format!("http://{address}")
+        serve_router(app, self.config.server).await
     }
+}
+
+/// Serves `app` on loopback with `fedcat::server::serve` (as `fedcat serve` does: timeouts,
+/// connection cap, client addresses) until the test ends; returns the base URL.
+pub async fn serve_router(app: axum::Router, limits: fedcat::ServerLimits) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        fedcat::server::serve(listener, app, limits, std::future::pending())
+            .await
+            .unwrap();
+    });
+    format!("http://{address}")
 }
 
 /// The shipped vocabulary tables.

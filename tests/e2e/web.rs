@@ -237,8 +237,13 @@ async fn pages_render_search_datasets_indicators_and_sources() {
         .await
         .unwrap();
     assert_eq!(admin_page.matches(">Harvest now</button>").count(), 3);
+    // Each form carries the session's CSRF token (tests/e2e/hardening.rs checks its refusals).
+    let csrf = between(&admin_page, "name=\"csrf\" value=\"", "\"").to_owned();
     let harvest = |with_cookie: bool| {
-        let mut request = client.post(format!("{server}/sources/datasud/harvest"));
+        let mut request = client
+            .post(format!("{server}/sources/datasud/harvest"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!("csrf={csrf}"));
         if with_cookie {
             request = request.header("Cookie", &cookie);
         }

@@ -1,9 +1,12 @@
 //! The tantivy index: one document per dataset, texts analysed for French and for English with
 //! accents folded (so `sante` finds `santé`), facet fields kept as fast fields and counted by
 //! term aggregations, and the fields sorting needs. Updating compares each document's
-//! fingerprint with the indexed one, so only what changed is rewritten.
+//! fingerprint with the indexed one, so only what changed is rewritten. A client's query text is
+//! checked ([`check_query_text`]) before tantivy's recursive grammar parses it, and a page is
+//! never collected past the number of documents, whatever offset and limit were asked.
 
 use super::document::SearchDocument;
+use super::query_text::{check_query_text, fields_as_text};
 use crate::CatalogError;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -35,6 +38,21 @@ pub const FACETS: [&str; 8] = [
     "rating",
 ];
 
+/// The fields the query text's `field:value` syntax may name: the facets and `modified`, all
+/// fast fields, so `field:*` works on each. Any other `name:` is read as words (an internal
+/// field such as `id:*` would otherwise fail at search time with a schema error).
+pub const QUERY_FIELDS: [&str; 9] = [
+    "publisher",
+    "source",
+    "theme",
+    "format",
+    "licence",
+    "keyword",
+    "language",
+    "rating",
+    "modified",
+];
+
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
@@ -64,7 +82,8 @@ pub struct SearchQuery {
     pub modified_before: Option<chrono::NaiveDate>,
     /// Order.
     pub sort: Sort,
-    /// Results skipped.
+    /// Results skipped. Any value is safe here (the page collected never reaches past the
+    /// number of documents); the APIs bound `offset + limit` by `search.max_result_window`.
     pub offset: usize,
     /// Results returned.
     pub limit: usize,
@@ -390,6 +409,10 @@ impl SearchIndex {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(text) = query.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            // Refused before the grammar recurses over it; then unknown fields become words.
+            check_query_text(text)?;
+            let (parsed, _) = tantivy::query_grammar::parse_query_lenient(text);
+            let parsed = fields_as_text(parsed, &QUERY_FIELDS);
             let mut parser = QueryParser::for_index(
                 &self.index,
                 vec![f.title_fr, f.title_en, f.text_fr, f.text_en],
@@ -397,7 +420,7 @@ impl SearchIndex {
             parser.set_field_boost(f.title_fr, 3.0);
             parser.set_field_boost(f.title_en, 3.0);
             parser.set_conjunction_by_default();
-            let (parsed, _) = parser.parse_query_lenient(text);
+            let (parsed, _) = parser.build_query_from_user_input_ast_lenient(parsed);
             clauses.push((Occur::Must, parsed));
         }
         for (name, value) in &query.filters {
@@ -453,10 +476,17 @@ impl SearchIndex {
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, CatalogError> {
         let searcher = self.reader.searcher();
         let built = self.build_query(query)?;
-        let limit = query.limit.max(1);
-        let top = TopDocs::with_limit(limit).and_offset(query.offset);
+        // tantivy reserves room for `offset + limit` hits per segment: never ask for more than
+        // there are documents, and skip collecting when the page starts past the last one.
+        let documents = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        let limit = query
+            .limit
+            .max(1)
+            .min(documents.saturating_sub(query.offset));
+        let top = TopDocs::with_limit(limit.max(1)).and_offset(query.offset);
         let has_text = query.text.as_deref().is_some_and(|t| !t.trim().is_empty());
         let addresses: Vec<tantivy::DocAddress> = match (query.sort, has_text) {
+            _ if limit == 0 => Vec::new(),
             (Sort::Relevance, true) => searcher
                 .search(&built, &top.order_by_score())
                 .map_err(|e| error("search", e))?
@@ -604,6 +634,185 @@ impl SearchIndex {
                 Ok(self.stored(&doc))
             }
             None => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::QueryTextError;
+
+    fn index_of(titles: &[&str]) -> SearchIndex {
+        let index = SearchIndex::in_memory().unwrap();
+        let documents = titles
+            .iter()
+            .enumerate()
+            .map(|(n, title)| SearchDocument {
+                id: format!("s/{n}"),
+                source: "s".into(),
+                dataset: format!("http://example.org/d/{n}"),
+                titles: vec![(*title).to_owned()],
+                publisher: Some("ARS".into()),
+                modified: Some("2024-01-31".into()),
+                primary: true,
+                ..Default::default()
+            })
+            .collect();
+        index.sync(&["s"], documents).unwrap();
+        index
+    }
+
+    fn search(
+        index: &SearchIndex,
+        text: Option<&str>,
+        offset: usize,
+        limit: usize,
+        sort: Sort,
+    ) -> SearchResults {
+        index
+            .search(&SearchQuery {
+                text: text.map(str::to_owned),
+                sort,
+                offset,
+                limit,
+                ..Default::default()
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn deep_or_huge_pages_collect_no_more_than_the_documents() {
+        let index = index_of(&["Séjours hospitaliers", "Vaccination", "Séjours longs"]);
+        for sort in [
+            Sort::Relevance,
+            Sort::Modified,
+            Sort::Title,
+            Sort::Quality,
+            Sort::WorstFirst,
+        ] {
+            // Past the end, at the very end of usize, and a limit as large as usize: no room is
+            // reserved from these numbers, no addition overflows.
+            let past = search(&index, None, 3, 100, sort);
+            assert_eq!((past.total, past.hits.len()), (3, 0));
+            let far = search(&index, None, usize::MAX, usize::MAX, sort);
+            assert_eq!((far.total, far.hits.len()), (3, 0));
+            let all = search(&index, None, 0, usize::MAX, sort);
+            assert_eq!(all.hits.len(), 3);
+            let rest = search(&index, None, 1, usize::MAX - 1, sort);
+            assert_eq!(rest.hits.len(), 2);
+        }
+        let scored = search(&index, Some("séjours"), 1, usize::MAX, Sort::Relevance);
+        assert_eq!((scored.total, scored.hits.len()), (2, 1));
+    }
+
+    #[test]
+    fn internal_or_unknown_fields_are_searched_as_words() {
+        let index = index_of(&["Séjours hospitaliers", "Vaccination"]);
+        // Each of these failed at search time with a schema error (`field:*` needs a fast
+        // field; `nope` does not exist).
+        for text in [
+            "id:*",
+            "visible:*",
+            "cluster:*",
+            "document:*",
+            "quality:*",
+            "title_sort:*",
+            "text_fr:*",
+            "nope:*",
+            "publisher.x:*",
+        ] {
+            let results = index.search(&SearchQuery {
+                text: Some(text.into()),
+                limit: 10,
+                ..Default::default()
+            });
+            if let Err(error) = results {
+                panic!("{text}: {error}");
+            }
+        }
+        // A word before a colon is read as a word: "vaccination : données" finds nothing more
+        // than its words do, and the French typography no longer drops the first one.
+        assert_eq!(
+            search(
+                &index,
+                Some("Vaccination : vaccination"),
+                0,
+                10,
+                Sort::Relevance
+            )
+            .total,
+            1
+        );
+        // The facet fields keep their syntax.
+        assert_eq!(
+            search(&index, Some("publisher:*"), 0, 10, Sort::Relevance).total,
+            2
+        );
+        assert_eq!(
+            search(&index, Some("publisher:ARS"), 0, 10, Sort::Relevance).total,
+            2
+        );
+        assert_eq!(
+            search(&index, Some("publisher:Other"), 0, 10, Sort::Relevance).total,
+            0
+        );
+    }
+
+    #[test]
+    fn texts_past_the_limits_are_refused_with_a_typed_error() {
+        let index = index_of(&["Vaccination"]);
+        let refused = |text: String| {
+            index.search(&SearchQuery {
+                text: Some(text),
+                limit: 10,
+                ..Default::default()
+            })
+        };
+        assert!(matches!(
+            refused(format!("{}a{}", "(".repeat(1000), ")".repeat(1000))),
+            Err(CatalogError::QueryText(QueryTextError::TooLong { .. }))
+        ));
+        assert!(matches!(
+            refused(format!("{}a{}", "(".repeat(100), ")".repeat(100))),
+            Err(CatalogError::QueryText(QueryTextError::TooDeep {
+                depth: 100,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn texts_at_the_limits_parse_within_a_blocking_threads_stack() {
+        let index = std::sync::Arc::new(index_of(&["Vaccination", "Séjours hospitaliers"]));
+        // The deepest shapes the check lets through: groups, negated and boosted groups, a
+        // chain of NOTs then groups, a field's group; tokio's blocking threads have 2 MiB.
+        let texts = [
+            format!("{}vaccination{}", "(".repeat(32), ")".repeat(32)),
+            format!("{}a b{}", "-(".repeat(32), ")^2".repeat(32)),
+            format!("{}{}a{}", "NOT ".repeat(16), "(".repeat(16), ")".repeat(16)),
+            format!("publisher:{}a b{}", "(".repeat(32), ")".repeat(32)),
+            format!("{}a OR b AND c{}", "+(".repeat(32), ")".repeat(32)),
+        ];
+        for text in texts {
+            assert_eq!(crate::search::check_query_text(&text), Ok(()), "{text}");
+            let index = index.clone();
+            let outcome = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    index
+                        .search(&SearchQuery {
+                            text: Some(text),
+                            limit: 10,
+                            ..Default::default()
+                        })
+                        .map(|r| r.total)
+                        .map_err(|e| e.to_string())
+                })
+                .unwrap()
+                .join()
+                .unwrap();
+            assert!(outcome.is_ok(), "{outcome:?}");
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct CkanSource {
     modified_since: Option<String>,
     /// The `count` of the last page read, to know whether skipping a failed page makes sense.
     last_count: AtomicU64,
+    /// Hosts besides its own that its next-page links may point to.
+    allowed_hosts: Vec<String>,
 }
 
 const ACCEPT_JSON: &str = "application/json";
@@ -60,6 +62,7 @@ impl CkanSource {
             vocabularies,
             modified_since: None,
             last_count: AtomicU64::new(u64::MAX),
+            allowed_hosts: config.allowed_hosts.clone(),
         }
     }
 
@@ -112,6 +115,10 @@ impl CkanSource {
 impl Source for CkanSource {
     fn id(&self) -> &str {
         &self.id
+    }
+
+    fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
     }
 
     fn first_page(&self) -> Result<PageRequest, HarvestError> {

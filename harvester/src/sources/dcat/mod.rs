@@ -26,6 +26,8 @@ pub struct DcatSource {
     iris: IriMinter,
     /// Set for an incremental listing: the first page asks for records modified since then.
     incremental: bool,
+    /// Hosts besides its own that its next-page links may point to.
+    allowed_hosts: Vec<String>,
 }
 
 impl DcatSource {
@@ -36,6 +38,7 @@ impl DcatSource {
             url: config.url.clone(),
             iris: iris.clone(),
             incremental: false,
+            allowed_hosts: config.allowed_hosts.clone(),
         }
     }
 
@@ -201,6 +204,10 @@ fn total_items(triples: &[Triple]) -> Option<u64> {
 impl Source for DcatSource {
     fn id(&self) -> &str {
         &self.id
+    }
+
+    fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
     }
 
     fn first_page(&self) -> Result<PageRequest, HarvestError> {

@@ -24,6 +24,8 @@ pub struct OdsSource {
     iris: IriMinter,
     vocabularies: Arc<Vocabularies>,
     last_total: AtomicU64,
+    /// Hosts besides its own that its next-page links may point to.
+    allowed_hosts: Vec<String>,
 }
 
 const ACCEPT_JSON: &str = "application/json";
@@ -53,6 +55,7 @@ impl OdsSource {
             iris: iris.clone(),
             vocabularies,
             last_total: AtomicU64::new(u64::MAX),
+            allowed_hosts: config.allowed_hosts.clone(),
         }
     }
 
@@ -89,6 +92,10 @@ impl OdsSource {
 impl Source for OdsSource {
     fn id(&self) -> &str {
         &self.id
+    }
+
+    fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
     }
 
     fn first_page(&self) -> Result<PageRequest, HarvestError> {

@@ -25,6 +25,8 @@ pub struct UdataSource {
     modified_since: Option<chrono::NaiveDateTime>,
     /// The `total` of the last page read, to know whether skipping a failed page makes sense.
     last_total: AtomicU64,
+    /// Hosts besides its own that its next-page links may point to.
+    allowed_hosts: Vec<String>,
 }
 
 const ACCEPT_JSON: &str = "application/json";
@@ -54,6 +56,7 @@ impl UdataSource {
             vocabularies,
             modified_since: None,
             last_total: AtomicU64::new(u64::MAX),
+            allowed_hosts: config.allowed_hosts.clone(),
         }
     }
 
@@ -97,6 +100,10 @@ impl UdataSource {
 impl Source for UdataSource {
     fn id(&self) -> &str {
         &self.id
+    }
+
+    fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
     }
 
     fn first_page(&self) -> Result<PageRequest, HarvestError> {
