@@ -426,12 +426,12 @@ fn catalogue_page(
         (
             "nextPage",
             "next",
-            (page.number < last).then_some(page.number + 1),
+            (page.number < last).then(|| page.number.saturating_add(1)),
         ),
         (
             "previousPage",
             "previous",
-            (page.number > 1).then_some(page.number - 1),
+            (page.number > 1).then(|| page.number.saturating_sub(1)),
         ),
     ] {
         if let Some(number) = number {

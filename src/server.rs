@@ -186,8 +186,8 @@ pub async fn shutdown_signal() {
 ///   ends, so the extra ones wait in the kernel's accept queue;
 /// - a connection that has not sent a whole request head within `header_read_timeout` is closed
 ///   (hyper's timer, restarted for each request of a kept-alive connection);
-/// - a connection with no byte read or written for `idle_timeout` is closed (a client that stops
-///   sending its body or stops reading the response);
+/// - a connection with no byte read or written for `idle_timeout`, and no request being
+///   answered, is closed (a client that stops sending its body or stops reading the response);
 /// - each request carries [`ConnectInfo<SocketAddr>`](ConnectInfo) of its client;
 /// - when `shutdown` resolves, no connection is accepted any more, each open one finishes its
 ///   request and closes, and those still open after `shutdown_grace` are cut.

@@ -935,7 +935,7 @@ mod tests {
         )
         .await
         .unwrap();
-        db.record_error(job, "s", "job", None, None, "no detail")
+        db.record_error(job, "s", "job", None, None, "the listing stopped")
             .await
             .unwrap();
         let errors = db.job_errors(job).await.unwrap();

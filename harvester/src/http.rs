@@ -101,7 +101,7 @@ impl HttpClient {
             .user_agent(settings.user_agent.clone())
             .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
             .timeout(Duration::from_secs(settings.timeout_secs))
-            .redirect(reqwest::redirect::Policy::limited(settings.max_redirects))
+            .redirect(redirect_policy(settings.max_redirects))
             .gzip(true)
             .build()
             .map_err(|e| HarvestError::Request {
@@ -358,6 +358,48 @@ impl HttpClient {
     }
 }
 
+/// At most `max` redirects, and never from a public address to a private one: a portal (or
+/// anyone who can make it redirect) must not turn the harvester into a reader of the internal
+/// network — a cloud metadata endpoint, a loopback service. Only literal addresses and
+/// `localhost` are judged here (names are not resolved); a portal the operator configured on a
+/// private address may redirect within private addresses.
+fn redirect_policy(max: usize) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max {
+            return attempt.error(format!("more than {max} redirects"));
+        }
+        let refused = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| !redirect_allowed(first, attempt.url()));
+        if refused {
+            let target = attempt.url().to_string();
+            return attempt.error(format!(
+                "redirect to a private or loopback address refused: {target}"
+            ));
+        }
+        attempt.follow()
+    })
+}
+
+/// Whether a request that started at `first` may be redirected to `target`.
+fn redirect_allowed(first: &Url, target: &Url) -> bool {
+    is_private_host(first) || !is_private_host(target)
+}
+
+/// Whether `url` names a loopback, private or link-local address literally, or `localhost`.
+fn is_private_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => crate::linkcheck::is_forbidden(ip.into()),
+        Some(url::Host::Ipv6(ip)) => crate::linkcheck::is_forbidden(ip.into()),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 enum RetryCause {
     Status(Fetched),
     Transport(String),
@@ -439,6 +481,47 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn private_hosts_are_recognised_literally() {
+        for url in [
+            "http://127.0.0.1:8080/x",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.1.2.3/",
+            "http://[::1]/",
+            "http://[::ffff:192.168.0.1]/",
+            "http://localhost/",
+            "http://api.localhost./",
+        ] {
+            assert!(is_private_host(&Url::parse(url).unwrap()), "{url}");
+        }
+        for url in ["https://www.data.gouv.fr/api/1/", "http://8.8.8.8/"] {
+            assert!(!is_private_host(&Url::parse(url).unwrap()), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_public_portal_cannot_redirect_into_the_private_network() {
+        let url = |text: &str| Url::parse(text).unwrap();
+        let portal = url("https://www.data.gouv.fr/api/1/datasets/");
+        assert!(!redirect_allowed(
+            &portal,
+            &url("http://169.254.169.254/latest/meta-data/")
+        ));
+        assert!(!redirect_allowed(
+            &portal,
+            &url("http://localhost:8080/admin")
+        ));
+        assert!(redirect_allowed(
+            &portal,
+            &url("https://static.data.gouv.fr/catalog.ttl")
+        ));
+        // A portal the operator placed on the private network may redirect within it.
+        assert!(redirect_allowed(
+            &url("http://10.0.0.5/catalog"),
+            &url("http://10.0.0.6/catalog")
+        ));
     }
 
     #[test]

@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn ignores_strings_iris_and_comments() {
-        let query = "SELECT * WHERE { ?s <http://x/{{{> \"(((\" ; <p> '''[[[\n''' # {{{{\n }";
+        let query = "SELECT * WHERE { ?s <http://x/(((> \"(((\" ; <p> '''[[[\n''' # {{{{\n }";
         assert_eq!(nesting_depth(query), 1);
         assert_eq!(nesting_depth(r#"ASK { FILTER("\"((" = "") }"#), 2);
     }

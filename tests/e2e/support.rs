@@ -90,6 +90,22 @@ impl Deployment {
         let app = fedcat::server::app(catalog, &self.config, None, None);
         serve_router(app, self.config.server).await
     }
+
+    /// Like [`Self::serve`], with `base_iri` set to the address it listens on, as a deployment
+    /// reached at its public URL is (the SPARQL endpoint then names itself by that address).
+    pub async fn serve_at_its_own_address(&self, catalog: &Catalog) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let mut config = self.config.clone();
+        config.base_iri = address.clone();
+        let app = fedcat::server::app(catalog, &config, None, None);
+        tokio::spawn(async move {
+            fedcat::server::serve(listener, app, config.server, std::future::pending())
+                .await
+                .unwrap();
+        });
+        address
+    }
 }
 
 /// Serves `app` on loopback with `fedcat::server::serve` (as `fedcat serve` does: timeouts,

@@ -64,7 +64,7 @@ fn run_suite(endpoint: &str, manifest: &str) -> (String, BTreeSet<String>) {
 async fn w3c_protocol_and_service_description_tests() {
     let deployment = Deployment::new("", "[sparql]\ntest_data_loading = true\n");
     let catalog = deployment.open().await;
-    let server = deployment.serve(&catalog).await;
+    let server = deployment.serve_at_its_own_address(&catalog).await;
     let endpoint = format!("{server}/sparql");
 
     let (output, failed) = {
@@ -171,7 +171,7 @@ const QUERY_MANIFESTS: [&str; 14] = [
 async fn w3c_query_evaluation_syntax_and_result_format_tests() {
     let deployment = Deployment::new("", "[sparql]\ntest_data_loading = true\n");
     let catalog = deployment.open().await;
-    let server = deployment.serve(&catalog).await;
+    let server = deployment.serve_at_its_own_address(&catalog).await;
     let endpoint = format!("{server}/sparql");
     let mut failed = BTreeSet::new();
     let (mut passed, mut total) = (0usize, 0usize);
