@@ -314,7 +314,7 @@ async fn main() {
         let ticks = |pid| cpu_ticks(pid) + children_of(pid).into_iter().map(cpu_ticks).sum::<u64>();
         let before = ticks(pid);
         tokio::time::sleep(Duration::from_millis(500)).await;
-        if ticks(pid) - before < 5 {
+        if ticks(pid).saturating_sub(before) < 5 {
             idle_after = Some(last_request.elapsed());
             break;
         }

@@ -362,7 +362,9 @@ impl AppConfig {
                 "sparql.max_query_memory_mb",
                 raw.sparql.max_query_memory_mb,
                 sparql_defaults.max_memory_bytes >> 20,
-            ) << 20,
+            )
+            .min(1 << 30)
+                << 20,
             max_nesting: at_least_one(
                 "sparql.max_nesting",
                 raw.sparql.max_nesting.map(|v| v as u64),
@@ -401,14 +403,20 @@ impl AppConfig {
             raw.search.max_result_window.map(|v| v as u64),
             10_000,
         ) as usize;
-        let admin_session = Duration::from_secs(
-            3600 * at_least_one("admin.session_hours", raw.admin.session_hours, 8),
-        );
+        let session_hours = at_least_one("admin.session_hours", raw.admin.session_hours, 8);
+        let admin_session = Duration::from_secs(3600 * session_hours.min(24 * 366));
         let login_attempts_per_minute = at_least_one(
             "admin.login_attempts_per_minute",
             raw.admin.login_attempts_per_minute.map(u64::from),
             5,
         ) as u32;
+        if session_hours > 24 * 366 {
+            problem(
+                "admin.session_hours",
+                format!("at most a year ({} hours), got {session_hours}", 24 * 366),
+            );
+        }
+
         let defaults = HttpSettings::default();
         let mut positive = |key: &str, value: Option<u64>, default: u64| -> u64 {
             match value {

@@ -286,9 +286,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Serve => {
             let mut config = load_config(&cli.config)?;
-            // Each SPARQL query runs in a process of this same executable (`sparql-worker`).
-            config.sparql_worker =
-                Some(std::env::current_exe().context("cannot find the fedcat executable")?);
+            // Each SPARQL query runs in a process of this same executable (`sparql-worker`);
+            // `/proc/self/exe` still names it after the file was replaced by an upgrade.
+            let own_executable = std::path::Path::new("/proc/self/exe");
+            config.sparql_worker = Some(if own_executable.exists() {
+                own_executable.to_owned()
+            } else {
+                std::env::current_exe().context("cannot find the fedcat executable")?
+            });
             let catalog = open_catalog(&config).await?;
             let listener = tokio::net::TcpListener::bind(config.listen)
                 .await

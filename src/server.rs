@@ -113,6 +113,15 @@ pub fn harden(router: Router, config: &AppConfig) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             config.server.max_request_bytes,
         ))
+        // axum's own extractor limit (2 MiB) would otherwise cap a larger configured one.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            config.server.max_request_bytes,
+        ))
+        // A client that stops sending its body mid-request: the body read fails after
+        // `idle_timeout` without data, and the handler answers (the connection is then closed).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            config.server.idle_timeout,
+        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))

@@ -105,8 +105,9 @@ impl Executor {
                     store_path: store_path.to_owned(),
                     memory_bytes: self.limits.max_memory_bytes,
                 };
+                // The permit is released after the process was reaped (or, when the client went
+                // away, once it was sent SIGKILL: `kill_on_drop`).
                 worker.run(job, deadline, self.limits.timeout).await
-                // The permit is released only here, after the process was reaped.
             }
             _ => self.run_in_process(job, deadline, permit).await,
         }
@@ -117,8 +118,8 @@ impl Executor {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.limits.max_queued {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let waiting = Waiting::enter(&self.waiting);
+        if waiting.ahead >= self.limits.max_queued {
             return Err(Reply::text(
                 503,
                 format!(
@@ -129,7 +130,7 @@ impl Executor {
             ));
         }
         let acquired = tokio::time::timeout_at(deadline, self.slots.clone().acquire_owned()).await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        drop(waiting);
         match acquired {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(timed_out(self.limits.timeout.as_secs_f64())),
@@ -145,6 +146,7 @@ impl Executor {
         permit: OwnedSemaphorePermit,
     ) -> Reply {
         let token = CancellationToken::new();
+        let _cancel = CancelOnDrop(token.clone());
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let store = self.store.clone();
         let html_page = self.html_page;
@@ -164,11 +166,39 @@ impl Executor {
         match tokio::time::timeout_at(deadline, receiver).await {
             Ok(Ok(reply)) => reply,
             Ok(Err(_)) => Reply::text(500, "query evaluation failed"),
-            Err(_) => {
-                token.cancel();
-                timed_out(self.limits.timeout.as_secs_f64())
-            }
+            Err(_) => timed_out(self.limits.timeout.as_secs_f64()),
         }
+    }
+}
+
+/// A place in the queue, left when dropped — also when the client goes away and the handler
+/// is dropped while it waits.
+struct Waiting<'a> {
+    counter: &'a AtomicUsize,
+    /// How many were waiting before this one.
+    ahead: usize,
+}
+
+impl<'a> Waiting<'a> {
+    fn enter(counter: &'a AtomicUsize) -> Self {
+        let ahead = counter.fetch_add(1, Ordering::SeqCst);
+        Self { counter, ahead }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Cancels an in-process evaluation when dropped: at the time limit, and when the client goes
+/// away and the handler is dropped.
+struct CancelOnDrop(CancellationToken);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
     }
 }
 
@@ -230,6 +260,10 @@ impl Worker {
             );
             read_answer?;
             read_stderr?;
+            if answer.len() as u64 > answer_cap {
+                // The worker may be blocked writing the rest: stop it.
+                let _ = child.start_kill();
+            }
             let status = child.wait().await?;
             Ok::<_, std::io::Error>((status, answer, last_words))
         };
@@ -271,7 +305,11 @@ impl Worker {
     /// The answer of a worker that ended without writing one.
     fn died(&self, status: std::process::ExitStatus, last_words: &[u8]) -> Reply {
         let last_words = String::from_utf8_lossy(last_words);
-        if last_words.contains("memory allocation") || last_words.contains("out of memory") {
+        if last_words.contains("memory allocation")
+            || last_words.contains("out of memory")
+            || last_words.contains("bad_alloc")
+            || last_words.contains("HyperClockCache failed")
+        {
             return self.memory_exceeded();
         }
         if last_words.contains("overflowed its stack") {
@@ -281,7 +319,10 @@ impl Worker {
             );
         }
         if status.code() == Some(WORKER_TIMED_OUT) {
-            return Reply::text(503, "query stopped: it ran longer than its time limit");
+            return Reply::text(
+                503,
+                "query stopped: it ran longer than its time limit (sparql.timeout_secs)",
+            );
         }
         tracing::error!(%status, stderr = %last_words, "SPARQL worker died");
         Reply::text(500, "query evaluation failed")
@@ -292,11 +333,9 @@ impl Worker {
 pub const WORKER_TIMED_OUT: i32 = 3;
 
 /// A worker's output: one JSON line (the head), then the body.
-fn split_answer(answer: Vec<u8>) -> Option<Reply> {
+fn split_answer(mut answer: Vec<u8>) -> Option<Reply> {
     let newline = answer.iter().position(|&b| b == b'\n')?;
+    let body = answer.split_off(newline + 1);
     let head = serde_json::from_slice(&answer[..newline]).ok()?;
-    Some(Reply {
-        head,
-        body: answer[newline + 1..].to_vec(),
-    })
+    Some(Reply { head, body })
 }

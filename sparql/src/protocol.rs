@@ -60,6 +60,7 @@ pub fn router(store: RdfStore, config: SparqlConfig) -> Router {
     Router::new()
         .route("/sparql", get(query_by_get).post(query_by_post))
         .layer(cors)
+        .layer(axum::middleware::map_response(no_cors_on_pages))
         .with_state(Arc::new(Endpoint {
             executor: Executor::new(
                 store.clone(),
@@ -70,6 +71,21 @@ pub fn router(store: RdfStore, config: SparqlConfig) -> Router {
             store,
             config,
         }))
+}
+
+/// The browser page of the endpoint is a page, not data: no other origin may read it.
+async fn no_cors_on_pages(mut response: Response) -> Response {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_page {
+        let headers = response.headers_mut();
+        headers.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+        headers.remove(header::ACCESS_CONTROL_EXPOSE_HEADERS);
+    }
+    response
 }
 
 /// A query with its protocol dataset parameters.

@@ -142,6 +142,7 @@ impl Sessions {
     }
 
     /// Seconds until `client` may try again, when it has failed `limit` times in this window.
+    #[cfg(test)]
     fn throttled(&self, client: IpAddr, limit: u32) -> Option<u64> {
         let failures = lock(&self.failures);
         let entry = failures.get(&Self::bucket(&failures, client))?;
@@ -149,13 +150,41 @@ impl Sessions {
         (elapsed < WINDOW && entry.count >= limit).then(|| (WINDOW - elapsed).as_secs() + 1)
     }
 
-    fn failed(&self, client: IpAddr) {
-        let now = Instant::now();
+    /// Counts a login attempt of `client` unless it is throttled; `Some(seconds to wait)` when
+    /// it is. The check and the count happen under one lock.
+    fn attempt(&self, client: IpAddr, limit: u32) -> Option<u64> {
         let mut failures = lock(&self.failures);
+        let bucket = Self::bucket(&failures, client);
+        if let Some(entry) = failures.get(&bucket) {
+            let elapsed = entry.since.elapsed();
+            if elapsed < WINDOW && entry.count >= limit {
+                return Some((WINDOW - elapsed).as_secs() + 1);
+            }
+        }
+        Self::count(&mut failures, client);
+        None
+    }
+
+    /// A right token: the attempt counted for it is taken back.
+    fn succeeded(&self, client: IpAddr) {
+        let mut failures = lock(&self.failures);
+        let bucket = Self::bucket(&failures, client);
+        if let Some(entry) = failures.get_mut(&bucket) {
+            entry.count = entry.count.saturating_sub(1);
+        }
+    }
+
+    #[cfg(test)]
+    fn failed(&self, client: IpAddr) {
+        Self::count(&mut lock(&self.failures), client);
+    }
+
+    fn count(failures: &mut HashMap<IpAddr, Failures>, client: IpAddr) {
+        let now = Instant::now();
         if failures.len() >= MAX_TRACKED {
             failures.retain(|_, f| now.duration_since(f.since) < WINDOW);
         }
-        let bucket = Self::bucket(&failures, client);
+        let bucket = Self::bucket(failures, client);
         let entry = failures.entry(bucket).or_insert(Failures {
             since: now,
             count: 0,
@@ -260,9 +289,11 @@ pub(super) async fn login(
         return (StatusCode::FORBIDDEN, "no admin token is configured").into_response();
     };
     let client = client_key(client);
+    // Counted before the comparison, under one lock with the check: parallel guesses cannot all
+    // pass the check before any of them is counted.
     if let Some(retry_after) = state
         .admin
-        .throttled(client, config.login_attempts_per_minute)
+        .attempt(client, config.login_attempts_per_minute)
     {
         return (
             StatusCode::TOO_MANY_REQUESTS,
@@ -273,10 +304,10 @@ pub(super) async fn login(
     }
     let token = form_value(&body, "token").unwrap_or_default();
     if !same_token(&token, expected) {
-        state.admin.failed(client);
         tracing::warn!(%client, "failed admin login");
         return (StatusCode::UNAUTHORIZED, "wrong admin token").into_response();
     }
+    state.admin.succeeded(client);
     match state.admin.open(config.admin_session) {
         Ok((id, _)) => see_sources(Some(session_cookie(
             config,

@@ -627,13 +627,26 @@ async fn sources_page(
             )),
         }));
     }
-    render(
+    let mut response = render(
         "sources.html",
         merge(
             base,
             json!({"sources": sources, "admin": admin, "csrf": csrf, "admin_configured": state.config.admin_token.is_some()}),
         ),
-    )
+    );
+    // The admin's page holds the session's CSRF token and response excerpts: never cached.
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("Cookie"),
+    );
+    if admin {
+        headers.insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 #[cfg(test)]

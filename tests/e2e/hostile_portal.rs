@@ -103,12 +103,15 @@ fn triples_about(iri: &str) -> String {
     format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
 }
 
+/// What a hostile server answers on one path: status, media type, body.
+type Page = (u16, &'static str, Vec<u8>);
+
 /// A loopback server answering each path with the status, media type and body it was given
 /// (404 otherwise), remembering every request.
 #[derive(Clone, Default)]
 struct Hostile {
     base: String,
-    pages: Arc<Mutex<HashMap<String, (u16, &'static str, Vec<u8>)>>>,
+    pages: Arc<Mutex<HashMap<String, Page>>>,
     requests: Arc<Mutex<Vec<String>>>,
 }
 

@@ -295,3 +295,32 @@ async fn sigterm_stops_the_server_within_seconds_even_with_a_query_running() {
     }
     let _ = query.await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crafted_host_header_cannot_write_into_the_service_description() {
+    use std::io::{Read, Write};
+    let server = Server::start("timeout_secs = 10", "").await;
+    let address = server.address.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream
+            .write_all(
+                b"GET /sparql HTTP/1.1\r\nHost: evil> <http://x> <http://y> . <http://a\r\n\
+                  Accept: application/n-triples\r\nConnection: close\r\n\r\n",
+            )
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        !answer.contains("evil") && !answer.contains("http://x>"),
+        "{answer}"
+    );
+    // The endpoint names itself by base_iri.
+    assert!(answer.contains("<http://fedcat.test/sparql>"), "{answer}");
+    server.assert_healthy().await;
+}

@@ -40,8 +40,10 @@ impl Deployment {
         )
         .unwrap();
         std::fs::write(dir.path().join("sources.toml"), sources).unwrap();
-        let config = AppConfig::load(&dir.path().join("fedcat.toml"))
+        let mut config = AppConfig::load(&dir.path().join("fedcat.toml"))
             .unwrap_or_else(|problems| panic!("test config invalid: {problems:?}"));
+        // SPARQL over a store on disk runs in worker processes, as under `fedcat serve`.
+        config.sparql_worker = Some(PathBuf::from(env!("CARGO_BIN_EXE_fedcat")));
         Self { dir, config }
     }
 
