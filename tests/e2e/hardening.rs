@@ -467,6 +467,37 @@ async fn idle_connections_are_closed_and_the_connection_cap_holds() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn request_bodies_that_stop_midway_are_cut_at_the_idle_timeout() {
+    let deployment = Deployment::new("", "idle_timeout_secs = 1\nmax_connections = 20\n");
+    let catalog = deployment.open().await;
+    let server = deployment.serve(&catalog).await;
+    let address = server.trim_start_matches("http://").to_owned();
+    // 20 clients announce a 1 MB SPARQL query, send 10 bytes of it, then nothing: each one
+    // holds a request being answered, which the idle timeout alone does not end.
+    let mut sockets = Vec::new();
+    for _ in 0..20 {
+        let mut socket = TcpStream::connect(address.as_str()).await.unwrap();
+        socket
+            .write_all(
+                b"POST /sparql HTTP/1.1\r\nHost: fedcat.test\r\n\
+                  Content-Type: application/sparql-query\r\nContent-Length: 1000000\r\n\r\n\
+                  SELECT * W",
+            )
+            .await
+            .unwrap();
+        sockets.push(socket);
+    }
+    for socket in sockets {
+        assert!(
+            closed_by_server(socket, Duration::from_secs(8)).await,
+            "a connection with a stalled body is still open"
+        );
+    }
+    // Every slot is free again.
+    assert_healthy(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn sigterm_ends_serve_within_the_grace_period() {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
