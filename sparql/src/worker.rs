@@ -58,7 +58,7 @@ pub fn run(args: WorkerArgs, html_page: Option<HtmlPage>) -> i32 {
 
 /// How often the store is opened again when the server's compaction removed a file the
 /// read-only view was opening or reading (RocksDB's read-only mode does not pin files).
-const OPEN_ATTEMPTS: u32 = 5;
+const OPEN_ATTEMPTS: u32 = 12;
 
 /// Opens a read-only view and evaluates, again on a new view when the writer's compaction
 /// removed a file under the previous one.
@@ -72,7 +72,9 @@ fn evaluate_on_a_fresh_view(
     let mut last = Reply::text(503, "the store cannot be read now");
     for attempt in 0..OPEN_ATTEMPTS {
         if attempt > 0 {
-            std::thread::sleep(Duration::from_millis(20 << attempt));
+            // 40 ms, doubling up to half a second: about 4 s in all, longer than a compaction
+            // of a catalogue's store takes to replace its files.
+            std::thread::sleep(Duration::from_millis((20u64 << attempt.min(5)).min(500)));
         }
         match Store::open_read_only(path) {
             Ok(store) => {

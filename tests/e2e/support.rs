@@ -149,8 +149,10 @@ pub async fn select(server: &str, query: &str) -> Vec<Value> {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200, "query failed: {query}");
-    let body: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 200, "query failed: {query}\n{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
     body["results"]["bindings"].as_array().unwrap().clone()
 }
 
