@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 
 #[path = "common/dcat_fixtures.rs"]
 mod dcat_fixtures;
+#[path = "common/procfs.rs"]
+mod procfs;
+use procfs::{children_of, cpu_ticks, rss_kib};
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -61,50 +64,6 @@ fn build_store(dir: &std::path::Path, target: u64) -> u64 {
     }
     store.flush().unwrap();
     written
-}
-
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-        .flat_map(|text| {
-            text.split_whitespace()
-                .filter_map(|n| n.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
-}
-
-/// CPU clock ticks used by a process (user + system).
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    field(11) + field(12)
 }
 
 /// The attacks, as (label, method, path, body).

@@ -338,86 +338,7 @@ impl AppConfig {
         }
         let sparql_defaults = SparqlLimits::default();
         let server_defaults = ServerLimits::default();
-        let mut at_least_one = |key: &str, value: Option<u64>, default: u64| -> u64 {
-            match value {
-                Some(0) => {
-                    problem(key, "must be positive".into());
-                    default
-                }
-                Some(v) => v,
-                None => default,
-            }
-        };
-        let sparql_limits = SparqlLimits {
-            max_concurrent: at_least_one(
-                "sparql.max_concurrent_queries",
-                raw.sparql.max_concurrent_queries.map(|v| v as u64),
-                sparql_defaults.max_concurrent as u64,
-            ) as usize,
-            max_queued: raw
-                .sparql
-                .max_queued_queries
-                .unwrap_or(sparql_defaults.max_queued),
-            max_memory_bytes: at_least_one(
-                "sparql.max_query_memory_mb",
-                raw.sparql.max_query_memory_mb,
-                sparql_defaults.max_memory_bytes >> 20,
-            )
-            .min(1 << 30)
-                << 20,
-            max_nesting: at_least_one(
-                "sparql.max_nesting",
-                raw.sparql.max_nesting.map(|v| v as u64),
-                sparql_defaults.max_nesting as u64,
-            ) as usize,
-        };
-        let server = ServerLimits {
-            header_read_timeout: Duration::from_secs(at_least_one(
-                "serve.header_read_timeout_secs",
-                raw.serve.header_read_timeout_secs,
-                server_defaults.header_read_timeout.as_secs(),
-            )),
-            idle_timeout: Duration::from_secs(at_least_one(
-                "serve.idle_timeout_secs",
-                raw.serve.idle_timeout_secs,
-                server_defaults.idle_timeout.as_secs(),
-            )),
-            max_connections: at_least_one(
-                "serve.max_connections",
-                raw.serve.max_connections.map(|v| v as u64),
-                server_defaults.max_connections as u64,
-            ) as usize,
-            max_request_bytes: at_least_one(
-                "serve.max_request_bytes",
-                raw.serve.max_request_bytes.map(|v| v as u64),
-                server_defaults.max_request_bytes as u64,
-            ) as usize,
-            shutdown_grace: Duration::from_secs(
-                raw.serve
-                    .shutdown_grace_secs
-                    .unwrap_or(server_defaults.shutdown_grace.as_secs()),
-            ),
-        };
-        let search_max_window = at_least_one(
-            "search.max_result_window",
-            raw.search.max_result_window.map(|v| v as u64),
-            10_000,
-        ) as usize;
-        let session_hours = at_least_one("admin.session_hours", raw.admin.session_hours, 8);
-        let admin_session = Duration::from_secs(3600 * session_hours.min(24 * 366));
-        let login_attempts_per_minute = at_least_one(
-            "admin.login_attempts_per_minute",
-            raw.admin.login_attempts_per_minute.map(u64::from),
-            5,
-        ) as u32;
-        if session_hours > 24 * 366 {
-            problem(
-                "admin.session_hours",
-                format!("at most a year ({} hours), got {session_hours}", 24 * 366),
-            );
-        }
-
-        let defaults = HttpSettings::default();
+        // A positive number; zero is reported and the default used.
         let mut positive = |key: &str, value: Option<u64>, default: u64| -> u64 {
             match value {
                 Some(0) => {
@@ -428,6 +349,70 @@ impl AppConfig {
                 None => default,
             }
         };
+        let sparql_limits = SparqlLimits {
+            max_concurrent: positive(
+                "sparql.max_concurrent_queries",
+                raw.sparql.max_concurrent_queries.map(|v| v as u64),
+                sparql_defaults.max_concurrent as u64,
+            ) as usize,
+            max_queued: raw
+                .sparql
+                .max_queued_queries
+                .unwrap_or(sparql_defaults.max_queued),
+            max_memory_bytes: positive(
+                "sparql.max_query_memory_mb",
+                raw.sparql.max_query_memory_mb,
+                sparql_defaults.max_memory_bytes >> 20,
+            )
+            .min(1 << 30)
+                << 20,
+            max_nesting: positive(
+                "sparql.max_nesting",
+                raw.sparql.max_nesting.map(|v| v as u64),
+                sparql_defaults.max_nesting as u64,
+            ) as usize,
+        };
+        let server = ServerLimits {
+            header_read_timeout: Duration::from_secs(positive(
+                "serve.header_read_timeout_secs",
+                raw.serve.header_read_timeout_secs,
+                server_defaults.header_read_timeout.as_secs(),
+            )),
+            idle_timeout: Duration::from_secs(positive(
+                "serve.idle_timeout_secs",
+                raw.serve.idle_timeout_secs,
+                server_defaults.idle_timeout.as_secs(),
+            )),
+            max_connections: positive(
+                "serve.max_connections",
+                raw.serve.max_connections.map(|v| v as u64),
+                server_defaults.max_connections as u64,
+            ) as usize,
+            max_request_bytes: positive(
+                "serve.max_request_bytes",
+                raw.serve.max_request_bytes.map(|v| v as u64),
+                server_defaults.max_request_bytes as u64,
+            ) as usize,
+            shutdown_grace: Duration::from_secs(
+                raw.serve
+                    .shutdown_grace_secs
+                    .unwrap_or(server_defaults.shutdown_grace.as_secs()),
+            ),
+        };
+        let search_max_window = positive(
+            "search.max_result_window",
+            raw.search.max_result_window.map(|v| v as u64),
+            10_000,
+        ) as usize;
+        let session_hours = positive("admin.session_hours", raw.admin.session_hours, 8);
+        let admin_session = Duration::from_secs(3600 * session_hours.min(24 * 366));
+        let login_attempts_per_minute = positive(
+            "admin.login_attempts_per_minute",
+            raw.admin.login_attempts_per_minute.map(u64::from),
+            5,
+        ) as u32;
+
+        let defaults = HttpSettings::default();
         let http = HttpSettings {
             user_agent: raw.http.user_agent.clone().unwrap_or(defaults.user_agent),
             connect_timeout_secs: positive(
@@ -459,6 +444,12 @@ impl AppConfig {
                 .retry_base_millis
                 .unwrap_or(defaults.retry_base_millis),
         };
+        if session_hours > 24 * 366 {
+            problem(
+                "admin.session_hours",
+                format!("at most a year ({} hours), got {session_hours}", 24 * 366),
+            );
+        }
         let admin_token = std::env::var("FEDCAT_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())

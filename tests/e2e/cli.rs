@@ -3,7 +3,6 @@
 
 use crate::fake_portal::{FakePortal, ckan_packages};
 use crate::support::{Deployment, count, datasets_of_source, source_toml};
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 fn fedcat(config: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -118,23 +117,7 @@ async fn harvest_then_serve_through_the_binary() {
         "{jobs}"
     );
 
-    let mut server = Command::new(env!("CARGO_BIN_EXE_fedcat"))
-        .arg("--config")
-        .arg(&config)
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first_line)
-        .unwrap();
-    let address = first_line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first_line:?}"))
-        .to_owned();
+    let (mut server, address) = crate::support::start_serve(&config).await;
     let datasets = count(&address, &datasets_of_source("datasud")).await;
     // The index `serve` holds answers the search API.
     let search = reqwest::get(format!("{address}/api/datasets?source=datasud"))

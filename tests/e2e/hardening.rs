@@ -499,32 +499,9 @@ async fn request_bodies_that_stop_midway_are_cut_at_the_idle_timeout() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_ends_serve_within_the_grace_period() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Command;
     let deployment = Deployment::new("", "shutdown_grace_secs = 1\n");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fedcat"))
-        .arg("--config")
-        .arg(deployment.config_path())
-        .arg("serve")
-        .env_remove("FEDCAT_CONFIG")
-        .env_remove("FEDCAT_ADMIN_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let first_line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let server = first_line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first_line:?}"))
-        .to_owned();
+    let (mut child, server) = crate::support::start_serve(&deployment.config_path()).await;
     assert_healthy(&server).await;
     // A client holding a connection with half a request head (the header timeout is 10 s).
     let mut socket = TcpStream::connect(server.trim_start_matches("http://"))

@@ -7,9 +7,12 @@
 
 use crate::fake_portal::FakePortal;
 use crate::support::{Deployment, datasud_and_spf2025};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+
+#[path = "../../benches/common/procfs.rs"]
+mod procfs;
+use procfs::{children_of, cpu_ticks};
 
 /// A 3-way cross join over every quad: far more solutions than any time limit allows.
 const CROSS_JOIN_COUNT: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }";
@@ -47,25 +50,7 @@ impl Server {
             deployment.harvest(&catalog, "spf2025").await;
             drop(catalog);
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fedcat"))
-            .arg("--config")
-            .arg(deployment.config_path())
-            .arg("serve")
-            .env_remove("FEDCAT_CONFIG")
-            .env_remove("FEDCAT_ADMIN_TOKEN")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first_line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first_line)
-            .unwrap();
-        let address = first_line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {first_line:?}"))
-            .to_owned();
+        let (child, address) = crate::support::start_serve(&deployment.config_path()).await;
         Self {
             child,
             address,
@@ -104,39 +89,6 @@ impl Server {
     fn workers(&self) -> Vec<u32> {
         children_of(self.pid())
     }
-}
-
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-        .flat_map(|text| {
-            text.split_whitespace()
-                .filter_map(|n| n.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
-}
-
-/// CPU time (user + system, in clock ticks) a process has used.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after the last `)`.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of stat, 11 and 12 after the state field.
-    field(11) + field(12)
 }
 
 #[tokio::test(flavor = "multi_thread")]

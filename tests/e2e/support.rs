@@ -123,6 +123,36 @@ pub async fn serve_router(app: axum::Router, limits: fedcat::ServerLimits) -> St
     format!("http://{address}")
 }
 
+/// Starts the `fedcat serve` binary on `config` and returns it with the base URL it prints on
+/// its first line (the test kills it).
+pub async fn start_serve(config: &std::path::Path) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fedcat"))
+        .arg("--config")
+        .arg(config)
+        .arg("serve")
+        .env_remove("FEDCAT_CONFIG")
+        .env_remove("FEDCAT_ADMIN_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first_line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let address = first_line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first_line:?}"))
+        .to_owned();
+    (child, address)
+}
+
 /// The shipped vocabulary tables.
 pub fn vocabularies_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/vocabularies")

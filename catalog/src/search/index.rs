@@ -41,17 +41,16 @@ pub const FACETS: [&str; 8] = [
 /// The fields the query text's `field:value` syntax may name: the facets and `modified`, all
 /// fast fields, so `field:*` works on each. Any other `name:` is read as words (an internal
 /// field such as `id:*` would otherwise fail at search time with a schema error).
-pub const QUERY_FIELDS: [&str; 9] = [
-    "publisher",
-    "source",
-    "theme",
-    "format",
-    "licence",
-    "keyword",
-    "language",
-    "rating",
-    "modified",
-];
+pub const QUERY_FIELDS: [&str; FACETS.len() + 1] = {
+    let mut fields = [""; FACETS.len() + 1];
+    let mut i = 0;
+    while i < FACETS.len() {
+        fields[i] = FACETS[i];
+        i += 1;
+    }
+    fields[FACETS.len()] = "modified";
+    fields
+};
 
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
