@@ -97,7 +97,7 @@ async fn modified_since(
 pub fn summary_line(report: &HarvestReport) -> String {
     let c = &report.counts;
     format!(
-        "{}: {} in {:.1} s (job {}) — pages {}{}, added {}, updated {}, unchanged {}, deleted {}, failed {}",
+        "{}: {} in {:.1} s (job {}) — pages {}{}, added {}, updated {}, unchanged {}, deleted {}, failed {}{}",
         report.source_id,
         report.status.as_str(),
         report.duration.as_secs_f64(),
@@ -108,7 +108,17 @@ pub fn summary_line(report: &HarvestReport) -> String {
         c.updated,
         c.unchanged,
         c.deleted,
-        c.failed
+        c.failed,
+        repairs(c)
+    )
+}
+
+/// `; kept with repairs N (M values repaired), values dropped N, records rejected N`: the three
+/// counts of value-level repair, always shown so that a clean job says so.
+pub fn repairs(c: &fedcat_catalog::JobCounts) -> String {
+    format!(
+        "; records kept with repairs {} ({} values repaired), values dropped {}, records rejected {}",
+        c.records_repaired, c.values_repaired, c.values_dropped, c.records_rejected
     )
 }
 

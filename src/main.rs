@@ -367,7 +367,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let links = fedcat::quality::link_checks(&catalog)
                     .await
                     .map_err(anyhow::Error::msg)?;
-                report(&config, &catalog, kind, &sources, &links)?;
+                report(&config, &catalog, kind, &sources, &links).await?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -419,7 +419,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             for job in jobs {
                 let c = job.counts;
                 println!(
-                    "job {:>5}  {:<12} {:<10} {}  pages {}{} added {} updated {} unchanged {} deleted {} failed {}{}",
+                    "job {:>5}  {:<12} {:<10} {}  pages {}{} added {} updated {} unchanged {} deleted {} failed {}{}{}",
                     job.id,
                     job.source_id,
                     job.status,
@@ -431,6 +431,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     c.unchanged,
                     c.deleted,
                     c.failed,
+                    fedcat::harvest::repairs(&c),
                     job.message.map(|m| format!("  — {m}")).unwrap_or_default()
                 );
             }
@@ -439,7 +440,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn report(
+async fn report(
     config: &AppConfig,
     catalog: &Catalog,
     kind: ReportKind,
@@ -487,7 +488,7 @@ fn report(
             println!("{}", fedcat::quality::render(source, &indicators));
             continue;
         }
-        let mapping = fedcat::report::source_mapping(
+        let mut mapping = fedcat::report::source_mapping(
             catalog.store(),
             catalog.iris(),
             source,
@@ -495,6 +496,7 @@ fn report(
         )
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("mapping report of {source}"))?;
+        mapping.repairs = catalog.state().repair_counts(source, 20).await?;
         println!("{}", fedcat::report::render(&mapping, 10));
     }
     Ok(())

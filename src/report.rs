@@ -204,6 +204,9 @@ pub struct SourceMapping {
     pub unmapped: Vec<(&'static str, Vec<(String, u64)>)>,
     /// DCAT-AP conformance, when shapes are configured.
     pub shacl: Option<ShaclSummary>,
+    /// The values repaired or dropped in the live records, most frequent first (filled from
+    /// the state database by the caller).
+    pub repairs: Vec<fedcat_catalog::RepairCount>,
 }
 
 /// SHACL results of a source's records.
@@ -415,6 +418,7 @@ pub fn source_mapping(
         dataset_counts,
         distribution_counts,
         unmapped,
+        repairs: Vec::new(),
     })
 }
 
@@ -488,11 +492,12 @@ pub fn render(report: &SourceMapping, top: usize) -> String {
             );
         }
     }
+    render_repairs(&mut out, &report.repairs);
     match &report.shacl {
         None => {
             let _ = writeln!(
                 out,
-                "DCAT-AP SHACL: not measured (no [shacl] shapes_dir in the configuration)"
+                "DCAT-AP SHACL: not measured ([shacl] enabled = false in the configuration)"
             );
         }
         Some(shacl) => {
@@ -517,4 +522,29 @@ pub fn render(report: &SourceMapping, top: usize) -> String {
         }
     }
     out
+}
+
+/// The most frequent repairs and drops, one line each with an example.
+fn render_repairs(out: &mut String, repairs: &[fedcat_catalog::RepairCount]) {
+    if repairs.is_empty() {
+        let _ = writeln!(out, "Values repaired or dropped: none");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Values repaired or dropped (most frequent first; the record is always kept):"
+    );
+    for repair in repairs {
+        let _ = writeln!(
+            out,
+            "  {:<8} {:>6} value(s) in {:>6} record(s)  {:<26} {}  e.g. record {}: {:?}",
+            repair.action,
+            repair.values,
+            repair.records,
+            repair.rule,
+            repair.property,
+            repair.example_record,
+            repair.example_value
+        );
+    }
 }

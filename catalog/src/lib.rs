@@ -24,7 +24,10 @@ pub mod vocab;
 pub use catalog::{Catalog, RecordGraph, WriteCounts};
 pub use error::CatalogError;
 pub use iri::IriMinter;
-pub use state::{JobCounts, JobErrorRow, JobRow, JobStatus, NewJobError, PageMemo, StateDb};
+pub use state::{
+    IssueAction, JobCounts, JobErrorRow, JobRow, JobStatus, MAX_ISSUE_VALUE, NewJobError, PageMemo,
+    RepairCount, StateDb, ValueIssue,
+};
 pub use store::RdfStore;
 
 /// Re-export of the RDF library, so that crates above use the same version of its types.

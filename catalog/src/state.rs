@@ -60,6 +60,71 @@ pub struct JobCounts {
     pub failed: u64,
     /// Pages the portal answered `304 Not Modified` (counted in `pages` too).
     pub not_modified_pages: u64,
+    /// Records stored with at least one value repaired or dropped.
+    pub records_repaired: u64,
+    /// Values repaired (an IRI percent-encoded, a date retyped…) and kept.
+    pub values_repaired: u64,
+    /// Values dropped with their property, their record kept.
+    pub values_dropped: u64,
+    /// Records rejected whole: no usable identity (counted in `failed` too).
+    pub records_rejected: u64,
+}
+
+/// What happened to one bad value of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssueAction {
+    /// Repaired and kept (the portal's value is kept beside it where it is an IRI).
+    Repaired,
+    /// Dropped with its property; the record is kept.
+    Dropped,
+}
+
+impl IssueAction {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Repaired => "repaired",
+            Self::Dropped => "dropped",
+        }
+    }
+}
+
+/// One value of a record that was repaired or dropped while mapping it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ValueIssue {
+    /// The record's key in its source.
+    pub record_key: String,
+    /// Repaired or dropped.
+    pub action: IssueAction,
+    /// The property (predicate IRI) the value was the object of, or `subject` for a node.
+    pub property: String,
+    /// What was done or found, as a stable short name (`iri-percent-encoded`, `date-invalid`…).
+    pub rule: String,
+    /// The portal's value, shortened to [`MAX_ISSUE_VALUE`] characters.
+    pub value: String,
+}
+
+/// How much of a portal's value a [`ValueIssue`] keeps.
+pub const MAX_ISSUE_VALUE: usize = 300;
+
+/// How often one repair happened in the live records of a source (`fedcat report mapping`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepairCount {
+    /// Repaired or dropped (`repaired` / `dropped`).
+    pub action: String,
+    /// The property.
+    pub property: String,
+    /// The rule.
+    pub rule: String,
+    /// Values it concerned.
+    pub values: u64,
+    /// Records it concerned.
+    pub records: u64,
+    /// One record and value, as an example.
+    pub example_record: String,
+    /// The example's value.
+    pub example_value: String,
 }
 
 /// A job as stored.
@@ -447,7 +512,8 @@ impl StateDb {
         let result = sqlx::query(
             "UPDATE jobs SET status = ?2, finished_at = ?3, complete_listing = ?4, pages = ?5,
                  added = ?6, updated = ?7, unchanged = ?8, deleted = ?9, failed = ?10, message = ?11,
-                 not_modified_pages = ?12
+                 not_modified_pages = ?12, records_repaired = ?13, values_repaired = ?14,
+                 values_dropped = ?15, records_rejected = ?16
              WHERE id = ?1",
         )
         .bind(job_id)
@@ -462,6 +528,10 @@ impl StateDb {
         .bind(counts.failed as i64)
         .bind(message)
         .bind(counts.not_modified_pages as i64)
+        .bind(counts.records_repaired as i64)
+        .bind(counts.values_repaired as i64)
+        .bind(counts.values_dropped as i64)
+        .bind(counts.records_rejected as i64)
         .execute(&self.pool)
         .await?;
         if result.rows_affected() == 0 {
@@ -537,6 +607,95 @@ impl StateDb {
         Ok(())
     }
 
+    /// Replaces what is remembered of the repaired and dropped values of `record_keys` (the
+    /// records of one page, as just mapped) with `issues`. A record mapped clean loses its old
+    /// issues.
+    pub async fn replace_value_issues(
+        &self,
+        source_id: &str,
+        job_id: i64,
+        record_keys: &[&str],
+        issues: &[ValueIssue],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.pool.begin().await?;
+        for key in record_keys {
+            sqlx::query("DELETE FROM record_value_issues WHERE source_id = ?1 AND record_key = ?2")
+                .bind(source_id)
+                .bind(*key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for issue in issues {
+            sqlx::query(
+                "INSERT INTO record_value_issues
+                     (source_id, record_key, action, property, rule, value, job_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .bind(source_id)
+            .bind(&issue.record_key)
+            .bind(issue.action.as_str())
+            .bind(&issue.property)
+            .bind(&issue.rule)
+            .bind(&issue.value)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The repairs and drops in the live records of a source, most frequent first.
+    pub async fn repair_counts(
+        &self,
+        source_id: &str,
+        limit: i64,
+    ) -> Result<Vec<RepairCount>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT i.action, i.property, i.rule, COUNT(*) AS n,
+                    COUNT(DISTINCT i.record_key) AS records,
+                    MIN(i.record_key) AS example_record
+             FROM record_value_issues i
+             JOIN records r ON r.source_id = i.source_id AND r.record_key = i.record_key
+             WHERE i.source_id = ?1 AND r.deleted = 0
+             GROUP BY i.action, i.property, i.rule
+             ORDER BY n DESC, i.action, i.property, i.rule
+             LIMIT ?2",
+        )
+        .bind(source_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = Vec::with_capacity(rows.len());
+        for row in rows {
+            let example_record: String = row.get("example_record");
+            let (action, property, rule): (String, String, String) =
+                (row.get("action"), row.get("property"), row.get("rule"));
+            let example_value: String = sqlx::query_scalar(
+                "SELECT value FROM record_value_issues
+                 WHERE source_id = ?1 AND record_key = ?2 AND action = ?3 AND property = ?4
+                   AND rule = ?5 LIMIT 1",
+            )
+            .bind(source_id)
+            .bind(&example_record)
+            .bind(&action)
+            .bind(&property)
+            .bind(&rule)
+            .fetch_one(&self.pool)
+            .await?;
+            counts.push(RepairCount {
+                action,
+                property,
+                rule,
+                values: row.get::<i64, _>("n") as u64,
+                records: row.get::<i64, _>("records") as u64,
+                example_record,
+                example_value,
+            });
+        }
+        Ok(counts)
+    }
+
     /// Jobs, newest first, optionally of one source.
     pub async fn jobs(
         &self,
@@ -545,7 +704,8 @@ impl StateDb {
     ) -> Result<Vec<JobRow>, CatalogError> {
         let rows = sqlx::query(
             "SELECT id, source_id, status, started_at, finished_at, complete_listing, pages,
-                    added, updated, unchanged, deleted, failed, message, not_modified_pages
+                    added, updated, unchanged, deleted, failed, message, not_modified_pages,
+                    records_repaired, values_repaired, values_dropped, records_rejected
              FROM jobs WHERE (?1 IS NULL OR source_id = ?1) ORDER BY id DESC LIMIT ?2",
         )
         .bind(source_id)
@@ -569,6 +729,10 @@ impl StateDb {
                     deleted: row.get::<i64, _>("deleted") as u64,
                     failed: row.get::<i64, _>("failed") as u64,
                     not_modified_pages: row.get::<i64, _>("not_modified_pages") as u64,
+                    records_repaired: row.get::<i64, _>("records_repaired") as u64,
+                    values_repaired: row.get::<i64, _>("values_repaired") as u64,
+                    values_dropped: row.get::<i64, _>("values_dropped") as u64,
+                    records_rejected: row.get::<i64, _>("records_rejected") as u64,
                 },
                 message: row.get("message"),
             })

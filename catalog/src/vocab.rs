@@ -125,6 +125,7 @@ pub mod fedcat {
         ORIGINAL_ACCESS_RIGHTS = "originalAccessRights",
         UNMAPPED_ACCESS_RIGHTS = "unmappedAccessRights",
         ORIGINAL_LANGUAGE = "originalLanguage", UNMAPPED_LANGUAGE = "unmappedLanguage",
+        ORIGINAL_IRI = "originalIri",
         HARVESTED_FROM = "harvestedFrom", REMOTE_ID = "remoteId", REMOTE_URL = "remoteUrl",
         HARVEST_BACKEND = "harvestBackend", HARVEST_DOMAIN = "harvestDomain",
         SPATIAL_GRANULARITY = "spatialGranularity", RESOURCE_TYPE = "resourceType",

@@ -1,6 +1,9 @@
-//! `sources.toml`: the list of sources, read in two steps (ripgrep style). [`RawSourcesFile`] is
-//! what serde reads, with unknown keys rejected; [`SourcesFile::from_toml`] then validates every
-//! source and reports *every* problem at once, each with the file and the key.
+//! `sources.toml`: the list of sources, read in two steps (ripgrep style). The file is parsed
+//! as an untyped TOML document (only a syntax error stops there) and each `[[source]]` table is
+//! read field by field into a [`RawSource`]: a value of the wrong TOML type, an unknown key or
+//! an unknown `type` is one problem among the others. [`SourcesFile::from_toml`] then validates
+//! every source and reports *every* problem at once, each with the file, the source's index,
+//! its id when known, and the key.
 
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -45,6 +48,9 @@ pub enum SourceType {
 }
 
 impl SourceType {
+    /// Every source type, in the order the messages list them.
+    pub const ALL: [Self; 4] = [Self::Ckan, Self::Udata, Self::Ods, Self::Dcat];
+
     /// The name used in configuration.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,18 +60,44 @@ impl SourceType {
             Self::Dcat => "dcat",
         }
     }
+
+    /// The type written `name` in configuration (exactly, in lowercase).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
 }
 
-/// A source as written in `sources.toml`, before validation.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The keys a `[[source]]` table may hold, in the order its problems are reported.
+const SOURCE_KEYS: [&str; 17] = [
+    "id",
+    "title",
+    "type",
+    "url",
+    "organization",
+    "tag",
+    "fq",
+    "where",
+    "schedule",
+    "full_sweep_schedule",
+    "modified_since_param",
+    "priority",
+    "rate_limit_per_sec",
+    "language",
+    "page_size",
+    "allowed_hosts",
+    "enabled",
+];
+
+/// A source as written in `sources.toml`, read field by field from its TOML table
+/// ([`RawSource::from_table`]), before validation. A key that is absent, or whose value could
+/// not be read, keeps its default here.
+#[derive(Debug, Clone)]
 pub struct RawSource {
     /// Slug, unique: used in IRIs and on the command line.
     pub id: Option<String>,
     /// Human title.
     pub title: Option<String>,
-    /// Portal software.
-    #[serde(rename = "type")]
+    /// Portal software (key `type`).
     pub source_type: Option<SourceType>,
     /// Portal base URL; for `dcat`, the catalogue URL (`http(s)://` or `file://`).
     pub url: Option<String>,
@@ -75,8 +107,7 @@ pub struct RawSource {
     pub tag: Option<String>,
     /// Extra CKAN `fq` filter, combined with `organization`.
     pub fq: Option<String>,
-    /// Opendatasoft ODSQL `where` filter on the catalogue (e.g. `publisher="CNAM"`).
-    #[serde(rename = "where")]
+    /// Opendatasoft ODSQL `where` filter on the catalogue (e.g. `publisher="CNAM"`; key `where`).
     pub where_clause: Option<String>,
     /// Cron expression (6 or 7 fields, seconds first) for scheduled harvests.
     pub schedule: Option<String>,
@@ -86,10 +117,9 @@ pub struct RawSource {
     /// dcat: the query parameter the catalogue filters by modification time with
     /// (ckanext-dcat and piveau: `modified_since`).
     pub modified_since_param: Option<String>,
-    /// Higher wins as primary among duplicates.
-    #[serde(default)]
+    /// Higher wins as primary among duplicates (default 0).
     pub priority: i64,
-    /// Requests per second allowed to this source's host.
+    /// Requests per second allowed to this source's host (an integer or a float in TOML).
     pub rate_limit_per_sec: Option<f64>,
     /// Default language of untagged literals (`fr`, `en`…).
     pub language: Option<String>,
@@ -98,20 +128,213 @@ pub struct RawSource {
     /// Hosts, besides the source's own, that the pages of its listing may be on: each as a URL
     /// writes it, `host` or `host:port` (see [`SourceConfig::allowed_hosts`]).
     pub allowed_hosts: Option<Vec<String>>,
-    /// A disabled source stays configured but is not harvested.
-    #[serde(default = "default_true")]
+    /// A disabled source stays configured but is not harvested (default true).
     pub enabled: bool,
 }
 
-fn default_true() -> bool {
-    true
+impl Default for RawSource {
+    /// A source with no key written: every option unset, priority 0, enabled.
+    fn default() -> Self {
+        Self {
+            id: None,
+            title: None,
+            source_type: None,
+            url: None,
+            organization: None,
+            tag: None,
+            fq: None,
+            where_clause: None,
+            schedule: None,
+            full_sweep_schedule: None,
+            modified_since_param: None,
+            priority: 0,
+            rate_limit_per_sec: None,
+            language: None,
+            page_size: None,
+            allowed_hosts: None,
+            enabled: true,
+        }
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSourcesFile {
-    #[serde(default)]
-    source: Vec<RawSource>,
+impl RawSource {
+    /// Reads one `[[source]]` table key by key. Each key that cannot be read — unknown, of the
+    /// wrong TOML type, an unknown `type` name, a number out of range — is reported through
+    /// `problem` (with the key relative to the source, e.g. `priority` or `allowed_hosts[1]`)
+    /// and returned in the set of rejected keys, so that validation does not also call it
+    /// missing.
+    pub fn from_table(
+        table: &toml::Table,
+        problem: &mut impl FnMut(&str, String),
+    ) -> (Self, HashSet<String>) {
+        let mut raw = Self::default();
+        let mut rejected = HashSet::new();
+        for (key, value) in table.iter() {
+            let read = match key.as_str() {
+                "id" => string(value).map(|text| raw.id = Some(text)),
+                "title" => string(value).map(|text| raw.title = Some(text)),
+                "type" => string(value)
+                    .and_then(|name| {
+                        SourceType::from_name(&name).ok_or_else(|| {
+                            format!("{name:?} is not a source type: use ckan, udata, ods or dcat")
+                        })
+                    })
+                    .map(|kind| raw.source_type = Some(kind)),
+                "url" => string(value).map(|text| raw.url = Some(text)),
+                "organization" => string(value).map(|text| raw.organization = Some(text)),
+                "tag" => string(value).map(|text| raw.tag = Some(text)),
+                "fq" => string(value).map(|text| raw.fq = Some(text)),
+                "where" => string(value).map(|text| raw.where_clause = Some(text)),
+                "schedule" => string(value).map(|text| raw.schedule = Some(text)),
+                "full_sweep_schedule" => {
+                    string(value).map(|text| raw.full_sweep_schedule = Some(text))
+                }
+                "modified_since_param" => {
+                    string(value).map(|text| raw.modified_since_param = Some(text))
+                }
+                "priority" => integer(value).map(|number| raw.priority = number),
+                "rate_limit_per_sec" => {
+                    number(value).map(|number| raw.rate_limit_per_sec = Some(number))
+                }
+                "language" => string(value).map(|text| raw.language = Some(text)),
+                "page_size" => integer(value)
+                    .and_then(|size| {
+                        u32::try_from(size).map_err(|_| {
+                            if size < 0 {
+                                format!("must be positive, got {size}")
+                            } else {
+                                format!("must be at most {}, got {size}", u32::MAX)
+                            }
+                        })
+                    })
+                    .map(|size| raw.page_size = Some(size)),
+                "allowed_hosts" => match value.as_array() {
+                    None => Err(wrong_type("an array of strings", value)),
+                    Some(entries) => {
+                        // A placeholder keeps the indexes of the entries after a bad one.
+                        let mut hosts = Vec::with_capacity(entries.len());
+                        for (index, entry) in entries.iter().enumerate() {
+                            match entry.as_str() {
+                                Some(text) => hosts.push(text.to_owned()),
+                                None => {
+                                    let entry_key = format!("allowed_hosts[{index}]");
+                                    problem(&entry_key, wrong_type("a string", entry));
+                                    rejected.insert(entry_key);
+                                    hosts.push(String::new());
+                                }
+                            }
+                        }
+                        raw.allowed_hosts = Some(hosts);
+                        Ok(())
+                    }
+                },
+                "enabled" => match value.as_bool() {
+                    Some(enabled) => {
+                        raw.enabled = enabled;
+                        Ok(())
+                    }
+                    None => Err(wrong_type("true or false", value)),
+                },
+                _ => Err(unknown_key(key)),
+            };
+            if let Err(message) = read {
+                problem(key, message);
+                rejected.insert(key.clone());
+            }
+        }
+        (raw, rejected)
+    }
+}
+
+/// A TOML string.
+fn string(value: &toml::Value) -> Result<String, String> {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| wrong_type("a string", value))
+}
+
+/// A TOML integer.
+fn integer(value: &toml::Value) -> Result<i64, String> {
+    value
+        .as_integer()
+        .ok_or_else(|| wrong_type("an integer", value))
+}
+
+/// A TOML float, or an integer taken as one (`rate_limit_per_sec = 1`).
+fn number(value: &toml::Value) -> Result<f64, String> {
+    match value {
+        toml::Value::Float(number) => Ok(*number),
+        toml::Value::Integer(number) => Ok(*number as f64),
+        other => Err(wrong_type("a number", other)),
+    }
+}
+
+/// Says what a value should have been and what it is (with the value itself when it is short).
+fn wrong_type(expected: &str, value: &toml::Value) -> String {
+    let found = match value {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a float",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date-time",
+        toml::Value::Array(_) => "an array",
+        toml::Value::Table(_) => "a table",
+    };
+    match value {
+        toml::Value::Array(_) | toml::Value::Table(_) => {
+            format!("must be {expected}, got {found}")
+        }
+        scalar => format!("must be {expected}, got {found} ({scalar})"),
+    }
+}
+
+/// An unknown key of a `[[source]]` table, with the nearest known key when it looks like a typo.
+fn unknown_key(key: &str) -> String {
+    let nearest = SOURCE_KEYS
+        .iter()
+        .map(|known| (edit_distance(key, known), *known))
+        .min();
+    match nearest {
+        Some((distance, known)) if distance <= 2 && distance * 2 <= key.chars().count() => {
+            format!("unknown key {key:?} (did you mean {known:?}?)")
+        }
+        _ => format!(
+            "unknown key {key:?}: a source takes {}",
+            SOURCE_KEYS.join(", ")
+        ),
+    }
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    // `row[j]` is the distance between the part of `a` read so far and `b[..j]`.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(diagonal + 1).min(row[j] + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// Where a problem of a source goes among the others of that source: keys in [`SOURCE_KEYS`]
+/// order, entries of a list by index, unknown keys last.
+fn key_order(key: &str) -> (usize, usize) {
+    let (base, rest) = key.split_once('[').unwrap_or((key, ""));
+    let rank = SOURCE_KEYS
+        .iter()
+        .position(|known| *known == base)
+        .unwrap_or(SOURCE_KEYS.len());
+    (
+        rank,
+        rest.trim_end_matches(']').parse::<usize>().unwrap_or(0),
+    )
 }
 
 /// Options of a CKAN source.
@@ -295,20 +518,58 @@ impl SourcesFile {
         Self::from_toml(&file, &text)
     }
 
-    /// Parses and validates `text`, the content of `file`.
+    /// Parses and validates `text`, the content of `file`. Only a TOML syntax error stops at
+    /// once; otherwise every problem of every source is returned, sources in file order and,
+    /// within a source, keys in the order the README lists them. A problem's key is
+    /// `source[INDEX].KEY`; its message ends with `(source "ID")` when the source has an id
+    /// (unless the problem is with the id itself).
     pub fn from_toml(file: &str, text: &str) -> Result<Self, Vec<ConfigProblem>> {
-        let raw: RawSourcesFile = toml::from_str(text).map_err(|e| vec![toml_problem(file, &e)])?;
+        let document: toml::Table =
+            toml::from_str(text).map_err(|e| vec![toml_problem(file, &e)])?;
+        let problem_at = |key: String, message: String| ConfigProblem {
+            file: file.to_owned(),
+            key,
+            message,
+        };
         let mut problems = Vec::new();
+        let mut unknown: Vec<&str> = document
+            .keys()
+            .map(String::as_str)
+            .filter(|key| *key != "source")
+            .collect();
+        unknown.sort_unstable();
+        for key in unknown {
+            problems.push(problem_at(
+                key.to_owned(),
+                format!("unknown key {key:?}: the file holds only [[source]] tables"),
+            ));
+        }
+        let no_sources = Vec::new();
+        let items = match document.get("source") {
+            None => &no_sources,
+            Some(toml::Value::Array(items)) => items,
+            Some(other) => {
+                problems.push(problem_at(
+                    "source".to_owned(),
+                    wrong_type("an array of [[source]] tables", other),
+                ));
+                &no_sources
+            }
+        };
         let mut sources = Vec::new();
         let mut ids = HashSet::new();
-        for (index, raw) in raw.source.into_iter().enumerate() {
-            let mut problem = |key: &str, message: String| {
-                problems.push(ConfigProblem {
-                    file: file.to_owned(),
-                    key: format!("source[{index}].{key}"),
-                    message,
-                })
+        for (index, item) in items.iter().enumerate() {
+            let Some(table) = item.as_table() else {
+                problems.push(problem_at(
+                    format!("source[{index}]"),
+                    wrong_type("a [[source]] table", item),
+                ));
+                continue;
             };
+            // This source's problems as (key within the source, message), ordered below.
+            let mut found: Vec<(String, String)> = Vec::new();
+            let mut problem = |key: &str, message: String| found.push((key.to_owned(), message));
+            let (raw, rejected) = RawSource::from_table(table, &mut problem);
             let duplicate = raw.id.as_ref().is_some_and(|id| !ids.insert(id.clone()));
             if duplicate {
                 problem(
@@ -316,10 +577,18 @@ impl SourcesFile {
                     format!("duplicate source id {:?}", raw.id.as_deref().unwrap_or("")),
                 );
             }
-            if let Some(source) = validate_source(&raw, &mut problem)
+            if let Some(source) = validate_source(&raw, &rejected, &mut problem)
                 && !duplicate
             {
                 sources.push(source);
+            }
+            found.sort_by_key(|(key, _)| key_order(key));
+            for (key, message) in found {
+                let message = match raw.id.as_deref() {
+                    Some(id) if key != "id" => format!("{message} (source {id:?})"),
+                    _ => message,
+                };
+                problems.push(problem_at(format!("source[{index}].{key}"), message));
             }
         }
         if problems.is_empty() {
@@ -335,14 +604,19 @@ impl SourcesFile {
     }
 }
 
+/// Validates one source read by [`RawSource::from_table`]. A key in `rejected` was written but
+/// could not be read (its problem is already reported): it is not called missing again.
 fn validate_source(
     raw: &RawSource,
+    rejected: &HashSet<String>,
     problem: &mut impl FnMut(&str, String),
 ) -> Option<SourceConfig> {
     let mut ok = true;
     let id = match raw.id.as_deref() {
         None => {
-            problem("id", "missing (a unique slug such as \"msss\")".into());
+            if !rejected.contains("id") {
+                problem("id", "missing (a unique slug such as \"msss\")".into());
+            }
             ok = false;
             String::new()
         }
@@ -359,14 +633,18 @@ fn validate_source(
     let title = match raw.title.as_deref().map(str::trim) {
         Some(t) if !t.is_empty() => t.to_owned(),
         _ => {
-            problem("title", "missing or empty".into());
+            if !rejected.contains("title") {
+                problem("title", "missing or empty".into());
+            }
             ok = false;
             String::new()
         }
     };
     let url = match raw.url.as_deref().map(Url::parse) {
         None => {
-            problem("url", "missing".into());
+            if !rejected.contains("url") {
+                problem("url", "missing".into());
+            }
             None
         }
         Some(Err(e)) => {
@@ -421,10 +699,15 @@ fn validate_source(
     }
     let mut allowed_hosts = Vec::new();
     for (index, entry) in raw.allowed_hosts.iter().flatten().enumerate() {
+        let key = format!("allowed_hosts[{index}]");
+        if rejected.contains(&key) {
+            ok = false;
+            continue;
+        }
         match allowed_host(entry) {
             Ok(host) => allowed_hosts.push(host),
             Err(message) => {
-                problem(&format!("allowed_hosts[{index}]"), message);
+                problem(&key, message);
                 ok = false;
             }
         }
@@ -440,7 +723,9 @@ fn validate_source(
     }
     let kind = match raw.source_type {
         None => {
-            problem("type", "missing (ckan, udata, ods or dcat)".into());
+            if !rejected.contains("type") {
+                problem("type", "missing (ckan, udata, ods or dcat)".into());
+            }
             None
         }
         Some(SourceType::Ckan) => {
@@ -541,7 +826,8 @@ fn validate_source(
         Some(SourceKind::Dcat(options)) => options.modified_since_param.is_some(),
         _ => false,
     };
-    if raw.full_sweep_schedule.is_some() && !incremental_capable {
+    // Without a known type (missing or unknown, already reported) the kind's rules cannot apply.
+    if raw.full_sweep_schedule.is_some() && kind.is_some() && !incremental_capable {
         problem(
             "full_sweep_schedule",
             "only ckan, udata and dcat sources with `modified_since_param` list incrementally; \
@@ -550,7 +836,11 @@ fn validate_source(
         );
         ok = false;
     }
-    if raw.modified_since_param.is_some() && !matches!(kind, Some(SourceKind::Dcat(_))) {
+    if raw.modified_since_param.is_some()
+        && kind
+            .as_ref()
+            .is_some_and(|kind| !matches!(kind, SourceKind::Dcat(_)))
+    {
         problem(
             "modified_since_param",
             "only dcat sources take it (ckan and udata know their own)".into(),
@@ -623,6 +913,227 @@ mod tests {
             ]
         );
         assert!(problems.iter().all(|p| p.file == "sources.toml"));
+    }
+
+    /// The file of the issue: a bad URL, a bad cron expression, an unknown type and a
+    /// duplicate id are four problems reported together, each with the file, the source's
+    /// index and the key (and the source's id).
+    #[test]
+    fn an_unknown_type_is_one_problem_among_the_others() {
+        let text = r#"
+            [[source]]
+            id = "bad-url"
+            title = "Bad URL"
+            type = "ckan"
+            url = "not a url"
+
+            [[source]]
+            id = "bad-cron"
+            title = "Bad cron"
+            type = "dcat"
+            url = "https://example.org/catalog.ttl"
+            schedule = "every night"
+
+            [[source]]
+            id = "bad-type"
+            title = "Bad type"
+            type = "nosuchtype"
+            url = "https://example.org/"
+
+            [[source]]
+            id = "bad-url"
+            title = "Again"
+            type = "dcat"
+            url = "https://example.org/other.ttl"
+        "#;
+        let problems = SourcesFile::from_toml("sources.toml", text).unwrap_err();
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(lines.len(), 4, "{lines:#?}");
+        let expected = [
+            (
+                "sources.toml: source[0].url: \"not a url\" is not a URL: ",
+                " (source \"bad-url\")",
+            ),
+            (
+                "sources.toml: source[1].schedule: \"every night\" is not a cron expression",
+                " (source \"bad-cron\")",
+            ),
+            (
+                "sources.toml: source[2].type: \"nosuchtype\" is not a source type: use ckan, \
+                 udata, ods or dcat",
+                " (source \"bad-type\")",
+            ),
+            (
+                "sources.toml: source[3].id: duplicate source id \"bad-url\"",
+                "\"bad-url\"",
+            ),
+        ];
+        for (line, (start, end)) in lines.iter().zip(expected) {
+            assert!(line.starts_with(start) && line.ends_with(end), "{lines:#?}");
+        }
+        // The unknown type hides nothing else and is not also called missing.
+        assert!(
+            !problems.iter().any(|p| p.message.starts_with("missing")),
+            "{lines:#?}"
+        );
+    }
+
+    /// A value of the wrong TOML type is one problem among the others, and a key that was
+    /// written with the wrong type is not also called missing.
+    #[test]
+    fn a_value_of_the_wrong_type_is_one_problem_among_the_others() {
+        let text = r#"
+            stray = 1
+
+            [[source]]
+            id = "a"
+            title = "A"
+            type = "ckan"
+            url = "https://example.org"
+            priority = "high"
+            schedule = "daily"
+            page_size = -1
+            enabled = "yes"
+            allowed_hosts = ["cdn.example.org", 5, "user@host"]
+            organisation = "typo"
+
+            [[source]]
+            id = 7
+            title = ["B"]
+            type = "dcat"
+            url = "https://example.org/catalog.ttl"
+            rate_limit_per_sec = "fast"
+        "#;
+        let problems = SourcesFile::from_toml("sources.toml", text).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "stray",
+                "source[0].schedule",
+                "source[0].priority",
+                "source[0].page_size",
+                "source[0].allowed_hosts[1]",
+                "source[0].allowed_hosts[2]",
+                "source[0].enabled",
+                "source[0].organisation",
+                "source[1].id",
+                "source[1].title",
+                "source[1].rate_limit_per_sec",
+            ],
+            "{problems:#?}"
+        );
+        let message = |key: &str| {
+            problems
+                .iter()
+                .find(|p| p.key == key)
+                .map(|p| p.message.as_str())
+                .unwrap_or_default()
+        };
+        assert!(message("stray").contains("[[source]]"), "{problems:#?}");
+        for (key, start) in [
+            ("source[0].priority", "must be an integer, got a string"),
+            ("source[0].page_size", "must be positive, got -1"),
+            (
+                "source[0].allowed_hosts[1]",
+                "must be a string, got an integer (5)",
+            ),
+            ("source[0].enabled", "must be true or false, got a string"),
+            (
+                "source[0].organisation",
+                "unknown key \"organisation\" (did you mean \"organization\"?)",
+            ),
+            ("source[1].id", "must be a string, got an integer (7)"),
+            ("source[1].title", "must be a string, got an array"),
+            (
+                "source[1].rate_limit_per_sec",
+                "must be a number, got a string",
+            ),
+        ] {
+            assert!(message(key).starts_with(start), "{key}: {problems:#?}");
+        }
+        assert!(message("source[0].priority").ends_with(" (source \"a\")"));
+        assert!(problems.iter().all(|p| p.file == "sources.toml"));
+
+        // `source` itself of the wrong type; a syntax error still stops at once, with its line.
+        let problems = SourcesFile::from_toml("sources.toml", "source = 3\n").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key, "source");
+        let problems =
+            SourcesFile::from_toml("sources.toml", "[[source]\nid = \"a\"\n").unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].key.is_empty() && problems[0].message.contains("line 1"),
+            "{problems:?}"
+        );
+    }
+
+    /// Every key of a valid file is read as before the untyped reading: values, integers taken
+    /// as rates, defaults.
+    #[test]
+    fn every_key_of_a_valid_source_is_read() {
+        let text = r#"
+            [[source]]
+            id = "full"
+            title = "  Full  "
+            type = "ckan"
+            url = "https://example.org/ckan"
+            organization = "org"
+            fq = "tags:x"
+            schedule = "0 0 3 * * *"
+            full_sweep_schedule = "0 0 4 * * Sun"
+            priority = -3
+            rate_limit_per_sec = 2
+            language = "fr"
+            page_size = 50
+            allowed_hosts = ["cdn.example.org"]
+            enabled = false
+
+            [[source]]
+            id = "defaults"
+            title = "Defaults"
+            type = "ods"
+            url = "https://data.example.org"
+            where = "publisher=\"CNAM\""
+            rate_limit_per_sec = 0.5
+        "#;
+        let file = SourcesFile::from_toml("sources.toml", text).unwrap();
+        let full = file.get("full").unwrap();
+        assert_eq!(full.title, "Full");
+        assert_eq!(full.url.as_str(), "https://example.org/ckan");
+        assert_eq!(
+            full.kind,
+            SourceKind::Ckan(CkanOptions {
+                organization: Some("org".into()),
+                fq: Some("tags:x".into()),
+                page_size: 50,
+            })
+        );
+        assert!(full.schedule.is_some() && full.full_sweep_schedule.is_some());
+        assert_eq!(
+            (full.priority, full.rate_limit_per_sec, full.enabled),
+            (-3, Some(2.0), false)
+        );
+        assert_eq!(full.language.as_deref(), Some("fr"));
+        assert_eq!(full.allowed_hosts, ["cdn.example.org"]);
+        let defaults = file.get("defaults").unwrap();
+        assert_eq!(
+            defaults.kind,
+            SourceKind::Ods(OdsOptions {
+                where_clause: Some("publisher=\"CNAM\"".into()),
+                page_size: 100,
+            })
+        );
+        assert_eq!(
+            (
+                defaults.priority,
+                defaults.rate_limit_per_sec,
+                defaults.enabled
+            ),
+            (0, Some(0.5), true)
+        );
+        assert!(defaults.schedule.is_none() && defaults.language.is_none());
+        assert!(defaults.allowed_hosts.is_empty());
     }
 
     #[test]

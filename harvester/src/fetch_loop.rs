@@ -12,7 +12,9 @@
 
 use crate::config::page_host;
 use crate::{Fetched, HarvestError, HttpClient, Page, PageRequest, Source, Validators};
-use fedcat_catalog::{Catalog, JobCounts, JobStatus, NewJobError, PageMemo};
+use fedcat_catalog::{
+    Catalog, IssueAction, JobCounts, JobStatus, NewJobError, PageMemo, ValueIssue,
+};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -496,8 +498,9 @@ impl JobRun<'_> {
             match record {
                 Ok(record) => good.push(record),
                 Err(failure) => {
-                    tracing::warn!(source = self.source.id(), page = %request.url, record = ?failure.key, error = %failure.message, "record failed");
+                    tracing::warn!(source = self.source.id(), page = %request.url, record = ?failure.key, error = %failure.message, "record rejected");
                     self.counts.failed += 1;
+                    self.counts.records_rejected += 1;
                     self.catalog
                         .state()
                         .record_error(
@@ -515,6 +518,24 @@ impl JobRun<'_> {
                     }
                 }
             }
+        }
+        self.value_issues(request, &good, &page.issues).await?;
+        for warning in &page.warnings {
+            self.counts.values_dropped += 1;
+            if self.counts.values_dropped > MAX_VALUE_WARNINGS {
+                continue;
+            }
+            self.catalog
+                .state()
+                .record_error(
+                    self.job_id,
+                    self.source.id(),
+                    "value",
+                    Some(request.url.as_str()),
+                    None,
+                    warning,
+                )
+                .await?;
         }
         let written = self
             .catalog
@@ -538,6 +559,71 @@ impl JobRun<'_> {
         Ok(())
     }
 }
+
+impl JobRun<'_> {
+    /// Counts the values repaired and dropped in a page's stored records, remembers them per
+    /// record, and records a warning for each dropped value (the first
+    /// [`MAX_VALUE_WARNINGS`] of the job).
+    async fn value_issues(
+        &mut self,
+        request: &PageRequest,
+        records: &[fedcat_catalog::RecordGraph],
+        issues: &[ValueIssue],
+    ) -> Result<(), HarvestError> {
+        let keys: Vec<&str> = records.iter().map(|r| r.key.as_str()).collect();
+        let repaired_records: HashSet<&str> =
+            issues.iter().map(|i| i.record_key.as_str()).collect();
+        self.counts.records_repaired += repaired_records.len() as u64;
+        for issue in issues {
+            match issue.action {
+                IssueAction::Repaired => self.counts.values_repaired += 1,
+                IssueAction::Dropped => {
+                    self.counts.values_dropped += 1;
+                    if self.counts.values_dropped <= MAX_VALUE_WARNINGS {
+                        self.dropped_value_warning(request, issue).await?;
+                    }
+                }
+            }
+        }
+        self.catalog
+            .state()
+            .replace_value_issues(self.source.id(), self.job_id, &keys, issues)
+            .await?;
+        Ok(())
+    }
+
+    async fn dropped_value_warning(
+        &self,
+        request: &PageRequest,
+        issue: &ValueIssue,
+    ) -> Result<(), HarvestError> {
+        let message = format!(
+            "value dropped, record kept: {} {:?} ({})",
+            issue.property, issue.value, issue.rule
+        );
+        tracing::debug!(source = self.source.id(), record = %issue.record_key, %message, "value dropped");
+        self.catalog
+            .state()
+            .record_job_error(
+                self.job_id,
+                self.source.id(),
+                &NewJobError {
+                    kind: "value",
+                    url: Some(request.url.as_str()),
+                    record_key: Some(&issue.record_key),
+                    message: &message,
+                    attempts: None,
+                    detail: None,
+                },
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The most dropped-value warnings one job records (every drop is counted, and remembered with
+/// its record for `fedcat report mapping`).
+const MAX_VALUE_WARNINGS: u64 = 1000;
 
 /// Fetches a page, conditionally when an earlier read left validators (unless `full`).
 async fn fetch(

@@ -13,6 +13,7 @@ pub mod filecheck;
 pub mod http;
 pub mod linkcheck;
 pub mod mapping;
+pub mod repair;
 pub mod source;
 pub mod sources;
 pub mod vocabulary;

@@ -54,6 +54,47 @@ fn check_config_reports_every_problem_and_fails() {
     );
 }
 
+/// The sources.toml of the issue: an unknown `type` used to hide every other problem behind
+/// its TOML error. Now the bad URL, the bad cron expression, the unknown type and the duplicate
+/// id are all printed, each with the file, the source's index and the key.
+#[test]
+fn check_config_reports_an_unknown_type_among_the_other_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fedcat.toml"),
+        format!(
+            "vocabularies_dir = \"{}\"\n",
+            crate::support::vocabularies_dir().display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sources.toml"),
+        "[[source]]\nid = \"a\"\ntitle = \"A\"\ntype = \"ckan\"\nurl = \"not a url\"\n\
+         [[source]]\nid = \"b\"\ntitle = \"B\"\ntype = \"dcat\"\nurl = \"https://y.org/c.ttl\"\n\
+         schedule = \"every night\"\n\
+         [[source]]\nid = \"c\"\ntitle = \"C\"\ntype = \"nosuchtype\"\nurl = \"https://z.org\"\n\
+         [[source]]\nid = \"a\"\ntitle = \"D\"\ntype = \"dcat\"\nurl = \"https://w.org/c.ttl\"\n",
+    )
+    .unwrap();
+    let output = fedcat(&dir.path().join("fedcat.toml"), &["check-config"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let sources = dir.path().join("sources.toml").display().to_string();
+    for expected in [
+        format!("{sources}: source[0].url: \"not a url\" is not a URL"),
+        format!("{sources}: source[1].schedule: \"every night\" is not a cron expression"),
+        format!("{sources}: source[2].type: \"nosuchtype\" is not a source type"),
+        format!("{sources}: source[3].id: duplicate source id \"a\""),
+        "4 problem(s) found".to_owned(),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+}
+
 #[test]
 fn check_config_accepts_the_default_configuration() {
     let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/fedcat.toml");

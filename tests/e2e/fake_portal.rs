@@ -169,8 +169,11 @@ impl FakePortal {
     /// Serves `packages` as CKAN portal `name` at `{base}/ckan/{name}`.
     pub fn add_ckan(&self, name: &str, packages: Vec<Value>) -> String {
         let mut unique = HashMap::new();
-        for package in packages {
-            let id = package["id"].as_str().unwrap().to_owned();
+        for (index, package) in packages.into_iter().enumerate() {
+            // A package without an id (a broken portal's) is served as it is.
+            let id = package["id"]
+                .as_str()
+                .map_or_else(|| format!("~{index}"), str::to_owned);
             unique.entry(id).or_insert(package);
         }
         let mut packages: Vec<Value> = unique.into_values().collect();
@@ -190,8 +193,10 @@ impl FakePortal {
     /// udata's default order (`-created`).
     pub fn add_udata(&self, name: &str, datasets: Vec<Value>) -> String {
         let mut unique: HashMap<String, Value> = HashMap::new();
-        for dataset in datasets {
-            let id = dataset["id"].as_str().unwrap().to_owned();
+        for (index, dataset) in datasets.into_iter().enumerate() {
+            let id = dataset["id"]
+                .as_str()
+                .map_or_else(|| format!("~{index}"), str::to_owned);
             unique.insert(id, dataset);
         }
         let mut datasets: Vec<Value> = unique.into_values().collect();

@@ -2,12 +2,14 @@
 //! (package → `dcat:Dataset`, resource → `dcat:Distribution`, organization → publisher,
 //! maintainer/author → contact point, tags → keywords) with IRIs minted under fedcat's base.
 
-use crate::mapping::{TripleBuilder, check_record, json_str as string, url_to_iri};
+use crate::mapping::{
+    MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
+};
 use crate::vocabulary::{Lookup, Vocabularies, VocabularyKind};
+use fedcat_catalog::IriMinter;
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
 use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs};
-use fedcat_catalog::{IriMinter, RecordGraph};
 use serde_json::Value;
 
 /// What the mapping needs to know besides the package.
@@ -36,12 +38,15 @@ fn field_or_extra<'v>(package: &'v Value, keys: &[&str]) -> Option<&'v str> {
         })
 }
 
-/// Maps one package; the error says which field is wrong.
-pub(super) fn map_package(
-    ctx: &MappingContext<'_>,
-    package: &Value,
-) -> Result<RecordGraph, String> {
-    let id = string(package, "id").ok_or("package without an `id`")?;
+/// Maps one package: `None` only when it has no usable identity (no id, name, url or title);
+/// a bad value is repaired or dropped, never the package.
+pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Option<MappedRecord> {
+    let id = record_key(&[
+        string(package, "id"),
+        string(package, "name"),
+        string(package, "url"),
+        string(package, "title"),
+    ])?;
     let dataset = ctx.iris.entity("dataset", ctx.source_id, id);
     let mut out = TripleBuilder::new(ctx.language);
     out.add(dataset.clone(), rdf::TYPE, dcat::DATASET);
@@ -54,19 +59,16 @@ pub(super) fn map_package(
     out.plain(&dataset, dct::IDENTIFIER, Some(id));
     if let Some(name) = string(package, "name") {
         let page = format!("{}/dataset/{}", ctx.portal_base, name);
-        out.document(&dataset, dcat::LANDING_PAGE, Some(&page))?;
+        out.document(&dataset, dcat::LANDING_PAGE, Some(&page));
     }
-    // CKAN's `url` is the dataset's "source" page on the producer's site; an unusable value
-    // there is common and not worth failing the record for.
-    if let Some(page) = string(package, "url").filter(|url| url_to_iri(url).is_ok()) {
-        out.document(&dataset, foaf::PAGE, Some(page))?;
-    }
-    out.date(&dataset, dct::ISSUED, string(package, "metadata_created"))?;
+    // CKAN's `url` is the dataset's "source" page on the producer's site.
+    out.document(&dataset, foaf::PAGE, string(package, "url"));
+    out.date(&dataset, dct::ISSUED, string(package, "metadata_created"));
     out.date(
         &dataset,
         dct::MODIFIED,
         string(package, "metadata_modified"),
-    )?;
+    );
     // Données Québec writes `language: "FR"`; otherwise the portal's configured language.
     let language = field_or_extra(package, &["language"])
         .or(ctx.language.map(|l| l.split('-').next().unwrap_or(l)));
@@ -117,7 +119,7 @@ pub(super) fn map_package(
     if let Some(org) = package.get("organization").filter(|o| o.is_object())
         && let Some(org_name) = string(org, "name")
     {
-        let publisher = url_to_iri(&format!("{}/organization/{org_name}", ctx.portal_base))?;
+        let publisher = raw_iri(&format!("{}/organization/{org_name}", ctx.portal_base));
         out.add(dataset.clone(), dct::PUBLISHER, publisher.clone());
         out.add(publisher.clone(), rdf::TYPE, foaf::ORGANIZATION);
         out.add(publisher.clone(), rdf::TYPE, foaf::AGENT);
@@ -137,7 +139,7 @@ pub(super) fn map_package(
     };
     if contact_name.is_some() || contact_email.is_some() {
         let contact = ctx.iris.entity("contact", ctx.source_id, id);
-        out.contact_point(&dataset, &contact, contact_name, contact_email)?;
+        out.contact_point(&dataset, &contact, contact_name, contact_email);
     }
 
     if let Some(tags) = package.get("tags").and_then(Value::as_array) {
@@ -150,7 +152,7 @@ pub(super) fn map_package(
         }
     }
 
-    let licence = licence(ctx, &dataset, package, &mut out)?;
+    let licence = licence(ctx, &dataset, package, &mut out);
 
     if let Some(resources) = package.get("resources").and_then(Value::as_array) {
         let mut seen_ids = std::collections::HashSet::new();
@@ -163,19 +165,12 @@ pub(super) fn map_package(
                 None => format!("{id}-{index}"),
             };
             let distribution = ctx.iris.entity("distribution", ctx.source_id, &local);
-            map_resource(ctx, resource, &distribution, licence.as_ref(), &mut out)
-                .map_err(|e| format!("resource {local}: {e}"))?;
+            map_resource(ctx, resource, &distribution, licence.as_ref(), &mut out);
             out.add(dataset.clone(), dcat::HAS_DISTRIBUTION, distribution);
         }
     }
 
-    let triples = check_record(out.into_triples()).map_err(|problems| problems.join("; "))?;
-    Ok(RecordGraph {
-        key: id.to_owned(),
-        dataset,
-        triples,
-        source_url: ctx.page_url.to_owned(),
-    })
+    Some(finish_record(id, dataset, out.into_triples(), ctx.page_url))
 }
 
 /// The licence: the EU licence the portal's id, URL or title maps to; else the portal's licence
@@ -186,28 +181,28 @@ fn licence(
     dataset: &NamedNode,
     package: &Value,
     out: &mut TripleBuilder,
-) -> Result<Option<NamedNode>, String> {
+) -> Option<NamedNode> {
     let values = ["license_id", "license_url", "license_title"].map(|key| string(package, key));
     let known = values
         .into_iter()
         .flatten()
         .find(|value| ctx.vocabularies.lookup(VocabularyKind::Licence, value) != Lookup::Unmapped);
     if let Some(value) = known {
-        return Ok(out.concept(
+        return out.concept(
             dataset,
             dct::LICENSE,
             ctx.vocabularies,
             VocabularyKind::Licence,
             Some(value),
-        ));
+        );
     }
     let node = match (
-        string(package, "license_url").map(url_to_iri),
+        string(package, "license_url").map(raw_iri),
         string(package, "license_id"),
     ) {
-        (Some(Ok(url)), _) => url,
+        (Some(url), _) => url,
         (_, Some(license_id)) => ctx.iris.entity("licence", ctx.source_id, license_id),
-        _ => return Ok(None),
+        _ => return None,
     };
     out.add(dataset.clone(), dct::LICENSE, node.clone());
     out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
@@ -218,7 +213,7 @@ fn licence(
         fedcat::UNMAPPED_LICENCE,
         string(package, "license_id").or(string(package, "license_title")),
     );
-    Ok(Some(node))
+    Some(node)
 }
 
 fn map_resource(
@@ -227,7 +222,7 @@ fn map_resource(
     distribution: &NamedNode,
     licence: Option<&NamedNode>,
     out: &mut TripleBuilder,
-) -> Result<(), String> {
+) {
     out.add(distribution.clone(), rdf::TYPE, dcat::DISTRIBUTION);
     out.text(distribution, dct::TITLE, string(resource, "name"));
     out.text(
@@ -236,13 +231,13 @@ fn map_resource(
         string(resource, "description"),
     );
     let url = string(resource, "url");
-    out.iri(distribution, dcat::ACCESS_URL, url)?;
+    out.iri(distribution, dcat::ACCESS_URL, url);
     // An uploaded file (or an explicit download URL) is a direct download.
     let is_upload = string(resource, "url_type") == Some("upload")
         || string(resource, "resource_type").is_some_and(|t| t.contains("upload"));
     match string(resource, "download_url") {
-        Some(download) => out.iri(distribution, dcat::DOWNLOAD_URL, Some(download))?,
-        None if is_upload => out.iri(distribution, dcat::DOWNLOAD_URL, url)?,
+        Some(download) => out.iri(distribution, dcat::DOWNLOAD_URL, Some(download)),
+        None if is_upload => out.iri(distribution, dcat::DOWNLOAD_URL, url),
         None => {}
     }
     out.concept(
@@ -259,26 +254,27 @@ fn map_resource(
         VocabularyKind::MediaType,
         string(resource, "mimetype"),
     );
+    // The size as the portal wrote it (a number, or text such as "1 234" or "12 Mo"): the
+    // record check normalises it or drops it.
     let size = resource.get("size").and_then(|v| match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         _ => None,
     });
     if let Some(size) = size {
         out.add(
             distribution.clone(),
             dcat::BYTE_SIZE,
-            Literal::new_typed_literal(size.to_string(), xsd::NON_NEGATIVE_INTEGER),
+            Literal::new_typed_literal(size, xsd::NON_NEGATIVE_INTEGER),
         );
     }
-    out.date(distribution, dct::ISSUED, string(resource, "created"))?;
+    out.date(distribution, dct::ISSUED, string(resource, "created"));
     out.date(
         distribution,
         dct::MODIFIED,
         string(resource, "last_modified"),
-    )?;
+    );
     if let Some(licence) = licence {
         out.add(distribution.clone(), dct::LICENSE, licence.clone());
     }
-    Ok(())
 }

@@ -174,24 +174,16 @@ impl Source for CkanSource {
             vocabularies: &self.vocabularies,
             page_url: &url,
         };
-        let records = search
-            .results
-            .iter()
-            .map(|package| {
-                mapping::map_package(&context, package).map_err(|message| RecordFailure {
-                    key: package
-                        .get("id")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned),
-                    message,
-                })
+        let records = search.results.iter().enumerate().map(|(index, package)| {
+            mapping::map_package(&context, package).ok_or_else(|| RecordFailure {
+                key: None,
+                message: format!(
+                    "package {} of the page has no usable identity (no id, name, url or title)",
+                    start + index as u64 + 1
+                ),
             })
-            .collect();
-        Ok(Page {
-            records,
-            next,
-            total_hint: Some(search.count),
-        })
+        });
+        Ok(Page::from_mapped(records, next, Some(search.count)))
     }
 
     fn is_incremental(&self) -> bool {

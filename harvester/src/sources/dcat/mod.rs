@@ -7,13 +7,14 @@
 
 mod split;
 
-use crate::mapping::check_record;
+use crate::mapping::{MappedRecord, finish_record};
+use crate::repair::{IriRepair, repair_iri};
 use crate::source::{Page, PageRequest, RecordFailure, Source};
 use crate::{Fetched, HarvestError, SourceConfig};
-use fedcat_catalog::oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser};
+use fedcat_catalog::IriMinter;
+use fedcat_catalog::oxigraph::io::{JsonLdProfileSet, LoadedDocument, RdfFormat, RdfParser};
 use fedcat_catalog::oxigraph::model::{NamedOrBlankNode, Term, Triple};
-use fedcat_catalog::vocab::hydra;
-use fedcat_catalog::{IriMinter, RecordGraph};
+use fedcat_catalog::vocab::{dcat, dct, foaf, hydra};
 use url::Url;
 
 const ACCEPT_RDF: &str = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8, \
@@ -101,10 +102,26 @@ pub fn detect_format(fetched: &Fetched) -> Option<RdfFormat> {
     }
 }
 
+/// A parsed page: its triples, and what had to be left out of it.
+pub struct ParsedRdf {
+    /// Every triple read.
+    pub triples: Vec<Triple>,
+    /// Statements skipped or repaired (a syntax error the parser recovered from, text beside
+    /// an `rdf:resource`), one message each, for the job's warnings.
+    pub warnings: Vec<String>,
+}
+
+/// The most syntax errors one page may have before the rest of it is given up.
+const MAX_SYNTAX_ERRORS: usize = 1000;
+
 /// Parses a whole RDF document into triples (graph names dropped). Blank nodes are renamed so
 /// that labels reused by different documents never meet in the store. Parsing is lenient on
-/// IRIs so that one bad IRI fails its record (see [`check_record`]), not the whole page.
-pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<Vec<Triple>, HarvestError> {
+/// IRIs (and language tags) so that one bad value is repaired or dropped by the record check
+/// ([`crate::repair::check_record`]), not fatal to the whole page; a syntax error skips its
+/// statement where the parser can go on, and an RDF/XML property element with text beside its
+/// `rdf:resource` (GeoNetwork writes `<dct:accessRights rdf:resource="…">label</…>`) keeps the
+/// resource. Only a page from which nothing can be read fails.
+pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<ParsedRdf, HarvestError> {
     let url = fetched.url.to_string();
     let parse_error = |cause: String| HarvestError::Parse {
         url: url.clone(),
@@ -114,23 +131,153 @@ pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<Vec<Triple>, Ha
     if format == RdfFormat::RdfXml {
         check_xml_entities(&fetched.body).map_err(parse_error)?;
     }
+    let body = if format == RdfFormat::RdfXml {
+        rdf_xml_payload(&fetched.body)
+    } else {
+        &fetched.body
+    };
+    let mut parsed = parse_statements(body, format, &url).map_err(parse_error)?;
+    if !parsed.warnings.is_empty()
+        && format == RdfFormat::RdfXml
+        && let Some((repaired, fixed)) = drop_text_beside_resource(body)
+        && let Ok(mut again) = parse_statements(&repaired, format, &url)
+        && again.warnings.len() < parsed.warnings.len()
+    {
+        again.warnings.insert(
+            0,
+            format!(
+                "{fixed} RDF/XML property element(s) had text beside their rdf:resource: the \
+                 text was dropped, the resource kept"
+            ),
+        );
+        parsed = again;
+    }
+    if parsed.triples.is_empty()
+        && let Some(first) = parsed.warnings.first()
+    {
+        return Err(parse_error(first.clone()));
+    }
+    Ok(parsed)
+}
+
+fn parse_statements(body: &[u8], format: RdfFormat, url: &str) -> Result<ParsedRdf, String> {
     let parser = RdfParser::from_format(format)
-        .with_base_iri(url.as_str())
-        .map_err(|e| parse_error(e.to_string()))?
+        .with_base_iri(url)
+        .map_err(|e| e.to_string())?
         .rename_blank_nodes()
         .lenient();
-    let mut triples = Vec::new();
-    let quads = parser.for_slice(&fetched.body).with_document_loader(|iri| {
-        Err(format!(
-            "remote JSON-LD context {iri} is not fetched (fedcat loads no remote contexts)"
-        )
-        .into())
+    let mut parsed = ParsedRdf {
+        triples: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let quads = parser.for_slice(body).with_document_loader(|iri| {
+        built_in_context(iri).ok_or_else(|| {
+            format!("remote JSON-LD context {iri} is not fetched (fedcat loads no remote contexts)")
+                .into()
+        })
     });
     for quad in quads {
-        let quad = quad.map_err(|e| parse_error(e.to_string()))?;
-        triples.push(Triple::from(quad));
+        match quad {
+            Ok(quad) => parsed.triples.push(Triple::from(quad)),
+            Err(error) => {
+                parsed.warnings.push(format!("statement skipped: {error}"));
+                if parsed.warnings.len() >= MAX_SYNTAX_ERRORS {
+                    parsed.warnings.push(format!(
+                        "more than {MAX_SYNTAX_ERRORS} syntax errors: the rest of the page is \
+                         not read"
+                    ));
+                    break;
+                }
+            }
+        }
     }
-    Ok(triples)
+    Ok(parsed)
+}
+
+/// The body with the text of every property element that has an `rdf:resource` removed (the
+/// element closed on its start tag), and how many were changed; `None` when there is none.
+fn drop_text_beside_resource(body: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut at = 0;
+    let mut fixed = 0;
+    while let Some(found) = find(&body[at..], b"rdf:resource=") {
+        let attribute = at + found;
+        let Some(tag_end) = body[attribute..].iter().position(|&b| b == b'>') else {
+            break;
+        };
+        let tag_end = attribute + tag_end;
+        let text_end = body[tag_end + 1..]
+            .iter()
+            .position(|&b| b == b'<')
+            .map(|p| tag_end + 1 + p);
+        match text_end {
+            Some(lt)
+                if body[tag_end - 1] != b'/'
+                    && body.get(lt + 1) == Some(&b'/')
+                    && !body[tag_end + 1..lt].iter().all(u8::is_ascii_whitespace) =>
+            {
+                let Some(close) = body[lt..].iter().position(|&b| b == b'>') else {
+                    break;
+                };
+                out.extend_from_slice(&body[at..tag_end]);
+                out.extend_from_slice(b"/>");
+                at = lt + close + 1;
+                fixed += 1;
+            }
+            _ => {
+                out.extend_from_slice(&body[at..=tag_end]);
+                at = tag_end + 1;
+            }
+        }
+    }
+    out.extend_from_slice(&body[at..]);
+    (fixed > 0).then_some((out, fixed))
+}
+
+/// The DCAT-US 1.1 context every `data.json` names (see `harvester/contexts/PROVENANCE.md`).
+const DCAT_US_CONTEXT: &str = include_str!("../../../contexts/dcat-us-1.1-catalog.jsonld");
+
+/// A JSON-LD context fedcat carries instead of fetching it.
+fn built_in_context(iri: &str) -> Option<LoadedDocument> {
+    let path = iri
+        .strip_prefix("https://")
+        .or_else(|| iri.strip_prefix("http://"))?;
+    (path == "project-open-data.cio.gov/v1.1/schema/catalog.jsonld").then(|| LoadedDocument {
+        url: iri.to_owned(),
+        content: DCAT_US_CONTEXT.as_bytes().to_vec(),
+        format: RdfFormat::JsonLd {
+            profile: JsonLdProfileSet::empty(),
+        },
+    })
+}
+
+/// The RDF/XML of a body: the whole body, or the `rdf:RDF` element an envelope wraps (a CSW
+/// `GetRecordsResponse` with `outputSchema` DCAT, as GeoNetwork answers), which declares its
+/// own namespaces.
+pub fn rdf_xml_payload(body: &[u8]) -> &[u8] {
+    let Some(start) = find(body, b"<rdf:RDF") else {
+        return body;
+    };
+    // The first element of the document: `rdf:RDF` itself, or an envelope.
+    let root = body
+        .windows(2)
+        .position(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
+        .unwrap_or(start);
+    if root >= start {
+        return body;
+    }
+    match rfind(body, b"</rdf:RDF>") {
+        Some(end) if end > start => &body[start..end + b"</rdf:RDF>".len()],
+        _ => body,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 /// The longest replacement text an XML entity may declare.
@@ -232,7 +379,7 @@ impl Source for DcatSource {
             ),
             snippet: crate::error::body_snippet(&fetched.body, 120),
         })?;
-        let triples = parse_rdf(fetched, format)?;
+        let ParsedRdf { triples, warnings } = parse_rdf(fetched, format)?;
         let next = next_page(&triples, &fetched.url).map(|url| PageRequest {
             url,
             accept: ACCEPT_RDF,
@@ -241,13 +388,10 @@ impl Source for DcatSource {
         let page_url = request.url.to_string();
         let records = split::split_records(triples)
             .into_iter()
-            .map(|record| self.to_record(record, &page_url))
-            .collect();
-        Ok(Page {
-            records,
-            next,
-            total_hint,
-        })
+            .map(|record| self.to_record(record, &page_url));
+        let mut page = Page::from_mapped(records, next, total_hint);
+        page.warnings = warnings;
+        Ok(page)
     }
 }
 
@@ -256,34 +400,64 @@ impl DcatSource {
         &self,
         record: split::SplitRecord,
         page_url: &str,
-    ) -> Result<RecordGraph, RecordFailure> {
-        let (key, dataset, triples) = match &record.root {
+    ) -> Result<MappedRecord, RecordFailure> {
+        let usable_iri = match &record.root {
             NamedOrBlankNode::NamedNode(iri) => {
+                !matches!(repair_iri(iri.as_str()), IriRepair::Unusable { .. })
+            }
+            NamedOrBlankNode::BlankNode(_) => false,
+        };
+        let (key, dataset, triples) = match &record.root {
+            NamedOrBlankNode::NamedNode(iri) if usable_iri => {
                 (iri.as_str().to_owned(), iri.clone(), record.triples)
             }
-            NamedOrBlankNode::BlankNode(_) => {
-                // A dataset without an IRI (DCAT-US data.json, some JSON-LD): its identifier
-                // keys it, and fedcat mints its IRI.
-                let Some(identifier) = record.identifier.clone() else {
+            root => {
+                // A dataset without a usable IRI (DCAT-US data.json, some JSON-LD, a broken
+                // `rdf:about`): its identifier, landing page or title keys it, and fedcat
+                // mints its IRI.
+                let Some(key) = record
+                    .identifier
+                    .clone()
+                    .or_else(|| fallback_key(root, &record.triples))
+                    .or_else(|| match root {
+                        NamedOrBlankNode::NamedNode(iri) => Some(iri.as_str().to_owned()),
+                        NamedOrBlankNode::BlankNode(_) => None,
+                    })
+                else {
                     return Err(RecordFailure {
                         key: None,
-                        message: "a dcat:Dataset has neither an IRI nor a dct:identifier".into(),
+                        message: "a dcat:Dataset has no IRI, dct:identifier, landing page or \
+                                  title: nothing identifies it"
+                            .into(),
                     });
                 };
-                let iri = self.iris.entity("dataset", &self.id, &identifier);
-                let triples = split::replace_node(record.triples, &record.root, &iri);
-                (identifier, iri, triples)
+                let iri = self.iris.entity("dataset", &self.id, &key);
+                let triples = split::replace_node(record.triples, root, &iri);
+                (key, iri, triples)
             }
         };
-        let triples = check_record(triples).map_err(|problems| RecordFailure {
-            key: Some(key.clone()),
-            message: format!("dataset {key}: {}", problems.join("; ")),
-        })?;
-        Ok(RecordGraph {
-            key,
-            dataset,
-            triples,
-            source_url: page_url.to_owned(),
-        })
+        let mut mapped = finish_record(&key, dataset, triples, page_url);
+        // The record check repairs the dataset's IRI like any other: follow it.
+        if let IriRepair::Repaired { iri, .. } = repair_iri(mapped.graph.dataset.as_str()) {
+            mapped.graph.dataset = iri;
+        }
+        Ok(mapped)
     }
+}
+
+/// The landing page, page or title of a dataset that has neither IRI nor identifier.
+fn fallback_key(root: &NamedOrBlankNode, triples: &[Triple]) -> Option<String> {
+    [dcat::LANDING_PAGE, foaf::PAGE, dct::TITLE]
+        .into_iter()
+        .find_map(|predicate| {
+            triples
+                .iter()
+                .filter(|t| &t.subject == root && t.predicate == predicate)
+                .find_map(|t| match &t.object {
+                    Term::NamedNode(n) => Some(n.as_str().trim().to_owned()),
+                    Term::Literal(l) => Some(l.value().trim().to_owned()),
+                    Term::BlankNode(_) => None,
+                })
+                .filter(|key| !key.is_empty())
+        })
 }

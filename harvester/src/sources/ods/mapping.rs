@@ -4,12 +4,14 @@
 //! creator). Distributions are the portal's standard exports of the records (CSV, JSON, and
 //! GeoJSON when the dataset is geographic) and the dataset's attachments.
 
-use crate::mapping::{TripleBuilder, check_record, json_str as string, url_to_iri};
+use crate::mapping::{
+    MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
+};
 use crate::vocabulary::{Vocabularies, VocabularyKind};
+use fedcat_catalog::IriMinter;
 use fedcat_catalog::oxigraph::model::NamedNode;
 use fedcat_catalog::oxigraph::model::vocab::rdf;
 use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs};
-use fedcat_catalog::{IriMinter, RecordGraph};
 use serde_json::Value;
 
 /// What the mapping needs to know besides the dataset.
@@ -92,17 +94,21 @@ const EXPORTS: [(&str, &str, &str); 3] = [
     ("geojson", "geojson", "application/geo+json"),
 ];
 
-/// Maps one dataset; the error says which field is wrong.
-pub(super) fn map_dataset(
-    ctx: &MappingContext<'_>,
-    dataset_json: &Value,
-) -> Result<RecordGraph, String> {
-    let id = string(dataset_json, "dataset_id").ok_or("dataset without a `dataset_id`")?;
+/// Maps one dataset: `None` only when it has no usable identity (no `dataset_id`,
+/// `dataset_uid` or title); a bad value is repaired or dropped, never the dataset.
+pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Option<MappedRecord> {
+    static NO_METAS: Value = Value::Null;
+    // A dataset without `metas.default` keeps its identity; its other fields are absent.
     let metas = dataset_json
         .get("metas")
         .and_then(|m| m.get("default"))
         .filter(|m| m.is_object())
-        .ok_or("dataset without `metas.default`")?;
+        .unwrap_or(&NO_METAS);
+    let id = record_key(&[
+        string(dataset_json, "dataset_id"),
+        string(dataset_json, "dataset_uid"),
+        string(metas, "title"),
+    ])?;
     let dcat_metas = dataset_json
         .get("metas")
         .and_then(|m| m.get("dcat"))
@@ -117,14 +123,14 @@ pub(super) fn map_dataset(
     }
     out.plain(&dataset, dct::IDENTIFIER, Some(id));
     let landing = format!("{}/explore/dataset/{id}/", ctx.portal_base);
-    out.document(&dataset, dcat::LANDING_PAGE, Some(&landing))?;
-    out.date(&dataset, dct::MODIFIED, string(metas, "modified"))?;
+    out.document(&dataset, dcat::LANDING_PAGE, Some(&landing));
+    out.date(&dataset, dct::MODIFIED, string(metas, "modified"));
     if let Some(dcat_metas) = dcat_metas {
         out.date(
             &dataset,
             dct::ISSUED,
             string(dcat_metas, "issued").or(string(dcat_metas, "created")),
-        )?;
+        );
     }
     for keyword in list(metas, "keyword", false) {
         out.text(&dataset, dcat::KEYWORD, Some(&keyword));
@@ -152,9 +158,7 @@ pub(super) fn map_dataset(
         VocabularyKind::Frequency,
         dcat_metas.and_then(|m| string(m, "accrualperiodicity")),
     );
-    if let Some(page) = string(metas, "references").filter(|url| url_to_iri(url).is_ok()) {
-        out.document(&dataset, foaf::PAGE, Some(page))?;
-    }
+    out.document(&dataset, foaf::PAGE, string(metas, "references"));
     let licence = licence(ctx, &dataset, metas, &mut out);
     if let Some(name) = string(metas, "publisher") {
         let publisher = ctx.iris.entity("agent", ctx.source_id, name);
@@ -172,7 +176,7 @@ pub(super) fn map_dataset(
             &contact,
             string(dcat_metas, "contact_name"),
             string(dcat_metas, "contact_email"),
-        )?;
+        );
     }
 
     let api = format!("{}/api/explore/v2.1/catalog/datasets/{id}", ctx.portal_base);
@@ -204,8 +208,8 @@ pub(super) fn map_dataset(
                 dct::TITLE,
                 Some(&format!("Export {}", export.to_ascii_uppercase())),
             );
-            out.iri(&distribution, dcat::ACCESS_URL, Some(&url))?;
-            out.iri(&distribution, dcat::DOWNLOAD_URL, Some(&url))?;
+            out.iri(&distribution, dcat::ACCESS_URL, Some(&url));
+            out.iri(&distribution, dcat::DOWNLOAD_URL, Some(&url));
             out.concept(
                 &distribution,
                 dct::FORMAT,
@@ -224,7 +228,7 @@ pub(super) fn map_dataset(
                 &distribution,
                 dct::MODIFIED,
                 string(metas, "data_processed"),
-            )?;
+            );
             if let Some(licence) = &licence {
                 out.add(distribution.clone(), dct::LICENSE, licence.clone());
             }
@@ -249,8 +253,8 @@ pub(super) fn map_dataset(
             );
             out.add(distribution.clone(), rdf::TYPE, dcat::DISTRIBUTION);
             out.text(&distribution, dct::TITLE, string(attachment, "title"));
-            out.iri(&distribution, dcat::ACCESS_URL, Some(&url))?;
-            out.iri(&distribution, dcat::DOWNLOAD_URL, Some(&url))?;
+            out.iri(&distribution, dcat::ACCESS_URL, Some(&url));
+            out.iri(&distribution, dcat::DOWNLOAD_URL, Some(&url));
             let mimetype = string(attachment, "mimetype");
             out.concept(
                 &distribution,
@@ -272,13 +276,7 @@ pub(super) fn map_dataset(
         }
     }
 
-    let triples = check_record(out.into_triples()).map_err(|problems| problems.join("; "))?;
-    Ok(RecordGraph {
-        key: id.to_owned(),
-        dataset,
-        triples,
-        source_url: ctx.page_url.to_owned(),
-    })
+    Some(finish_record(id, dataset, out.into_triples(), ctx.page_url))
 }
 
 /// The EU licence of the portal's licence label or URL; otherwise the portal's licence URL (or a
@@ -302,8 +300,8 @@ fn licence(
             );
         }
     }
-    let node = match (url.map(url_to_iri), label) {
-        (Some(Ok(iri)), _) => iri,
+    let node = match (url.map(raw_iri), label) {
+        (Some(iri), _) => iri,
         (_, Some(label)) => ctx.iris.entity("licence", ctx.source_id, label),
         _ => return None,
     };

@@ -147,24 +147,17 @@ impl Source for OdsSource {
             vocabularies: &self.vocabularies,
             page_url: &url,
         };
-        let records = datasets
-            .results
-            .iter()
-            .map(|dataset| {
-                mapping::map_dataset(&context, dataset).map_err(|message| RecordFailure {
-                    key: dataset
-                        .get("dataset_id")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned),
-                    message,
-                })
+        let records = datasets.results.iter().enumerate().map(|(index, dataset)| {
+            mapping::map_dataset(&context, dataset).ok_or_else(|| RecordFailure {
+                key: None,
+                message: format!(
+                    "dataset {} of the page has no usable identity (no dataset_id, dataset_uid \
+                     or title)",
+                    offset + index as u64 + 1
+                ),
             })
-            .collect();
-        Ok(Page {
-            records,
-            next,
-            total_hint: Some(datasets.total_count),
-        })
+        });
+        Ok(Page::from_mapped(records, next, Some(datasets.total_count)))
     }
 
     fn page_after_failure(&self, failed: &PageRequest) -> Option<PageRequest> {

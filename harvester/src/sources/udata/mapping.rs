@@ -4,12 +4,15 @@
 //! `dct:temporal`, `spatial` → `dct:spatial`, resources → distributions. The `harvest` block of a
 //! dataset data.gouv.fr copied from another portal is kept as provenance.
 
-use crate::mapping::{TripleBuilder, check_record, json_str as string, url_to_iri};
+use crate::mapping::{
+    MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
+};
+use crate::repair::{IriRepair, repair_iri};
 use crate::vocabulary::{Vocabularies, VocabularyKind};
+use fedcat_catalog::IriMinter;
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
 use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, prov, rdfs, spdx, vcard};
-use fedcat_catalog::{IriMinter, RecordGraph};
 use serde_json::Value;
 
 /// What the mapping needs to know besides the dataset.
@@ -25,20 +28,26 @@ fn object<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
     value.get(key).filter(|v| v.is_object())
 }
 
-fn number(value: &Value, key: &str) -> Option<u64> {
+/// A number as the portal wrote it (a JSON number, or text): the record check normalises it or
+/// drops it.
+fn number(value: &Value, key: &str) -> Option<String> {
     match value.get(key)? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
         _ => None,
     }
 }
 
-/// Maps one dataset; the error says which field is wrong.
-pub(super) fn map_dataset(
-    ctx: &MappingContext<'_>,
-    dataset_json: &Value,
-) -> Result<RecordGraph, String> {
-    let id = string(dataset_json, "id").ok_or("dataset without an `id`")?;
+/// Maps one dataset: `None` only when it has no usable identity (no id, slug, page or title);
+/// a bad value is repaired or dropped, never the dataset.
+pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Option<MappedRecord> {
+    let id = record_key(&[
+        string(dataset_json, "id"),
+        string(dataset_json, "slug"),
+        string(dataset_json, "page"),
+        string(dataset_json, "uri"),
+        string(dataset_json, "title"),
+    ])?;
     let dataset = ctx.iris.entity("dataset", ctx.source_id, id);
     let mut out = TripleBuilder::new(ctx.language);
     out.add(dataset.clone(), rdf::TYPE, dcat::DATASET);
@@ -49,13 +58,13 @@ pub(super) fn map_dataset(
         string(dataset_json, "description"),
     );
     out.plain(&dataset, dct::IDENTIFIER, Some(id));
-    out.document(&dataset, dcat::LANDING_PAGE, string(dataset_json, "page"))?;
-    out.date(&dataset, dct::ISSUED, string(dataset_json, "created_at"))?;
+    out.document(&dataset, dcat::LANDING_PAGE, string(dataset_json, "page"));
+    out.date(&dataset, dct::ISSUED, string(dataset_json, "created_at"));
     out.date(
         &dataset,
         dct::MODIFIED,
         string(dataset_json, "last_modified").or(string(dataset_json, "last_update")),
-    )?;
+    );
     if let Some(tags) = dataset_json.get("tags").and_then(Value::as_array) {
         for tag in tags.iter().filter_map(Value::as_str) {
             out.text(&dataset, dcat::KEYWORD, Some(tag));
@@ -83,11 +92,11 @@ pub(super) fn map_dataset(
         string(dataset_json, "access_type"),
     );
     let licence = licence(ctx, &dataset, dataset_json, &mut out);
-    publisher(ctx, &dataset, dataset_json, &mut out)?;
-    contact_points(ctx, id, &dataset, dataset_json, &mut out)?;
-    temporal(ctx, id, &dataset, dataset_json, &mut out)?;
+    publisher(ctx, &dataset, dataset_json, &mut out);
+    contact_points(ctx, id, &dataset, dataset_json, &mut out);
+    temporal(ctx, id, &dataset, dataset_json, &mut out);
     spatial(ctx, &dataset, dataset_json, &mut out);
-    harvest_provenance(&dataset, dataset_json, &mut out)?;
+    harvest_provenance(&dataset, dataset_json, &mut out);
 
     if let Some(resources) = dataset_json.get("resources").and_then(Value::as_array) {
         let mut seen_ids = std::collections::HashSet::new();
@@ -105,19 +114,12 @@ pub(super) fn map_dataset(
                 &distribution,
                 licence.as_ref(),
                 &mut out,
-            )
-            .map_err(|e| format!("resource {local}: {e}"))?;
+            );
             out.add(dataset.clone(), dcat::HAS_DISTRIBUTION, distribution);
         }
     }
 
-    let triples = check_record(out.into_triples()).map_err(|problems| problems.join("; "))?;
-    Ok(RecordGraph {
-        key: id.to_owned(),
-        dataset,
-        triples,
-        source_url: ctx.page_url.to_owned(),
-    })
+    Some(finish_record(id, dataset, out.into_triples(), ctx.page_url))
 }
 
 /// The EU licence of udata's licence id; an id the table lacks (`fr-lo`, `other-open`…) becomes
@@ -156,25 +158,23 @@ fn publisher(
     dataset: &NamedNode,
     dataset_json: &Value,
     out: &mut TripleBuilder,
-) -> Result<(), String> {
+) {
     let (agent_json, class) = match (
         object(dataset_json, "organization"),
         object(dataset_json, "owner"),
     ) {
         (Some(org), _) => (org, foaf::ORGANIZATION),
         (None, Some(owner)) => (owner, foaf::PERSON),
-        (None, None) => return Ok(()),
+        (None, None) => return,
     };
-    let agent = match string(agent_json, "uri")
+    // The portal's IRI for the agent when it can be one, else one minted from its id.
+    let portal_iri = string(agent_json, "uri")
         .or(string(agent_json, "page"))
-        .map(url_to_iri)
-    {
-        Some(Ok(iri)) => iri,
-        Some(Err(e)) => return Err(format!("publisher: {e}")),
-        None => match string(agent_json, "id") {
-            Some(agent_id) => ctx.iris.entity("agent", ctx.source_id, agent_id),
-            None => return Ok(()),
-        },
+        .filter(|iri| !matches!(repair_iri(iri.trim()), IriRepair::Unusable { .. }));
+    let agent = match (portal_iri, string(agent_json, "id")) {
+        (Some(iri), _) => raw_iri(iri),
+        (None, Some(agent_id)) => ctx.iris.entity("agent", ctx.source_id, agent_id),
+        (None, None) => return,
     };
     out.add(dataset.clone(), dct::PUBLISHER, agent.clone());
     out.add(agent.clone(), rdf::TYPE, foaf::AGENT);
@@ -187,10 +187,7 @@ fn publisher(
     });
     out.text(&agent, foaf::NAME, name.as_deref());
     out.plain(&agent, dct::IDENTIFIER, string(agent_json, "id"));
-    if let Some(page) = string(agent_json, "page").filter(|url| url_to_iri(url).is_ok()) {
-        out.document(&agent, foaf::HOMEPAGE, Some(page))?;
-    }
-    Ok(())
+    out.document(&agent, foaf::HOMEPAGE, string(agent_json, "page"));
 }
 
 /// udata ≥ 7 has `contact_points` (name, email, contact_form); older records have none.
@@ -200,9 +197,9 @@ fn contact_points(
     dataset: &NamedNode,
     dataset_json: &Value,
     out: &mut TripleBuilder,
-) -> Result<(), String> {
+) {
     let Some(points) = dataset_json.get("contact_points").and_then(Value::as_array) else {
-        return Ok(());
+        return;
     };
     for (index, point) in points.iter().enumerate() {
         let contact = ctx
@@ -213,12 +210,9 @@ fn contact_points(
             &contact,
             string(point, "name"),
             string(point, "email"),
-        )?;
-        if let Some(Ok(form)) = string(point, "contact_form").map(url_to_iri) {
-            out.add(contact.clone(), vcard::HAS_URL, form);
-        }
+        );
+        out.iri(&contact, vcard::HAS_URL, string(point, "contact_form"));
     }
-    Ok(())
 }
 
 fn temporal(
@@ -227,20 +221,19 @@ fn temporal(
     dataset: &NamedNode,
     dataset_json: &Value,
     out: &mut TripleBuilder,
-) -> Result<(), String> {
+) {
     let Some(coverage) = object(dataset_json, "temporal_coverage") else {
-        return Ok(());
+        return;
     };
     let (start, end) = (string(coverage, "start"), string(coverage, "end"));
     if start.is_none() && end.is_none() {
-        return Ok(());
+        return;
     }
     let period = ctx.iris.entity("period", ctx.source_id, id);
     out.add(dataset.clone(), dct::TEMPORAL, period.clone());
     out.add(period.clone(), rdf::TYPE, dct::PERIOD_OF_TIME);
-    out.date(&period, dcat::START_DATE, start)?;
-    out.date(&period, dcat::END_DATE, end)?;
-    Ok(())
+    out.date(&period, dcat::START_DATE, start);
+    out.date(&period, dcat::END_DATE, end);
 }
 
 /// `spatial.zones` are udata GeoZone ids (`country:fr`, `fr:departement:33`); each is a
@@ -272,26 +265,23 @@ fn spatial(
 
 /// A dataset data.gouv.fr harvested from another portal: which backend, which remote id and
 /// URL. The remote URL is also `prov:wasDerivedFrom`, which the deduplication relies on.
-fn harvest_provenance(
-    dataset: &NamedNode,
-    dataset_json: &Value,
-    out: &mut TripleBuilder,
-) -> Result<(), String> {
+fn harvest_provenance(dataset: &NamedNode, dataset_json: &Value, out: &mut TripleBuilder) {
     let Some(harvest) = object(dataset_json, "harvest") else {
-        return Ok(());
+        return;
     };
     out.plain(dataset, fedcat::HARVEST_BACKEND, string(harvest, "backend"));
     out.plain(dataset, fedcat::HARVEST_DOMAIN, string(harvest, "domain"));
     out.plain(dataset, fedcat::REMOTE_ID, string(harvest, "remote_id"));
     let remote_url = string(harvest, "remote_url").or(string(harvest, "ods_url"));
     if let Some(remote) = remote_url {
-        match url_to_iri(remote) {
-            Ok(iri) => {
+        match repair_iri(remote.trim()) {
+            // A remote "URL" that is not one is still evidence for deduplication.
+            IriRepair::Unusable { .. } => out.plain(dataset, fedcat::REMOTE_URL, Some(remote)),
+            _ => {
+                let iri = raw_iri(remote);
                 out.add(dataset.clone(), fedcat::REMOTE_URL, iri.clone());
                 out.add(dataset.clone(), prov::WAS_DERIVED_FROM, iri);
             }
-            // A remote "URL" that is not one is still evidence for deduplication.
-            Err(_) => out.plain(dataset, fedcat::REMOTE_URL, Some(remote)),
         }
     }
     out.plain(
@@ -299,7 +289,6 @@ fn harvest_provenance(
         fedcat::REMOTE_IDENTIFIER,
         string(harvest, "dct_identifier"),
     );
-    Ok(())
 }
 
 fn map_resource(
@@ -309,7 +298,7 @@ fn map_resource(
     distribution: &NamedNode,
     licence: Option<&NamedNode>,
     out: &mut TripleBuilder,
-) -> Result<(), String> {
+) {
     out.add(distribution.clone(), rdf::TYPE, dcat::DISTRIBUTION);
     out.text(distribution, dct::TITLE, string(resource, "title"));
     out.text(
@@ -318,10 +307,10 @@ fn map_resource(
         string(resource, "description"),
     );
     let url = string(resource, "url");
-    out.iri(distribution, dcat::ACCESS_URL, url)?;
+    out.iri(distribution, dcat::ACCESS_URL, url);
     // An uploaded file is a direct download; a remote link may be a page.
     if string(resource, "filetype") == Some("file") {
-        out.iri(distribution, dcat::DOWNLOAD_URL, url)?;
+        out.iri(distribution, dcat::DOWNLOAD_URL, url);
     }
     out.concept(
         distribution,
@@ -341,7 +330,7 @@ fn map_resource(
         out.add(
             distribution.clone(),
             dcat::BYTE_SIZE,
-            Literal::new_typed_literal(size.to_string(), xsd::NON_NEGATIVE_INTEGER),
+            Literal::new_typed_literal(size, xsd::NON_NEGATIVE_INTEGER),
         );
     }
     if let Some(checksum) = object(resource, "checksum")
@@ -373,23 +362,20 @@ fn map_resource(
         distribution,
         dct::ISSUED,
         string(resource, "published").or(string(resource, "created_at")),
-    )?;
+    );
     out.date(
         distribution,
         dct::MODIFIED,
         string(resource, "last_modified"),
-    )?;
+    );
     // udata's resource types: main, documentation, update, api, code, other.
     if let Some(kind) = string(resource, "type") {
         out.plain(distribution, fedcat::RESOURCE_TYPE, Some(kind));
-        if kind == "documentation"
-            && let Some(page) = url.filter(|url| url_to_iri(url).is_ok())
-        {
-            out.document(dataset, foaf::PAGE, Some(page))?;
+        if kind == "documentation" {
+            out.document(dataset, foaf::PAGE, url);
         }
     }
     if let Some(licence) = licence {
         out.add(distribution.clone(), dct::LICENSE, licence.clone());
     }
-    Ok(())
 }

@@ -170,24 +170,17 @@ impl Source for UdataSource {
             vocabularies: &self.vocabularies,
             page_url: &url,
         };
-        let records = envelope
-            .data
-            .iter()
-            .map(|dataset| {
-                mapping::map_dataset(&context, dataset).map_err(|message| RecordFailure {
-                    key: dataset
-                        .get("id")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned),
-                    message,
-                })
+        let records = envelope.data.iter().enumerate().map(|(index, dataset)| {
+            mapping::map_dataset(&context, dataset).ok_or_else(|| RecordFailure {
+                key: None,
+                message: format!(
+                    "dataset {} of the page has no usable identity (no id, slug, page, uri or \
+                     title)",
+                    index + 1
+                ),
             })
-            .collect();
-        Ok(Page {
-            records,
-            next,
-            total_hint: envelope.total,
-        })
+        });
+        Ok(Page::from_mapped(records, next, envelope.total))
     }
 
     fn is_incremental(&self) -> bool {
