@@ -1,7 +1,11 @@
 //! `fedcat.toml`, read in two steps: [`RawConfig`] is what serde reads (unknown keys rejected),
 //! [`AppConfig::load`] validates it together with the sources file it names and reports every
 //! problem of both files at once, each with its file and key. Paths are relative to the file.
+//! Nothing else has to sit beside it: the vocabulary tables and the DCAT-AP 3.0.1 SHACL shapes
+//! are compiled into the binary, and `vocabularies_dir` and `[shacl]` only override them.
 
+use fedcat_catalog::CatalogError;
+use fedcat_catalog::shacl::{BuiltInShapes, ShaclShapes};
 use fedcat_harvester::config::toml_problem;
 use fedcat_harvester::{ConfigProblem, HarvestOptions, HttpSettings, SourcesFile, Vocabularies};
 use serde::Deserialize;
@@ -88,6 +92,7 @@ struct RawHarvest {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawShacl {
+    enabled: Option<bool>,
     shapes_dir: Option<String>,
     recommended_shapes: Option<String>,
     vocabulary_shapes: Option<String>,
@@ -187,6 +192,51 @@ impl Default for SparqlLimits {
     }
 }
 
+/// Where one set of SHACL shapes comes from (`[shacl]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShapesSource {
+    /// DCAT-AP 3.0.1's official set, compiled into the binary: the default.
+    BuiltIn(BuiltInShapes),
+    /// A Turtle file, or a directory whose `*.ttl` files are merged, named in `[shacl]`.
+    Path(PathBuf),
+    /// No validation (`[shacl] enabled = false`): the indicator is reported as not measured.
+    Off,
+}
+
+impl ShapesSource {
+    /// Reads and parses the shapes; `None` when validation is off.
+    pub fn load(&self) -> Result<Option<ShaclShapes>, CatalogError> {
+        match self {
+            Self::BuiltIn(set) => ShaclShapes::built_in(*set).map(Some),
+            Self::Path(path) => ShaclShapes::load(path).map(Some),
+            Self::Off => Ok(None),
+        }
+    }
+}
+
+/// The three sets of shapes records are validated against (`[shacl]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShaclSettings {
+    /// Core shapes: DCAT-AP compliance (M13) and `report mapping`'s SHACL summary
+    /// (`shapes_dir`).
+    pub core: ShapesSource,
+    /// Recommended-properties shapes (E13, `recommended_shapes`).
+    pub recommended: ShapesSource,
+    /// Controlled-vocabulary shapes (E14, `vocabulary_shapes`).
+    pub vocabularies: ShapesSource,
+}
+
+impl Default for ShaclSettings {
+    /// The built-in DCAT-AP 3.0.1 sets.
+    fn default() -> Self {
+        Self {
+            core: ShapesSource::BuiltIn(BuiltInShapes::Core),
+            recommended: ShapesSource::BuiltIn(BuiltInShapes::Recommended),
+            vocabularies: ShapesSource::BuiltIn(BuiltInShapes::Vocabularies),
+        }
+    }
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -200,7 +250,8 @@ pub struct AppConfig {
     pub listen: SocketAddr,
     /// The sources.
     pub sources: SourcesFile,
-    /// The controlled vocabularies records are normalised to.
+    /// The controlled vocabularies records are normalised to: the built-in tables, or those of
+    /// `vocabularies_dir`.
     pub vocabularies: Arc<Vocabularies>,
     /// SPARQL query time limit.
     pub sparql_timeout: Duration,
@@ -234,12 +285,9 @@ pub struct AppConfig {
     pub max_concurrent_jobs: usize,
     /// Job errors older than this many days are deleted.
     pub keep_errors_days: u32,
-    /// The SHACL shapes records are validated against (DCAT-AP's official files), if any.
-    pub shacl_shapes_dir: Option<PathBuf>,
-    /// DCAT-AP's recommended-properties shapes (E13), a file or a directory, if any.
-    pub shacl_recommended_shapes: Option<PathBuf>,
-    /// DCAT-AP's controlled-vocabulary shapes (E14), a file or a directory, if any.
-    pub shacl_vocabulary_shapes: Option<PathBuf>,
+    /// The SHACL shapes records are validated against: DCAT-AP 3.0.1's, built in, unless
+    /// `[shacl]` names other files or turns validation off.
+    pub shacl: ShaclSettings,
     /// Whether duplicates are linked after each harvest.
     pub dedup_enabled: bool,
     /// The link threshold (0–1) for duplicates.
@@ -469,8 +517,13 @@ impl AppConfig {
                 None
             }
         };
-        let vocabularies_dir = dir.join(raw.vocabularies_dir.as_deref().unwrap_or("vocabularies"));
-        let vocabularies = match Vocabularies::load(&vocabularies_dir) {
+        // The built-in tables unless a folder of them is named (nothing is looked for beside
+        // the file).
+        let vocabularies = match raw.vocabularies_dir.as_deref() {
+            None => Vocabularies::built_in(),
+            Some(folder) => Vocabularies::load(&dir.join(folder)),
+        };
+        let vocabularies = match vocabularies {
             Ok(vocabularies) => Some(Arc::new(vocabularies)),
             Err(e) => {
                 problems.push(ConfigProblem {
@@ -497,33 +550,59 @@ impl AppConfig {
                 message: "must be positive".into(),
             });
         }
-        let shacl_shapes_dir = raw.shacl.shapes_dir.as_deref().map(|d| dir.join(d));
-        if let Some(shapes) = &shacl_shapes_dir
-            && !shapes.is_dir()
-        {
+        let shacl_enabled = raw.shacl.enabled.unwrap_or(true);
+        let overridden: Vec<&str> = [
+            ("shapes_dir", &raw.shacl.shapes_dir),
+            ("recommended_shapes", &raw.shacl.recommended_shapes),
+            ("vocabulary_shapes", &raw.shacl.vocabulary_shapes),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.is_some())
+        .map(|(key, _)| key)
+        .collect();
+        if !shacl_enabled && !overridden.is_empty() {
             problems.push(ConfigProblem {
                 file: name.clone(),
-                key: "shacl.shapes_dir".into(),
-                message: format!("{} is not a directory", shapes.display()),
+                key: "shacl.enabled".into(),
+                message: format!(
+                    "is false, yet {} names shapes: remove one or the other",
+                    overridden.join(", ")
+                ),
             });
         }
-        let mut shapes_file = |key: &str, value: &Option<String>| {
-            let path = value.as_deref().map(|p| dir.join(p));
-            if let Some(path) = &path
-                && !path.exists()
-            {
+        // Each set: validation off, the file or directory the key names, or the built-in set.
+        let mut shapes = |key: &str, value: &Option<String>, set: BuiltInShapes| {
+            let path = match value {
+                _ if !shacl_enabled => return ShapesSource::Off,
+                None => return ShapesSource::BuiltIn(set),
+                Some(value) => dir.join(value),
+            };
+            let wrong = match set {
+                BuiltInShapes::Core => (!path.is_dir()).then_some("is not a directory"),
+                _ => (!path.exists()).then_some("does not exist"),
+            };
+            if let Some(wrong) = wrong {
                 problems.push(ConfigProblem {
                     file: name.clone(),
                     key: format!("shacl.{key}"),
-                    message: format!("{} does not exist", path.display()),
+                    message: format!("{} {wrong}", path.display()),
                 });
             }
-            path
+            ShapesSource::Path(path)
         };
-        let shacl_recommended_shapes =
-            shapes_file("recommended_shapes", &raw.shacl.recommended_shapes);
-        let shacl_vocabulary_shapes =
-            shapes_file("vocabulary_shapes", &raw.shacl.vocabulary_shapes);
+        let shacl = ShaclSettings {
+            core: shapes("shapes_dir", &raw.shacl.shapes_dir, BuiltInShapes::Core),
+            recommended: shapes(
+                "recommended_shapes",
+                &raw.shacl.recommended_shapes,
+                BuiltInShapes::Recommended,
+            ),
+            vocabularies: shapes(
+                "vocabulary_shapes",
+                &raw.shacl.vocabulary_shapes,
+                BuiltInShapes::Vocabularies,
+            ),
+        };
         let dedup_threshold = raw
             .dedup
             .threshold
@@ -657,9 +736,7 @@ impl AppConfig {
                 search_max_window,
                 http,
                 harvest_on_start: raw.serve.harvest_on_start.unwrap_or(true),
-                shacl_shapes_dir,
-                shacl_recommended_shapes,
-                shacl_vocabulary_shapes,
+                shacl,
                 download_max_bytes: raw
                     .linkcheck
                     .download
@@ -688,6 +765,7 @@ impl AppConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fedcat_harvester::VocabularyKind;
 
     #[test]
     fn default_config_files_are_valid() {
@@ -718,10 +796,74 @@ mod tests {
                 "listen",
                 "sparql.timeout_secs",
                 "sparql.max_results",
-                "source[0].url",
-                "vocabularies_dir"
+                "source[0].url"
             ]
         );
+    }
+
+    #[test]
+    fn the_two_keys_of_a_minimal_file_are_enough() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("fedcat.toml"),
+            "data_dir = \"data\"\nsources_file = \"sources.toml\"\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("sources.toml"), "").unwrap();
+        let config = AppConfig::load(&dir.path().join("fedcat.toml")).unwrap();
+        // The built-in tables and shapes: nothing is read beside the file.
+        let csv = config.vocabularies.by_code(VocabularyKind::Format, "CSV");
+        assert!(csv.is_some());
+        assert_eq!(config.shacl, ShaclSettings::default());
+        for set in [
+            &config.shacl.core,
+            &config.shacl.recommended,
+            &config.shacl.vocabularies,
+        ] {
+            assert!(set.load().unwrap().is_some(), "{set:?}");
+        }
+    }
+
+    #[test]
+    fn overrides_are_read_from_where_they_point_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |text: &str| {
+            std::fs::write(dir.path().join("fedcat.toml"), text).unwrap();
+            std::fs::write(dir.path().join("sources.toml"), "").unwrap();
+            AppConfig::load(&dir.path().join("fedcat.toml"))
+        };
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let text = format!(
+            "vocabularies_dir = \"{}\"\n[shacl]\nshapes_dir = \"{}\"\n",
+            shipped.join("vocabularies").display(),
+            shipped.join("shacl/dcat-ap-3.0.1/shacl").display()
+        );
+        let config = write(text.as_str()).unwrap();
+        assert_eq!(
+            config.shacl.core,
+            ShapesSource::Path(shipped.join("shacl/dcat-ap-3.0.1/shacl"))
+        );
+        assert_eq!(
+            config.shacl.recommended,
+            ShapesSource::BuiltIn(BuiltInShapes::Recommended)
+        );
+        // A folder named but missing is an error, as is a shapes file that is not there.
+        let missing =
+            "vocabularies_dir = \"vocabularies\"\n[shacl]\nrecommended_shapes = \"nope.ttl\"\n";
+        let problems = write(missing).unwrap_err();
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["vocabularies_dir", "shacl.recommended_shapes"]);
+        assert!(
+            problems[0].message.contains("formats.csv: cannot open"),
+            "{problems:?}"
+        );
+        // Validation off: every set is off; naming shapes as well is a contradiction.
+        let config = write("[shacl]\nenabled = false\n").unwrap();
+        assert_eq!(config.shacl.core, ShapesSource::Off);
+        assert!(config.shacl.vocabularies.load().unwrap().is_none());
+        let both = "[shacl]\nenabled = false\nshapes_dir = \".\"\n";
+        let problems = write(both).unwrap_err();
+        assert_eq!(problems[0].key, "shacl.enabled");
     }
 
     #[test]
@@ -730,12 +872,7 @@ mod tests {
         let write = |listen: &str| {
             std::fs::write(
                 dir.path().join("fedcat.toml"),
-                format!(
-                    "listen = \"{listen}\"\nvocabularies_dir = \"{}\"\n[sparql]\ntest_data_loading = true\n",
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                        .join("config/vocabularies")
-                        .display()
-                ),
+                format!("listen = \"{listen}\"\n[sparql]\ntest_data_loading = true\n"),
             )
             .unwrap();
             std::fs::write(dir.path().join("sources.toml"), "").unwrap();

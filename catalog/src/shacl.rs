@@ -1,6 +1,8 @@
-//! DCAT-AP conformance of stored records, checked in-process against SHACL shapes (the official
-//! DCAT-AP files, whose location is configuration) with the `shacl-rust` validator. Each record
-//! graph is validated on its own: what a record does not say itself does not count for it.
+//! DCAT-AP conformance of stored records, checked in-process against SHACL shapes with the
+//! `shacl-rust` validator: the official DCAT-AP 3.0.1 files compiled into the binary
+//! ([`BuiltInShapes`], `config/shacl/dcat-ap-3.0.1/` with its licence and provenance), or files
+//! the configuration names instead. Each record graph is validated on its own: what a record does
+//! not say itself does not count for it.
 
 use crate::CatalogError;
 use oxigraph::io::{RdfFormat, RdfParser};
@@ -8,7 +10,57 @@ use oxigraph::model::{Graph, Triple};
 use shacl_rust::validation::dataset::ValidationDataset;
 use std::path::Path;
 
-/// The shapes graph: every Turtle file of a directory, merged.
+/// DCAT-AP 3.0.1's core shapes as SEMIC's toolchain generates them: mandatory properties,
+/// cardinalities (`dcat-ap-SHACL.ttl`) and the classes of property values (`ranges.ttl`).
+static CORE: [(&str, &str); 2] = [
+    (
+        "dcat-ap-SHACL.ttl",
+        include_str!("../../config/shacl/dcat-ap-3.0.1/shacl/dcat-ap-SHACL.ttl"),
+    ),
+    (
+        "ranges.ttl",
+        include_str!("../../config/shacl/dcat-ap-3.0.1/shacl/ranges.ttl"),
+    ),
+];
+
+/// DCAT-AP 3.0.1's recommended-properties shapes (every one an `sh:Warning`).
+static RECOMMENDED: [(&str, &str); 1] = [(
+    "shapes_recommended.ttl",
+    include_str!("../../config/shacl/dcat-ap-3.0.1/html/shacl/shapes_recommended.ttl"),
+)];
+
+/// DCAT-AP 3.0.1's controlled-vocabulary shapes (concepts in their EU authority table).
+static VOCABULARIES: [(&str, &str); 1] = [(
+    "mdr-vocabularies.shape.ttl",
+    include_str!("../../config/shacl/dcat-ap-3.0.1/html/shacl/mdr-vocabularies.shape.ttl"),
+)];
+
+/// The sets of DCAT-AP 3.0.1 shapes compiled into the binary, copied unchanged from
+/// `SEMICeu/DCAT-AP` (`releases/3.0.1/`, CC BY 4.0, © European Union; commit and checksums in
+/// `config/shacl/dcat-ap-3.0.1/PROVENANCE.md`). They are what fedcat validates records against
+/// unless `[shacl]` names other files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuiltInShapes {
+    /// `shacl/dcat-ap-SHACL.ttl` and `shacl/ranges.ttl`: DCAT-AP compliance (MQA's M13).
+    Core,
+    /// `html/shacl/shapes_recommended.ttl`: the recommended properties (E13).
+    Recommended,
+    /// `html/shacl/mdr-vocabularies.shape.ttl`: the controlled vocabularies (E14).
+    Vocabularies,
+}
+
+impl BuiltInShapes {
+    /// The set's files: name and Turtle text, as published.
+    pub fn files(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Self::Core => &CORE,
+            Self::Recommended => &RECOMMENDED,
+            Self::Vocabularies => &VOCABULARIES,
+        }
+    }
+}
+
+/// The shapes graph: every Turtle file of a directory (or a built-in set), merged.
 #[derive(Debug, Clone)]
 pub struct ShaclShapes {
     graph: Graph,
@@ -60,23 +112,56 @@ impl ShaclShapes {
         if files.is_empty() {
             return Err(problem("no .ttl shapes file in the directory".into()));
         }
-        let mut graph = Graph::new();
+        let mut texts = Vec::new();
         for file in &files {
             let bytes =
                 std::fs::read(file).map_err(|e| problem(format!("{}: {e}", file.display())))?;
-            for quad in RdfParser::from_format(RdfFormat::Turtle).for_slice(&bytes) {
-                let quad = quad.map_err(|e| problem(format!("{}: {e}", file.display())))?;
+            let name = file
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            texts.push((name, bytes));
+        }
+        Self::parse(
+            &dir.display().to_string(),
+            texts
+                .iter()
+                .map(|(name, bytes)| (name.as_str(), bytes.as_slice())),
+        )
+    }
+
+    /// One of the sets compiled into the binary.
+    pub fn built_in(set: BuiltInShapes) -> Result<Self, CatalogError> {
+        Self::parse(
+            &format!("(built in) DCAT-AP 3.0.1 {set:?} shapes"),
+            set.files()
+                .iter()
+                .map(|(name, text)| (*name, text.as_bytes())),
+        )
+    }
+
+    /// Merges Turtle files (name, bytes) into one shapes graph; `path` names them in errors.
+    fn parse<'a>(
+        path: &str,
+        files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    ) -> Result<Self, CatalogError> {
+        let problem = |cause: String| CatalogError::Shapes {
+            path: path.to_owned(),
+            cause,
+        };
+        let mut graph = Graph::new();
+        let mut names = Vec::new();
+        for (name, bytes) in files {
+            for quad in RdfParser::from_format(RdfFormat::Turtle).for_slice(bytes) {
+                let quad = quad.map_err(|e| problem(format!("{name}: {e}")))?;
                 graph.insert(&Triple::from(quad));
             }
+            names.push(name.to_owned());
         }
         // Parse once here so that a bad shapes file is reported at start-up.
         shacl_rust::parse_shapes(&graph).map_err(|e| problem(e.to_string()))?;
         Ok(Self {
             graph,
-            files: files
-                .iter()
-                .filter_map(|f| f.file_name().map(|n| n.to_string_lossy().into_owned()))
-                .collect(),
+            files: names,
         })
     }
 
@@ -127,5 +212,61 @@ impl ShaclShapes {
             out.push(RecordConformance { key, violations });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::dcat;
+    use oxigraph::model::NamedNode;
+    use oxigraph::model::vocab::rdf;
+
+    #[test]
+    fn the_built_in_sets_are_the_shipped_files() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/shacl/dcat-ap-3.0.1");
+        for (set, path) in [
+            (BuiltInShapes::Core, shipped.join("shacl")),
+            (
+                BuiltInShapes::Recommended,
+                shipped.join("html/shacl/shapes_recommended.ttl"),
+            ),
+            (
+                BuiltInShapes::Vocabularies,
+                shipped.join("html/shacl/mdr-vocabularies.shape.ttl"),
+            ),
+        ] {
+            let built_in = ShaclShapes::built_in(set).unwrap();
+            let loaded = ShaclShapes::load(&path).unwrap();
+            assert_eq!(built_in.files(), loaded.files(), "{set:?}");
+            assert_eq!(built_in.graph.len(), loaded.graph.len(), "{set:?}");
+        }
+        assert_eq!(
+            ShaclShapes::built_in(BuiltInShapes::Core).unwrap().files(),
+            ["dcat-ap-SHACL.ttl", "ranges.ttl"]
+        );
+    }
+
+    #[test]
+    fn a_dataset_without_title_or_description_violates_the_core_shapes() {
+        let shapes = ShaclShapes::built_in(BuiltInShapes::Core).unwrap();
+        let triples = vec![Triple::new(
+            NamedNode::new_unchecked("http://example.org/dataset"),
+            rdf::TYPE,
+            dcat::DATASET,
+        )];
+        let results = shapes
+            .validate_records([("dataset".to_owned(), triples)])
+            .unwrap();
+        let paths: Vec<_> = results[0]
+            .violations
+            .iter()
+            .filter(|v| v.severity == "Violation")
+            .filter_map(|v| v.path.as_deref())
+            .collect();
+        assert!(
+            paths.contains(&"<http://purl.org/dc/terms/title>"),
+            "{paths:?}"
+        );
     }
 }

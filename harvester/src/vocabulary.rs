@@ -1,14 +1,56 @@
 //! The controlled vocabularies records are normalised to: EU file types, IANA media types, EU
 //! licences, frequencies, data themes, access rights and languages. The tables are data under
 //! `config/vocabularies/` (derived from the EU authority tables by `tools/derive_vocabularies.py`),
-//! read once at start-up; the free-text values portals publish are matched through the tables'
-//! own codes, labels, extensions and URLs and through the hand-written `aliases.csv`.
+//! compiled into the binary ([`Vocabularies::built_in`]) or read from a folder of the same files
+//! (`vocabularies_dir`, [`Vocabularies::load`]) once at start-up; the free-text values portals
+//! publish are matched through the tables' own codes, labels, extensions and URLs and through the
+//! hand-written `aliases.csv`.
 
 use crate::HarvestError;
 use fedcat_catalog::oxigraph::model::{NamedNode, NamedNodeRef};
 use fedcat_catalog::vocab::{dct, fedcat, skos};
 use std::collections::HashMap;
+use std::io::Read;
 use std::path::Path;
+
+/// The alias table's file name.
+const ALIASES: &str = "aliases.csv";
+
+/// The shipped tables as they were when the binary was built (`config/vocabularies/`).
+static BUILT_IN: [(&str, &str); 8] = [
+    (
+        "formats.csv",
+        include_str!("../../config/vocabularies/formats.csv"),
+    ),
+    (
+        "iana-media.csv",
+        include_str!("../../config/vocabularies/iana-media.csv"),
+    ),
+    (
+        "licences.csv",
+        include_str!("../../config/vocabularies/licences.csv"),
+    ),
+    (
+        "frequencies.csv",
+        include_str!("../../config/vocabularies/frequencies.csv"),
+    ),
+    (
+        "data-themes.csv",
+        include_str!("../../config/vocabularies/data-themes.csv"),
+    ),
+    (
+        "access-rights.csv",
+        include_str!("../../config/vocabularies/access-rights.csv"),
+    ),
+    (
+        "languages.csv",
+        include_str!("../../config/vocabularies/languages.csv"),
+    ),
+    (
+        ALIASES,
+        include_str!("../../config/vocabularies/aliases.csv"),
+    ),
+];
 
 /// One controlled vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -171,15 +213,52 @@ pub fn match_key(value: &str) -> String {
 }
 
 impl Vocabularies {
-    /// Loads every table and the aliases from `dir`.
+    /// Loads every table and the aliases from `dir`, a folder laid out as `config/vocabularies/`
+    /// (the `vocabularies_dir` override).
     pub fn load(dir: &Path) -> Result<Self, HarvestError> {
+        Self::read_all(|file| {
+            let path = dir.join(file);
+            let name = path.display().to_string();
+            let reader = std::fs::File::open(&path).map_err(|e| HarvestError::Vocabulary {
+                path: name.clone(),
+                cause: format!("cannot open: {e}"),
+            })?;
+            Ok((name, Box::new(reader) as Box<dyn Read>))
+        })
+    }
+
+    /// The tables compiled into the binary: `config/vocabularies/` as it was at build time, read
+    /// through the same code as [`Self::load`]. What fedcat uses unless `vocabularies_dir` is set.
+    pub fn built_in() -> Result<Self, HarvestError> {
+        Self::read_all(|file| {
+            let &(name, text) =
+                BUILT_IN
+                    .iter()
+                    .find(|(name, _)| *name == file)
+                    .ok_or_else(|| HarvestError::Vocabulary {
+                        path: format!("(built in) {file}"),
+                        cause: "not compiled in".into(),
+                    })?;
+            Ok((
+                format!("(built in) {name}"),
+                Box::new(text.as_bytes()) as Box<dyn Read>,
+            ))
+        })
+    }
+
+    /// Reads every table, then the aliases, each opened by `open` (its name for errors and its
+    /// bytes).
+    fn read_all(
+        open: impl Fn(&str) -> Result<(String, Box<dyn Read>), HarvestError>,
+    ) -> Result<Self, HarvestError> {
         let mut vocabularies = Self::default();
         for kind in VocabularyKind::ALL {
-            let path = dir.join(kind.file());
-            let table = read_table(kind, &path)?;
+            let (name, reader) = open(kind.file())?;
+            let table = read_table(kind, &name, reader)?;
             vocabularies.tables.insert(kind, table);
         }
-        vocabularies.read_aliases(&dir.join("aliases.csv"))?;
+        let (name, reader) = open(ALIASES)?;
+        vocabularies.read_aliases(&name, reader)?;
         Ok(vocabularies)
     }
 
@@ -214,13 +293,12 @@ impl Vocabularies {
         self.concepts(kind).iter().find(|c| c.code == code)
     }
 
-    fn read_aliases(&mut self, path: &Path) -> Result<(), HarvestError> {
-        let display = path.display().to_string();
-        let mut reader = csv_reader(path)?;
+    fn read_aliases(&mut self, display: &str, reader: impl Read) -> Result<(), HarvestError> {
+        let mut reader = csv_reader(reader);
         for (line, row) in reader.records().enumerate() {
-            let row = row.map_err(|e| vocabulary_error(&display, e))?;
+            let row = row.map_err(|e| vocabulary_error(display, e))?;
             let fail = |cause: String| HarvestError::Vocabulary {
-                path: display.clone(),
+                path: display.to_owned(),
                 cause: format!("row {}: {cause}", line + 1),
             };
             let (Some(kind), Some(alias), Some(code)) = (row.get(0), row.get(1), row.get(2)) else {
@@ -261,23 +339,22 @@ fn vocabulary_error(path: &str, error: impl std::fmt::Display) -> HarvestError {
     }
 }
 
-fn csv_reader(path: &Path) -> Result<csv::Reader<std::fs::File>, HarvestError> {
-    let file = std::fs::File::open(path).map_err(|e| HarvestError::Vocabulary {
-        path: path.display().to_string(),
-        cause: format!("cannot open: {e}"),
-    })?;
-    Ok(csv::ReaderBuilder::new()
+fn csv_reader<R: Read>(reader: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
         .comment(Some(b'#'))
         .flexible(true)
-        .from_reader(file))
+        .from_reader(reader)
 }
 
-fn read_table(kind: VocabularyKind, path: &Path) -> Result<Table, HarvestError> {
-    let display = path.display().to_string();
-    let mut reader = csv_reader(path)?;
+fn read_table(
+    kind: VocabularyKind,
+    display: &str,
+    reader: impl Read,
+) -> Result<Table, HarvestError> {
+    let mut reader = csv_reader(reader);
     let headers = reader
         .headers()
-        .map_err(|e| vocabulary_error(&display, e))?
+        .map_err(|e| vocabulary_error(display, e))?
         .clone();
     let column = |name: &str| headers.iter().position(|h| h == name);
     let code_column = column(if kind == VocabularyKind::MediaType {
@@ -285,21 +362,21 @@ fn read_table(kind: VocabularyKind, path: &Path) -> Result<Table, HarvestError> 
     } else {
         "code"
     })
-    .ok_or_else(|| vocabulary_error(&display, "no code column"))?;
-    let iri_column = column("iri").ok_or_else(|| vocabulary_error(&display, "no iri column"))?;
+    .ok_or_else(|| vocabulary_error(display, "no code column"))?;
+    let iri_column = column("iri").ok_or_else(|| vocabulary_error(display, "no iri column"))?;
     let mut table = Table::default();
     // Keys of weaker evidence (labels, extensions) only fill gaps left by stronger ones.
     let mut weak_keys: Vec<(String, usize)> = Vec::new();
     for (line, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| vocabulary_error(&display, e))?;
+        let row = row.map_err(|e| vocabulary_error(display, e))?;
         let field = |name: &str| column(name).and_then(|i| row.get(i)).unwrap_or("").trim();
         let code = row.get(code_column).unwrap_or("").trim().to_owned();
         let iri = NamedNode::new(row.get(iri_column).unwrap_or("").trim()).map_err(|e| {
-            vocabulary_error(&display, format!("row {}: invalid IRI: {e}", line + 1))
+            vocabulary_error(display, format!("row {}: invalid IRI: {e}", line + 1))
         })?;
         if code.is_empty() {
             return Err(vocabulary_error(
-                &display,
+                display,
                 format!("row {}: empty code", line + 1),
             ));
         }
@@ -349,6 +426,33 @@ mod tests {
     fn shipped() -> Vocabularies {
         Vocabularies::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/vocabularies"))
             .expect("the shipped tables load")
+    }
+
+    #[test]
+    fn the_built_in_tables_are_the_shipped_ones() {
+        let built_in = Vocabularies::built_in().expect("the compiled-in tables parse");
+        let shipped = shipped();
+        for kind in VocabularyKind::ALL {
+            assert_eq!(
+                built_in.concepts(kind),
+                shipped.concepts(kind),
+                "{}",
+                kind.as_str()
+            );
+            assert_eq!(
+                built_in.tables[&kind].index,
+                shipped.tables[&kind].index,
+                "{}",
+                kind.as_str()
+            );
+        }
+    }
+
+    #[test]
+    fn a_folder_without_the_tables_is_an_error() {
+        let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("no-such-folder");
+        let error = Vocabularies::load(&missing).unwrap_err().to_string();
+        assert!(error.contains("formats.csv: cannot open"), "{error}");
     }
 
     #[test]

@@ -310,6 +310,7 @@ impl Worker {
             || last_words.contains("bad_alloc")
             || last_words.contains("HyperClockCache failed")
         {
+            tracing::warn!(stderr = %last_words, "SPARQL worker ran out of its memory budget");
             return self.memory_exceeded();
         }
         if last_words.contains("overflowed its stack") {

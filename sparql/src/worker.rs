@@ -68,22 +68,24 @@ fn evaluate_on_a_fresh_view(
     html_page: Option<HtmlPage>,
     budget: u64,
 ) -> Reply {
-    let mut limited = false;
     let mut last = Reply::text(503, "the store cannot be read now");
     for attempt in 0..OPEN_ATTEMPTS {
         if attempt > 0 {
             // 40 ms, doubling up to half a second: about 4 s in all, longer than a compaction
             // of a catalogue's store takes to replace its files.
             std::thread::sleep(Duration::from_millis((20u64 << attempt.min(5)).min(500)));
+            // A new view allocates its own caches: open it without the previous limit, which
+            // was measured with the previous view (it failed RocksDB's allocations under load).
+            if let Err(e) = lift_memory_limit() {
+                eprintln!("sparql-worker: cannot lift the memory limit: {e}");
+                return Reply::text(500, "query evaluation failed");
+            }
         }
         match Store::open_read_only(path) {
             Ok(store) => {
-                if !limited {
-                    if let Err(e) = limit_memory(budget) {
-                        eprintln!("sparql-worker: cannot set the memory limit: {e}");
-                        return Reply::text(500, "query evaluation failed");
-                    }
-                    limited = true;
+                if let Err(e) = limit_memory(budget) {
+                    eprintln!("sparql-worker: cannot set the memory limit: {e}");
+                    return Reply::text(500, "query evaluation failed");
                 }
                 let reply = evaluate_with_stack(store, job.clone(), html_page);
                 if reply.body != STORE_CHANGED.as_bytes() {
@@ -109,7 +111,16 @@ fn limit_memory(budget: u64) -> std::io::Result<()> {
         .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kib| kib * 1024);
     let limit = in_use + QUERY_STACK_BYTES as u64 + budget;
-    rlimit::setrlimit(rlimit::Resource::DATA, limit, limit)
+    // Only the soft limit: the hard one stays, so that a retry can lift it to open a new view
+    // (the worker runs nothing but the query, which cannot raise it).
+    let (_, hard) = rlimit::getrlimit(rlimit::Resource::DATA)?;
+    rlimit::setrlimit(rlimit::Resource::DATA, limit.min(hard), hard)
+}
+
+/// Lifts the soft limit to the hard one, before a new view of the store is opened.
+fn lift_memory_limit() -> std::io::Result<()> {
+    let (_, hard) = rlimit::getrlimit(rlimit::Resource::DATA)?;
+    rlimit::setrlimit(rlimit::Resource::DATA, hard, hard)
 }
 
 /// Evaluates on a thread with the same known stack as in-process evaluation.

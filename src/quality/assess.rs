@@ -1,9 +1,12 @@
-//! Measuring and scoring every stored record of a source, with the configured SHACL shape sets.
+//! Measuring and scoring every stored record of a source, with the SHACL shape sets in force
+//! (DCAT-AP 3.0.1's, built in, unless `[shacl]` overrides them or turns them off).
 
 use super::*;
 
-/// The three sets of DCAT-AP shapes a record is validated against, each when configured: the
-/// core shapes (M13), the recommended properties (E13) and the controlled vocabularies (E14).
+/// The three sets of DCAT-AP shapes a record is validated against: the core shapes (M13), the
+/// recommended properties (E13) and the controlled vocabularies (E14). Each is the built-in
+/// DCAT-AP 3.0.1 set unless `[shacl]` names another; `None` only with `[shacl] enabled = false`
+/// (the metric is then not measured).
 #[derive(Default)]
 pub struct ShapeSets {
     /// Core shapes (`[shacl] shapes_dir`).
@@ -12,23 +15,19 @@ pub struct ShapeSets {
     pub recommended: Option<ShaclShapes>,
     /// Controlled-vocabulary shapes (`[shacl] vocabulary_shapes`).
     pub vocabularies: Option<ShaclShapes>,
-    /// The EU authority concepts fedcat's vocabulary tables hold: the controlled-vocabulary
-    /// shapes ask that a concept be `skos:inScheme` its table, which DCAT-AP's validators learn
-    /// by importing the tables; fedcat states it from its own copies of them.
+    /// The EU authority concepts fedcat's vocabulary tables hold (the built-in tables, or those
+    /// of `vocabularies_dir`): the controlled-vocabulary shapes ask that a concept be
+    /// `skos:inScheme` its table, which DCAT-AP's validators learn by importing the tables;
+    /// fedcat states it from its own copies of them.
     concepts: std::collections::HashSet<String>,
 }
 
 const AUTHORITY: &str = "http://publications.europa.eu/resource/authority/";
 
 impl ShapeSets {
-    /// Loads the configured shapes.
+    /// Parses the shapes in force (the built-in sets from the binary, overrides from disk).
     pub fn load(config: &AppConfig) -> Result<Self, String> {
-        let load = |path: &Option<std::path::PathBuf>| -> Result<Option<ShaclShapes>, String> {
-            path.as_deref()
-                .map(ShaclShapes::load)
-                .transpose()
-                .map_err(|e| e.to_string())
-        };
+        let load = |source: &crate::config::ShapesSource| source.load().map_err(|e| e.to_string());
         let concepts = VocabularyKind::ALL
             .iter()
             .flat_map(|kind| config.vocabularies.concepts(*kind))
@@ -36,9 +35,9 @@ impl ShapeSets {
             .filter(|iri| iri.starts_with(AUTHORITY))
             .collect();
         Ok(Self {
-            core: load(&config.shacl_shapes_dir)?,
-            recommended: load(&config.shacl_recommended_shapes)?,
-            vocabularies: load(&config.shacl_vocabulary_shapes)?,
+            core: load(&config.shacl.core)?,
+            recommended: load(&config.shacl.recommended)?,
+            vocabularies: load(&config.shacl.vocabularies)?,
             concepts,
         })
     }
@@ -77,7 +76,7 @@ impl ShapeSets {
 pub struct Assessor<'a> {
     /// Vocabulary facts.
     pub facts: &'a QualityFacts,
-    /// DCAT-AP shapes, those configured.
+    /// DCAT-AP shapes, those in force.
     pub shapes: &'a ShapeSets,
     /// Points and bands.
     pub table: &'a ScoreTable,
@@ -110,7 +109,7 @@ pub struct DatasetAssessment {
     pub non_proprietary: usize,
     /// Distributions under an open licence (E16).
     pub open_licence: usize,
-    /// DCAT-AP conformance (no `sh:Violation`), when shapes are configured.
+    /// DCAT-AP conformance (no `sh:Violation`); `None` when validation is off.
     pub conforms: Option<bool>,
     /// The paths of its SHACL violations.
     pub violation_paths: Vec<String>,
@@ -118,7 +117,7 @@ pub struct DatasetAssessment {
     pub vocabulary_violation_paths: Vec<String>,
     /// The measurements the scores come from.
     pub measurements: fedcat_catalog::quality::measure::Measurements,
-    /// Every SHACL result about the record, per configured set of shapes (`core`,
+    /// Every SHACL result about the record, per set of shapes in force (`core`,
     /// `recommended`, `vocabularies`).
     pub shacl: Vec<(&'static str, Vec<Violation>)>,
     /// Distributions with a checked URL.

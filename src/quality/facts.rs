@@ -1,7 +1,7 @@
-//! The facts the measurements need, read from the vocabulary tables of `vocabularies_dir`:
-//! MQA's machine-readable and non-proprietary flags of the EU file types, the media types of
-//! those file types, the EU licence table as the "predefined collection" of known licences, and
-//! the open licences among them.
+//! The facts the measurements need, read from the vocabulary tables (built in, or those of
+//! `vocabularies_dir`): MQA's machine-readable and non-proprietary flags of the EU file types,
+//! the media types of those file types, the EU licence table as the "predefined collection" of
+//! known licences, and the open licences among them.
 
 use super::*;
 
@@ -75,8 +75,7 @@ mod tests {
 
     #[test]
     fn the_shipped_tables_give_mqa_flags_and_licences() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/vocabularies");
-        let facts = facts(&Vocabularies::load(&dir).unwrap());
+        let facts = facts(&Vocabularies::built_in().unwrap());
         let ft = |code: &str| {
             format!("http://publications.europa.eu/resource/authority/file-type/{code}")
         };

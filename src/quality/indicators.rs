@@ -25,7 +25,7 @@ pub struct Indicators {
     pub machine_readable_share: f64,
     /// Non-proprietary share.
     pub non_proprietary_share: f64,
-    /// Share of datasets conforming to DCAT-AP, when shapes are configured.
+    /// Share of datasets conforming to DCAT-AP; `None` with `[shacl] enabled = false`.
     pub conformance_share: Option<f64>,
     /// Share of checked distributions with a URL answering 2xx; none checked yet: `None`.
     pub working_links_share: Option<f64>,
@@ -241,7 +241,7 @@ pub fn render(source: &str, indicators: &Indicators) -> String {
         pct(indicators.non_proprietary_share),
         indicators
             .conformance_share
-            .map_or("not measured (no [shacl] shapes_dir)".to_owned(), pct),
+            .map_or("not measured ([shacl] enabled = false)".to_owned(), pct),
         indicators
             .working_links_share
             .map_or("not checked yet (fedcat check-links)".to_owned(), pct),

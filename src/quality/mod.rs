@@ -1,8 +1,8 @@
 //! Wiring metadata quality to the application: the facts the measurements need, read from the
-//! vocabulary tables of `vocabularies_dir` (MQA's machine-readable and non-proprietary flags of
-//! the EU file types, the media types of those file types, the EU licence table as the
-//! "predefined collection" of known licences, and the open licences among them); the
-//! assessment of every stored record of a source; a producer's indicators and their report.
+//! vocabulary tables in force (MQA's machine-readable and non-proprietary flags of the EU file
+//! types, the media types of those file types, the EU licence table as the "predefined
+//! collection" of known licences, and the open licences among them); the assessment of every
+//! stored record of a source; a producer's indicators and their report.
 
 mod assess;
 mod facts;

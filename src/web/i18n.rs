@@ -109,6 +109,11 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Ajoutés / modifiés / inchangés / supprimés / en échec",
         "Added / updated / unchanged / deleted / failed",
     ),
+    (
+        "repairs",
+        "Gardés avec réparations (valeurs réparées) / valeurs écartées / rejetés",
+        "Kept with repairs (values repaired) / values dropped / rejected",
+    ),
     ("never", "jamais", "never"),
     ("harvest_now", "Moissonner maintenant", "Harvest now"),
     ("admin_token", "Jeton d'administration", "Admin token"),

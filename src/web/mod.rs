@@ -625,6 +625,11 @@ async fn sources_page(
                 "{} / {} / {} / {} / {}",
                 j.counts.added, j.counts.updated, j.counts.unchanged, j.counts.deleted, j.counts.failed
             )),
+            "repairs": job.as_ref().map(|j| format!(
+                "{} ({}) / {} / {}",
+                j.counts.records_repaired, j.counts.values_repaired, j.counts.values_dropped,
+                j.counts.records_rejected
+            )),
         }));
     }
     let mut response = render(

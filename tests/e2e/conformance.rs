@@ -1,20 +1,16 @@
 //! DCAT-AP 3.0.1 conformance of what fedcat stores: every record mapped from the recorded CKAN,
 //! udata and Opendatasoft fixtures is validated in-process against the official SHACL shapes
-//! (mandatory properties and ranges, `../shared/shacl/dcat-ap/3.0.1/shacl/`). Records whose
-//! source gives the mandatory information produce no violation; the exceptions are listed below
-//! with their reason, and each must be a real lack in the source record.
+//! (mandatory properties and ranges) fedcat uses by default: the set compiled into the binary
+//! from `config/shacl/dcat-ap-3.0.1/shacl/` (`../shared/shacl/dcat-ap/3.0.1/shacl/`, byte for
+//! byte). Records whose source gives the mandatory information produce no violation; the
+//! exceptions are listed below with their reason, and each must be a real lack in the source
+//! record.
 
 use crate::fake_portal::{
     FakePortal, ckan_packages, ods_v21_datasets, udata_dataset_dir, udata_datasets,
 };
 use crate::support::{Deployment, source_toml};
 use fedcat::report::source_conformance;
-use fedcat_catalog::shacl::ShaclShapes;
-use std::path::PathBuf;
-
-fn shapes_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/shacl/dcat-ap/3.0.1/shacl")
-}
 
 /// Findings allowed when, and only when, the source record lacks the information:
 /// (property path, message start, reason).
@@ -61,12 +57,12 @@ async fn mapped_fixtures_conform_to_dcat_ap_3() {
         source_toml("ods", "ods", &ods, ""),
     ]
     .concat();
-    let deployment = Deployment::new(
-        &sources,
-        &format!("[shacl]\nshapes_dir = \"{}\"\n", shapes_dir().display()),
-    );
-    let shapes_dir = deployment.config.shacl_shapes_dir.clone().unwrap();
-    let shapes = ShaclShapes::load(&shapes_dir).unwrap();
+    // No `[shacl]`: the built-in shapes.
+    let deployment = Deployment::new(&sources, "");
+    let shapes = fedcat::quality::ShapeSets::load(&deployment.config)
+        .unwrap()
+        .core
+        .unwrap();
     assert_eq!(shapes.files(), ["dcat-ap-SHACL.ttl", "ranges.ttl"]);
     let catalog = deployment.open().await;
     let mut unexpected = Vec::new();

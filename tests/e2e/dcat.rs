@@ -240,11 +240,11 @@ async fn reharvest_with_new_blank_node_labels_is_unchanged() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn defective_records_fail_alone_with_clear_errors() {
+async fn defective_records_are_kept_with_their_bad_values_repaired_or_dropped() {
     let portal = FakePortal::start().await;
     let files = [
         "dcat/rdfxml/opendata-swiss_1894.xml",
-        // DELIBERATE bad dates ("1994-01-01 00:00:00"^^xsd:dateTime …).
+        // DELIBERATE bad dates ("1994-01-01 00:00:00"^^xsd:dateTime, "1999-4-4"^^xsd:date …).
         "dcat/rdfxml/opendata-swiss_dataset-datetimes-bad.xml",
         // An IRI with spaces: tel:+49 40 4 28 40 - 3494.
         "dcat/rdfxml/dcatde_metadata_max.rdf",
@@ -257,14 +257,15 @@ async fn defective_records_fail_alone_with_clear_errors() {
             &portal.add_file_collection("mixed", &files, false),
             "",
         ),
-        // Real GeoNetwork output that is not well-formed RDF/XML (text where a node is due).
+        // Real GeoNetwork output that is not well-formed RDF/XML (text beside an
+        // rdf:resource) and whose dataset IRI is two IRIs joined by a space.
         source_toml(
             "oreme",
             "dcat",
             &portal.file_url("dcat/rdfxml/geonetwork_oreme.rdf.xml"),
             "",
         ),
-        // DCAT-US with HTML inside fields, whose JSON-LD context is remote.
+        // DCAT-US with HTML inside fields; its JSON-LD context is the built-in DCAT-US one.
         source_toml(
             "evian",
             "dcat",
@@ -276,60 +277,60 @@ async fn defective_records_fail_alone_with_clear_errors() {
     let deployment = Deployment::new(&sources, "");
     let catalog = deployment.open().await;
     let report = deployment.harvest(&catalog, "mixed").await;
-    assert_eq!(report.status, JobStatus::Partial, "{report:?}");
-    assert_eq!(report.counts.pages, 4);
+    assert_eq!(report.status, JobStatus::Succeeded, "{report:?}");
+    let c = report.counts;
     assert_eq!(
-        (report.counts.added, report.counts.failed),
-        (2, 2),
-        "{report:?}"
+        (c.pages, c.added, c.failed, c.records_rejected),
+        (4, 4, 0, 0),
+        "{c:?}"
     );
+    assert!(c.records_repaired >= 2 && c.values_dropped > 0, "{c:?}");
+    // Every dropped value is a warning naming its record, property and value.
     let errors = catalog.state().job_errors(report.job_id).await.unwrap();
-    let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
-    assert!(errors.iter().all(|e| {
-        e.kind == "record"
-            && e.url
-                .as_deref()
-                .is_some_and(|u| u.contains("/files-collection/mixed/page/"))
-    }));
+    assert!(errors.iter().all(|e| e.kind == "value"), "{errors:?}");
     assert!(
-        messages[0].contains("https://swisstopo/123")
-            && messages[0].contains(
-                "\"1994-01-01 00:00:00\" is not a valid http://www.w3.org/2001/XMLSchema#dateTime"
-            ),
-        "{}",
-        messages[0]
-    );
-    assert!(
-        messages[1].contains("tel:+49 40 4 28 40 - 3494"),
-        "{}",
-        messages[1]
-    );
-    assert_eq!(
-        errors[0].record_key.as_deref(),
-        Some("https://swisstopo/123")
-    );
-
-    let report = deployment.harvest(&catalog, "oreme").await;
-    assert_eq!(report.status, JobStatus::Failed);
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
-    assert_eq!(errors[0].kind, "page");
-    assert!(
-        errors[0].message.contains("cannot parse RDF/XML"),
-        "{}",
-        errors[0].message
-    );
-
-    let report = deployment.harvest(&catalog, "evian").await;
-    assert_eq!(report.status, JobStatus::Failed);
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
-    assert!(
-        errors[0].message.contains("project-open-data.cio.gov"),
-        "{}",
-        errors[0].message
+        errors
+            .iter()
+            .any(|e| e.record_key.as_deref() == Some("https://swisstopo/123")
+                && e.message.contains("1999-4-4")
+                && e.message.contains("date-invalid")),
+        "{errors:?}"
     );
 
     let server = deployment.serve(&catalog).await;
-    assert_eq!(count(&server, &datasets_of_source("mixed")).await, 2);
+    assert_eq!(count(&server, &datasets_of_source("mixed")).await, 4);
+    // A space for the `T`: repaired; the IRI with spaces: percent-encoded, the original kept.
+    let repaired = count(
+        &server,
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o
+           FILTER(?o = \"1994-01-01T00:00:00\"^^<http://www.w3.org/2001/XMLSchema#dateTime>) } }",
+    )
+    .await;
+    assert_eq!(repaired, 1);
+    let tel = count(
+        &server,
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g {
+           <tel:+49%2040%204%2028%2040%20-%203494> <https://w3id.org/fedcat/ns#originalIri>
+             \"tel:+49 40 4 28 40 - 3494\" } }",
+    )
+    .await;
+    assert_eq!(tel, 1);
+
+    // GeoNetwork's page is read: the text beside rdf:resource dropped, the record kept.
+    let report = deployment.harvest(&catalog, "oreme").await;
+    assert_eq!(report.counts.added, 1, "{report:?}");
+    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.kind == "value" && e.message.contains("text beside their rdf:resource")),
+        "{errors:?}"
+    );
+
+    // DCAT-US data.json: every dataset, dates typed as the context says then retyped.
+    let report = deployment.harvest(&catalog, "evian").await;
+    assert_eq!(report.status, JobStatus::Succeeded, "{report:?}");
+    assert_eq!(report.counts.added, 8, "{report:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -152,7 +152,7 @@ fn rdf_datasets(relative_path: &str) -> usize {
     let text = String::from_utf8_lossy(&file).into_owned();
     let bytes = match (text.find("<rdf:RDF"), text.rfind("</rdf:RDF>")) {
         (Some(start), Some(end)) if text.contains("GetRecordsResponse") => {
-            text[start..end + "</rdf:RDF>".len()].as_bytes().to_vec()
+            text.as_bytes()[start..end + "</rdf:RDF>".len()].to_vec()
         }
         _ => file.clone(),
     };
@@ -180,7 +180,7 @@ fn rdf_datasets(relative_path: &str) -> usize {
         match quad {
             Ok(quad) => quads.push(quad),
             Err(_) => {
-                return text.matches("<dcat:Dataset").filter(|_| true).count()
+                return text.matches("<dcat:Dataset").count()
                     - text.matches("<dcat:DatasetSeries").count();
             }
         }

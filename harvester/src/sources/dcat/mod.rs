@@ -102,25 +102,26 @@ pub fn detect_format(fetched: &Fetched) -> Option<RdfFormat> {
     }
 }
 
-/// A parsed page: its triples, and what had to be left out of it.
+/// A parsed page: its triples, and what was repaired in it.
 pub struct ParsedRdf {
     /// Every triple read.
     pub triples: Vec<Triple>,
-    /// Statements skipped or repaired (a syntax error the parser recovered from, text beside
-    /// an `rdf:resource`), one message each, for the job's warnings.
+    /// What had to be repaired for the page to parse (text beside an `rdf:resource`), one
+    /// message each, for the job's warnings.
     pub warnings: Vec<String>,
 }
 
-/// The most syntax errors one page may have before the rest of it is given up.
-const MAX_SYNTAX_ERRORS: usize = 1000;
+/// The most syntax errors collected from one page.
+const MAX_SYNTAX_ERRORS: usize = 100;
 
 /// Parses a whole RDF document into triples (graph names dropped). Blank nodes are renamed so
 /// that labels reused by different documents never meet in the store. Parsing is lenient on
 /// IRIs (and language tags) so that one bad value is repaired or dropped by the record check
-/// ([`crate::repair::check_record`]), not fatal to the whole page; a syntax error skips its
-/// statement where the parser can go on, and an RDF/XML property element with text beside its
-/// `rdf:resource` (GeoNetwork writes `<dct:accessRights rdf:resource="…">label</…>`) keeps the
-/// resource. Only a page from which nothing can be read fails.
+/// ([`crate::repair::check_record`]), not fatal to the whole page. An RDF/XML property element
+/// with text beside its `rdf:resource` (GeoNetwork writes
+/// `<dct:accessRights rdf:resource="…">label</…>`) keeps the resource and loses the text. Any
+/// other syntax error fails the page: which record a broken statement belonged to is unknown,
+/// so none of the page's records replaces its stored version.
 pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<ParsedRdf, HarvestError> {
     let url = fetched.url.to_string();
     let parse_error = |cause: String| HarvestError::Parse {
@@ -136,40 +137,47 @@ pub fn parse_rdf(fetched: &Fetched, format: RdfFormat) -> Result<ParsedRdf, Harv
     } else {
         &fetched.body
     };
-    let mut parsed = parse_statements(body, format, &url).map_err(parse_error)?;
-    if !parsed.warnings.is_empty()
-        && format == RdfFormat::RdfXml
+    let (triples, errors) = parse_statements(body, format, &url).map_err(parse_error)?;
+    if errors.is_empty() {
+        return Ok(ParsedRdf {
+            triples,
+            warnings: Vec::new(),
+        });
+    }
+    if format == RdfFormat::RdfXml
         && let Some((repaired, fixed)) = drop_text_beside_resource(body)
-        && let Ok(mut again) = parse_statements(&repaired, format, &url)
-        && again.warnings.len() < parsed.warnings.len()
+        && let Ok((triples, again)) = parse_statements(&repaired, format, &url)
+        && again.is_empty()
     {
-        again.warnings.insert(
-            0,
-            format!(
+        return Ok(ParsedRdf {
+            triples,
+            warnings: vec![format!(
                 "{fixed} RDF/XML property element(s) had text beside their rdf:resource: the \
                  text was dropped, the resource kept"
-            ),
-        );
-        parsed = again;
+            )],
+        });
     }
-    if parsed.triples.is_empty()
-        && let Some(first) = parsed.warnings.first()
-    {
-        return Err(parse_error(first.clone()));
-    }
-    Ok(parsed)
+    let more = match errors.len() {
+        1 => String::new(),
+        n => format!(" (and {} more syntax errors)", n - 1),
+    };
+    Err(parse_error(format!("{}{more}", errors[0])))
 }
 
-fn parse_statements(body: &[u8], format: RdfFormat, url: &str) -> Result<ParsedRdf, String> {
+/// The triples of a body, and its syntax errors (the parser steps over what it can, so that a
+/// repair can be judged by whether any error is left).
+fn parse_statements(
+    body: &[u8],
+    format: RdfFormat,
+    url: &str,
+) -> Result<(Vec<Triple>, Vec<String>), String> {
     let parser = RdfParser::from_format(format)
         .with_base_iri(url)
         .map_err(|e| e.to_string())?
         .rename_blank_nodes()
         .lenient();
-    let mut parsed = ParsedRdf {
-        triples: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut triples = Vec::new();
+    let mut errors = Vec::new();
     let quads = parser.for_slice(body).with_document_loader(|iri| {
         built_in_context(iri).ok_or_else(|| {
             format!("remote JSON-LD context {iri} is not fetched (fedcat loads no remote contexts)")
@@ -178,20 +186,16 @@ fn parse_statements(body: &[u8], format: RdfFormat, url: &str) -> Result<ParsedR
     });
     for quad in quads {
         match quad {
-            Ok(quad) => parsed.triples.push(Triple::from(quad)),
+            Ok(quad) => triples.push(Triple::from(quad)),
             Err(error) => {
-                parsed.warnings.push(format!("statement skipped: {error}"));
-                if parsed.warnings.len() >= MAX_SYNTAX_ERRORS {
-                    parsed.warnings.push(format!(
-                        "more than {MAX_SYNTAX_ERRORS} syntax errors: the rest of the page is \
-                         not read"
-                    ));
+                errors.push(error.to_string());
+                if errors.len() >= MAX_SYNTAX_ERRORS {
                     break;
                 }
             }
         }
     }
-    Ok(parsed)
+    Ok((triples, errors))
 }
 
 /// The body with the text of every property element that has an `rdf:resource` removed (the
@@ -460,4 +464,35 @@ fn fallback_key(root: &NamedOrBlankNode, triples: &[Triple]) -> Option<String> {
                 })
                 .filter(|key| !key.is_empty())
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_csw_envelope_gives_the_rdf_it_wraps() {
+        let csw =
+            b"<?xml version=\"1.0\"?>\n<csw:GetRecordsResponse xmlns:csw=\"c\"><csw:SearchResults>\
+            <rdf:RDF xmlns:rdf=\"r\"><x/></rdf:RDF></csw:SearchResults></csw:GetRecordsResponse>";
+        assert_eq!(
+            rdf_xml_payload(csw),
+            b"<rdf:RDF xmlns:rdf=\"r\"><x/></rdf:RDF>"
+        );
+        let plain = b"<?xml version=\"1.0\"?>\n<rdf:RDF xmlns:rdf=\"r\"><x/></rdf:RDF>";
+        assert_eq!(rdf_xml_payload(plain), plain);
+    }
+
+    #[test]
+    fn text_beside_a_resource_is_dropped_and_the_resource_kept() {
+        // As GeoNetwork writes it (sig.oreme.org, geo2france.fr).
+        let body = b"<a rdf:resource=\"http://e/x\">Pas de restriction</a><b rdf:resource=\"http://e/y\"/><c>t</c>";
+        let (repaired, fixed) = drop_text_beside_resource(body).unwrap();
+        assert_eq!(fixed, 1);
+        assert_eq!(
+            String::from_utf8(repaired).unwrap(),
+            "<a rdf:resource=\"http://e/x\"/><b rdf:resource=\"http://e/y\"/><c>t</c>"
+        );
+        assert!(drop_text_beside_resource(b"<b rdf:resource=\"http://e/y\"/>").is_none());
+    }
 }
