@@ -538,7 +538,9 @@ fn progress_bar(source_id: &str) -> ProgressBar {
 
 async fn print_errors(catalog: &Catalog, job_id: i64) -> Result<()> {
     const SHOWN: usize = 10;
-    let errors = catalog.state().job_errors(job_id).await?;
+    let mut errors = catalog.state().job_errors(job_id).await?;
+    // Failures first; a dropped value (its record kept) is a warning.
+    errors.sort_by_key(|e| e.kind == "value");
     for error in errors.iter().take(SHOWN) {
         // Messages usually name their URL already; the place is added only when they do not.
         let place = match (&error.record_key, &error.url) {
@@ -547,7 +549,11 @@ async fn print_errors(catalog: &Catalog, job_id: i64) -> Result<()> {
             (Some(key), None) => format!("record {key}: "),
             _ => String::new(),
         };
-        println!("  {} error: {place}{}", error.kind, error.message);
+        let label = match error.kind.as_str() {
+            "value" => "warning".to_owned(),
+            kind => format!("{kind} error"),
+        };
+        println!("  {label}: {place}{}", error.message);
         // The operator sees what the portal answered (the public pages do not).
         if let Some(detail) = &error.detail {
             println!("    body starts with: {detail:?}");

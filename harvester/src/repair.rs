@@ -371,6 +371,9 @@ fn check_literal(literal: &Literal) -> Fix<Literal> {
         (value, None)
     };
     if let Some(language) = literal.language() {
+        if repaired_rule.is_none() && is_plain_language_tag(language) {
+            return Fix::Keep;
+        }
         let fixed = match Literal::new_language_tagged_literal(value, language) {
             Ok(ok) => ok,
             Err(_) => {
@@ -420,6 +423,20 @@ fn check_literal(literal: &Literal) -> Fix<Literal> {
     }
 }
 
+/// `fr`, `en-gb`, `pt-br`, `zh-hant-tw`: a language subtag of two or three letters, then subtags
+/// of two to eight letters or digits — valid BCP 47 without parsing it (the common case, checked
+/// without allocating).
+fn is_plain_language_tag(tag: &str) -> bool {
+    let mut subtags = tag.split('-');
+    let Some(language) = subtags.next() else {
+        return false;
+    };
+    (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_alphabetic())
+        && subtags
+            .all(|s| (2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// Characters XML 1.0 cannot carry (C0 controls but tab, newline and carriage return; DEL; the
 /// non-characters U+FFFE and U+FFFF).
 fn is_xml_forbidden(c: char) -> bool {
@@ -460,7 +477,7 @@ pub fn date_kind(value: &str) -> Option<NamedNodeRef<'static>> {
 /// A date in one of the forms portals write that XSD does not (`2019-06-21 14:52:27`,
 /// `2019-06-21T14:52`, `2019-06-21T14:52:27+0200`), written as XSD writes it.
 pub fn normalised_date(value: &str) -> Option<String> {
-    let mut text = value.trim().to_owned();
+    let mut text = zero_padded(value.trim());
     if text.len() > 10 && text.is_char_boundary(10) && text[10..].starts_with(' ') {
         text.replace_range(10..11, "T");
     }
@@ -483,6 +500,35 @@ pub fn normalised_date(value: &str) -> Option<String> {
         }
     }
     date_kind(&text).map(|_| text)
+}
+
+/// `2000-4` → `2000-04`, `1999-4-4` → `1999-04-04`: a year of four digits, then a month and a
+/// day of one or two, written as XSD writes them (the order is ISO's: nothing is guessed).
+fn zero_padded(text: &str) -> String {
+    let (date, rest) = text.split_at(text.find('T').unwrap_or(text.len()));
+    let parts: Vec<&str> = date.split('-').collect();
+    let digits = |p: &str, max: usize| {
+        !p.is_empty() && p.len() <= max && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    let well_formed = (2..=3).contains(&parts.len())
+        && parts[0].len() == 4
+        && digits(parts[0], 4)
+        && parts[1..].iter().all(|p| digits(p, 2));
+    if !well_formed || parts[1..].iter().all(|p| p.len() == 2) {
+        return text.to_owned();
+    }
+    let padded: Vec<String> = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i > 0 && p.len() == 1 {
+                format!("0{p}")
+            } else {
+                (*p).to_owned()
+            }
+        })
+        .collect();
+    format!("{}{rest}", padded.join("-"))
 }
 
 fn check_date(value: &str, datatype: NamedNodeRef<'_>) -> Fix<Literal> {
@@ -796,5 +842,10 @@ mod tests {
             Some("2019-06-21T14:52:27+02:00")
         );
         assert_eq!(normalised_date("21/06/2019"), None);
+        // opendata.swiss's deliberately bad dates.
+        assert_eq!(normalised_date("1999-4-4").as_deref(), Some("1999-04-04"));
+        assert_eq!(normalised_date("2000-4").as_deref(), Some("2000-04"));
+        assert_eq!(normalised_date("2001-6-06").as_deref(), Some("2001-06-06"));
+        assert_eq!(normalised_date("2008-01-01T00:00:75"), None);
     }
 }

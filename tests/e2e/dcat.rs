@@ -292,7 +292,7 @@ async fn defective_records_are_kept_with_their_bad_values_repaired_or_dropped() 
         errors
             .iter()
             .any(|e| e.record_key.as_deref() == Some("https://swisstopo/123")
-                && e.message.contains("1999-4-4")
+                && e.message.contains("2008-01-01T00:00:75")
                 && e.message.contains("date-invalid")),
         "{errors:?}"
     );

@@ -292,6 +292,16 @@ fn cases(portal: &FakePortal) -> (Vec<Case>, Vec<(String, &'static str)>) {
             continue;
         }
         let body: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        if body.get("requests_history").is_some() {
+            // udata's harvest snapshot of data.capatlantique.fr: the DCAT export it read is in
+            // ods/extracted/ (below); `datasets` are udata's own copies, a udata portal.
+            let name = relative(&path);
+            let datasets = crate::fake_portal::udata_database_datasets(&name);
+            let url = portal.add_udata(&format!("cov{}", cases.len()), datasets.clone());
+            let counts = listed(&datasets, &UDATA_KEYS);
+            push(&mut cases, name, "udata", url, "page_size = 3", counts);
+            continue;
+        }
         let v1 = match body.get("datasets") {
             Some(Value::Array(items)) => items.clone(),
             _ if body.get("datasetid").is_some() => vec![body],
