@@ -618,13 +618,16 @@ impl StateDb {
         issues: &[ValueIssue],
     ) -> Result<(), CatalogError> {
         let mut tx = self.pool.begin().await?;
-        for key in record_keys {
-            sqlx::query("DELETE FROM record_value_issues WHERE source_id = ?1 AND record_key = ?2")
-                .bind(source_id)
-                .bind(*key)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // One statement for the page's keys (passed as a JSON array), not one per record.
+        let keys = serde_json::to_string(record_keys).unwrap_or_else(|_| "[]".into());
+        sqlx::query(
+            "DELETE FROM record_value_issues WHERE source_id = ?1
+               AND record_key IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(source_id)
+        .bind(keys)
+        .execute(&mut *tx)
+        .await?;
         for issue in issues {
             sqlx::query(
                 "INSERT INTO record_value_issues
@@ -1067,6 +1070,12 @@ impl StateDb {
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
+            // What was repaired in a deleted record goes with it.
+            sqlx::query("DELETE FROM record_value_issues WHERE source_id = ?1 AND record_key = ?2")
+                .bind(source_id)
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -1076,6 +1085,48 @@ impl StateDb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn value_issues_are_replaced_per_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = StateDb::open(&dir.path().join("state.db")).await.unwrap();
+        db.upsert_source("s", "S", "ckan", "http://portal.test")
+            .await
+            .unwrap();
+        let (job, _) = db.start_job("s").await.unwrap();
+        let issue = |key: &str, rule: &str| ValueIssue {
+            record_key: key.to_owned(),
+            action: IssueAction::Repaired,
+            property: "http://www.w3.org/ns/dcat#accessURL".into(),
+            rule: rule.into(),
+            value: "http://e.org/a b".into(),
+        };
+        let stored = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM record_value_issues")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+        };
+        db.replace_value_issues(
+            "s",
+            job,
+            &["a", "b", "it's \"quoted\""],
+            &[
+                issue("a", "x"),
+                issue("a", "y"),
+                issue("b", "x"),
+                issue("it's \"quoted\"", "x"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(stored().await, 4);
+        // `a` read again, clean; `b` not on this page: only `a`'s issues go.
+        db.replace_value_issues("s", job, &["a", "it's \"quoted\""], &[])
+            .await
+            .unwrap();
+        assert_eq!(stored().await, 1);
+    }
 
     #[tokio::test]
     async fn an_error_detail_is_stored_but_never_serialised() {
