@@ -827,6 +827,78 @@ mod tests {
         );
     }
 
+    /// Strings built from the characters that break URLs, dates and numbers (a fixed
+    /// pseudo-random sequence, so a failure repeats): nothing panics, and whatever is kept is
+    /// valid.
+    #[test]
+    fn no_value_makes_the_check_panic_or_keep_an_invalid_term() {
+        let alphabet: Vec<char> =
+            "ab:/?#[]@!$&'()*+,;=%20 \t\n\u{0}\u{7f}|{}\\^`\"<>éß日\u{202e}\u{fffe}-T.Z+9"
+                .chars()
+                .collect();
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let len = next(24);
+            let body: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            let prefix = [
+                "http://e.org/",
+                "https://",
+                "mailto:",
+                "",
+                "www.e.fr/",
+                "2019-0",
+            ][next(6)];
+            let raw = format!("{prefix}{body}");
+            if let IriRepair::Repaired { iri, .. } = repair_iri(&raw) {
+                assert!(NamedNode::new(iri.as_str()).is_ok(), "{raw:?} → {iri}");
+            }
+            let datatype = [
+                xsd::DATE,
+                xsd::DATE_TIME,
+                xsd::INTEGER,
+                xsd::DECIMAL,
+                xsd::BOOLEAN,
+            ][next(5)];
+            let checked = check_record(
+                "k",
+                vec![
+                    triple("http://e/p", NamedNode::new_unchecked(raw.clone())),
+                    triple(
+                        vcard::HAS_EMAIL.as_str(),
+                        NamedNode::new_unchecked(raw.clone()),
+                    ),
+                    triple(
+                        "http://e/d",
+                        Literal::new_typed_literal(raw.clone(), datatype),
+                    ),
+                    triple(
+                        "http://e/l",
+                        Literal::new_language_tagged_literal_unchecked(raw.clone(), body.clone()),
+                    ),
+                ],
+            );
+            for t in &checked.triples {
+                if let Term::NamedNode(n) = &t.object {
+                    assert!(NamedNode::new(n.as_str()).is_ok(), "{raw:?} kept {n}");
+                }
+                if let Term::Literal(l) = &t.object
+                    && let Some(language) = l.language()
+                {
+                    assert!(
+                        Literal::new_language_tagged_literal(l.value(), language).is_ok(),
+                        "{raw:?} kept @{language}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn dates_in_portal_forms_are_normalised() {
         assert_eq!(
