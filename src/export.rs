@@ -12,7 +12,7 @@
 
 use crate::AppConfig;
 use crate::api::{internal, problem};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fedcat_catalog::Catalog;
@@ -449,6 +449,9 @@ fn catalogue_page(
         }
     }
     out.push(Triple::new(root, p(&format!("{HYDRA}view")), this));
+    // Records share nodes (a publisher, a file type, a licence): each triple once per page.
+    let mut seen = std::collections::HashSet::with_capacity(out.len());
+    out.retain(|triple| seen.insert(triple.clone()));
     Ok(out)
 }
 
@@ -456,6 +459,7 @@ async fn catalogue(
     state: ExportState,
     extension: Option<String>,
     query: CatalogQuery,
+    raw_query: Option<String>,
     headers: HeaderMap,
 ) -> Response {
     let accept = headers
@@ -470,25 +474,40 @@ async fn catalogue(
         Ok(page) => page,
         Err(detail) => return problem(StatusCode::BAD_REQUEST, "invalid parameter", detail),
     };
-    // Page links keep the client's filters and the path it used, under the public base IRI:
-    // the request's Host is the client's to write, and would be written into the page.
+    // The page is named by the URL the client asked for, under the public base IRI (the
+    // request's Host is the client's to write, and would be written into the page): a
+    // consumer such as Comunica follows Hydra links only from the page whose IRI is the URL it
+    // fetched. The links keep the path (so the format) and every parameter, in the client's
+    // order, with only `page` changed.
     let path = match &extension {
         Some(ext) => format!("/catalog.{ext}"),
         None => "/catalog".to_owned(),
     };
     let base = state.config.base_iri.trim_end_matches('/').to_owned();
-    let mut fixed: Vec<(String, String)> = vec![("page_size".into(), page.size.to_string())];
-    if let Some(since) = &query.modified_since {
-        fixed.push(("modified_since".into(), since.clone()));
-    }
-    if let Some(publisher) = &query.publisher {
-        fixed.push(("publisher".into(), publisher.clone()));
-    }
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw_query.as_deref().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let requested = requested_page_iri(&base, &path, raw_query.as_deref(), &pairs);
+    let requested_number = page.number;
     let page_url = move |number: usize| {
+        if number == requested_number {
+            return requested.clone();
+        }
         let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-        serializer.append_pair("page", &number.to_string());
-        for (key, value) in &fixed {
-            serializer.append_pair(key, value);
+        let mut numbered = false;
+        for (key, value) in &pairs {
+            if key == "page" {
+                if !numbered {
+                    serializer.append_pair("page", &number.to_string());
+                    numbered = true;
+                }
+            } else {
+                serializer.append_pair(key, value);
+            }
+        }
+        if !numbered {
+            serializer.append_pair("page", &number.to_string());
         }
         format!("{base}{path}?{}", serializer.finish())
     };
@@ -504,13 +523,38 @@ async fn catalogue(
     }
 }
 
+/// The IRI of the page a client asked for: `{base_iri}{path}`, with the query string it sent
+/// when that is a valid IRI as it is (else its parameters written again, in its order).
+fn requested_page_iri(
+    base: &str,
+    path: &str,
+    raw_query: Option<&str>,
+    pairs: &[(String, String)],
+) -> String {
+    match raw_query.filter(|q| !q.is_empty()) {
+        None => format!("{base}{path}"),
+        Some(raw) => {
+            let as_sent = format!("{base}{path}?{raw}");
+            if NamedNode::new(&as_sent).is_ok() {
+                return as_sent;
+            }
+            let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+            for (key, value) in pairs {
+                serializer.append_pair(key, value);
+            }
+            format!("{base}{path}?{}", serializer.finish())
+        }
+    }
+}
+
 /// `GET /catalog`: the format by `Accept` (Turtle by default).
 pub async fn catalog_negotiated(
     State(state): State<ExportState>,
     Query(query): Query<CatalogQuery>,
+    RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    catalogue(state, None, query, headers).await
+    catalogue(state, None, query, raw_query, headers).await
 }
 
 /// The export routes.
@@ -528,8 +572,9 @@ pub fn router(config: &AppConfig, catalog: Catalog) -> axum::Router {
             axum::routing::get(
                 move |State(state): State<ExportState>,
                       Query(query): Query<CatalogQuery>,
+                      RawQuery(raw_query): RawQuery,
                       headers: HeaderMap| async move {
-                    catalogue(state, Some(extension.to_owned()), query, headers).await
+                    catalogue(state, Some(extension.to_owned()), query, raw_query, headers).await
                 },
             ),
         );

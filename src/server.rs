@@ -132,7 +132,37 @@ pub fn harden(router: Router, config: &AppConfig) -> Router {
         .layer(if_absent(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(if_absent(header::REFERRER_POLICY, "no-referrer"))
         .layer(if_absent(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(axum::middleware::map_response(utf8_charset))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Names the charset of every text answer (`text/turtle; charset=utf-8`…): everything fedcat
+/// writes is UTF-8, and a client that reads an unnamed charset by the HTTP/1.1 default
+/// (python-requests: ISO-8859-1, as udata's DCAT harvester does) garbles every accent.
+async fn utf8_charset(mut response: axum::response::Response) -> axum::response::Response {
+    let Some(content_type) = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return response;
+    };
+    let lower = content_type.to_ascii_lowercase();
+    let textual = lower.starts_with("text/")
+        || [
+            "application/n-triples",
+            "application/n-quads",
+            "application/trig",
+        ]
+        .iter()
+        .any(|t| lower.starts_with(t));
+    if textual && !lower.contains("charset=") {
+        let named = format!("{content_type}; charset=utf-8");
+        if let Ok(value) = HeaderValue::from_str(&named) {
+            response.headers_mut().insert(header::CONTENT_TYPE, value);
+        }
+    }
+    response
 }
 
 /// The answer to a request whose handler panicked: a 500 problem; what panicked goes to the log.

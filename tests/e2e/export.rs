@@ -71,9 +71,21 @@ async fn the_dcat_export_pages_with_hydra_and_conforms() {
     while let Some(url) = next.take() {
         let (status, content_type, body) = fetch(&url, None).await;
         assert_eq!(status, 200, "{url}");
-        assert_eq!(content_type, "text/turtle");
+        // The charset is named (python-requests reads an unnamed one as ISO-8859-1).
+        assert_eq!(content_type, "text/turtle; charset=utf-8");
         let triples = parse(&body, RdfFormat::Turtle);
         pages += 1;
+        // Each triple once, shared publishers and file types included.
+        let distinct: BTreeSet<String> = triples.iter().map(ToString::to_string).collect();
+        assert_eq!(distinct.len(), triples.len(), "{url}: repeated triples");
+        // The page is named by the URL asked for (under base_iri): Comunica follows the Hydra
+        // links of that page only.
+        let requested = url.replacen(&server, crate::support::BASE_IRI, 1);
+        assert_eq!(
+            objects(&triples, &format!("{HYDRA}view")),
+            [requested],
+            "{url}"
+        );
         let datasets: BTreeSet<String> = triples
             .iter()
             .filter(|t| {
@@ -124,6 +136,26 @@ async fn the_dcat_export_pages_with_hydra_and_conforms() {
         assert!(pages <= 10, "paging does not end");
     }
     assert_eq!(pages, 5, "22 datasets by 5");
+    // Links keep the format, every parameter and their order; only `page` changes.
+    let (_, _, body) = fetch(
+        &format!("{server}/catalog.nt?page=2&page_size=5&utm_source=x"),
+        None,
+    )
+    .await;
+    let triples = parse(&body, RdfFormat::NTriples);
+    let base = crate::support::BASE_IRI;
+    assert_eq!(
+        objects(&triples, &format!("{HYDRA}view")),
+        [format!("{base}/catalog.nt?page=2&page_size=5&utm_source=x")]
+    );
+    assert_eq!(
+        objects(&triples, &format!("{HYDRA}next")),
+        [format!("{base}/catalog.nt?page=3&page_size=5&utm_source=x")]
+    );
+    assert_eq!(
+        objects(&triples, &format!("{HYDRA}first")),
+        [format!("{base}/catalog.nt?page=1&page_size=5&utm_source=x")]
+    );
     assert_eq!(seen.len(), 22);
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
 
@@ -162,7 +194,12 @@ async fn the_dcat_export_pages_with_hydra_and_conforms() {
             },
             "application/ld+json",
         ),
-        ("/catalog", None, RdfFormat::Turtle, "text/turtle"),
+        (
+            "/catalog",
+            None,
+            RdfFormat::Turtle,
+            "text/turtle; charset=utf-8",
+        ),
     ] {
         let (status, content_type, body) =
             fetch(&format!("{server}{path}?page_size=50"), accept).await;
@@ -220,7 +257,10 @@ async fn the_dcat_export_pages_with_hydra_and_conforms() {
         .to_owned();
     let (status, content_type, body) =
         fetch(&format!("{server}/dataset/datasud/{key}.ttl"), None).await;
-    assert_eq!((status, content_type.as_str()), (200, "text/turtle"));
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/turtle; charset=utf-8")
+    );
     assert!(!parse(&body, RdfFormat::Turtle).is_empty());
     let (status, ..) = fetch(&format!("{server}/dataset/datasud/nope.ttl"), None).await;
     assert_eq!(status, 404);

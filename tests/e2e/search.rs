@@ -219,7 +219,10 @@ async fn search_relevance_facets_paging_collapse_and_problems() {
         .send()
         .await
         .unwrap();
-    assert_eq!(turtle.headers()["content-type"], "text/turtle");
+    assert_eq!(
+        turtle.headers()["content-type"],
+        "text/turtle; charset=utf-8"
+    );
     assert!(
         turtle
             .text()
