@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use fedcat_catalog::Catalog;
 use fedcat_catalog::node_keys::subject_key;
 use fedcat_catalog::oxigraph::model::{Term, Triple};
-use fedcat_catalog::search::{SearchDocument, SearchIndex, SearchQuery, Sort};
+use fedcat_catalog::search::{SearchDocument, SearchIndex, SearchQuery};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -306,74 +306,6 @@ fn organizations(index: &SearchIndex) -> Result<Vec<(String, String, u64)>, Stri
     Ok(out)
 }
 
-/// Facet filters, and the lower and upper `metadata_modified` dates.
-type ParsedFq = (
-    Vec<(String, String)>,
-    Option<chrono::NaiveDate>,
-    Option<chrono::NaiveDate>,
-);
-
-/// Parses CKAN's `fq`: `field:value` terms (values quoted or not) and
-/// `metadata_modified:[FROM TO TO]` ranges.
-fn parse_fq(fq: &str, publishers: &HashMap<String, String>) -> Result<ParsedFq, String> {
-    let mut filters = Vec::new();
-    let (mut from, mut to) = (None, None);
-    let mut rest = fq.trim();
-    while !rest.is_empty() {
-        let rest_trimmed = rest.trim_start_matches(['+', ' ']);
-        let Some((field, after)) = rest_trimmed.split_once(':') else {
-            return Err(format!("cannot read fq near {rest_trimmed:?}"));
-        };
-        let field = field.trim();
-        let (value, remainder) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"').ok_or("unterminated quote in fq")?;
-            (quoted[..end].to_owned(), &quoted[end + 1..])
-        } else if let Some(range) = after.strip_prefix('[') {
-            let end = range.find(']').ok_or("unterminated range in fq")?;
-            (format!("[{}]", &range[..end]), &range[end + 1..])
-        } else {
-            let end = after.find(' ').unwrap_or(after.len());
-            (after[..end].to_owned(), &after[end..])
-        };
-        rest = remainder.trim_start();
-        let date = |text: &str| -> Result<Option<chrono::NaiveDate>, String> {
-            let text = text.trim();
-            if text == "*" || text.starts_with("NOW") {
-                return Ok(None);
-            }
-            chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| format!("not a date: {text:?}"))
-        };
-        match field {
-            "organization" | "owner_org" => {
-                let publisher = publishers
-                    .get(&value)
-                    .cloned()
-                    .unwrap_or_else(|| value.clone());
-                filters.push(("publisher".into(), publisher));
-            }
-            "tags" => filters.push(("keyword".into(), value.to_lowercase())),
-            "res_format" => filters.push(("format".into(), value.to_uppercase())),
-            "license_id" => filters.push(("licence".into(), value)),
-            "metadata_modified" => {
-                let inner = value.trim_start_matches('[').trim_end_matches(']');
-                let (lower, upper) = inner
-                    .split_once(" TO ")
-                    .ok_or("metadata_modified takes [FROM TO TO]")?;
-                from = date(lower)?;
-                to = date(upper)?;
-            }
-            other => {
-                return Err(format!(
-                    "fq field {other:?} is not supported (organization, tags, res_format, license_id, metadata_modified)"
-                ));
-            }
-        }
-    }
-    Ok((filters, from, to))
-}
-
 async fn package_search(
     state: &CkanState,
     index: &Arc<SearchIndex>,
@@ -404,18 +336,20 @@ async fn package_search(
             .collect(),
         Err(e) => return fail(action, StatusCode::INTERNAL_SERVER_ERROR, "Search Error", e),
     };
-    let (filters, from, to) =
-        match parse_fq(&text_param(params, "fq").unwrap_or_default(), &publishers) {
-            Ok(parsed) => parsed,
-            Err(message) => {
-                return fail(
-                    action,
-                    StatusCode::BAD_REQUEST,
-                    "Search Query Error",
-                    message,
-                );
-            }
-        };
+    let filter = match crate::ckan_fq::parse_fq(
+        &text_param(params, "fq").unwrap_or_default(),
+        &publishers,
+    ) {
+        Ok(filter) => filter,
+        Err(message) => {
+            return fail(
+                action,
+                StatusCode::BAD_REQUEST,
+                "Search Query Error",
+                message,
+            );
+        }
+    };
     let q = text_param(params, "q").filter(|q| q.trim() != "*:*" && !q.trim().is_empty());
     if let Some(text) = &q
         && let Err(error) = fedcat_catalog::search::check_query_text(text)
@@ -424,20 +358,24 @@ async fn package_search(
     }
     let sort_text =
         text_param(params, "sort").unwrap_or_else(|| "score desc, metadata_modified desc".into());
-    let sort = match sort_text.split(',').next().unwrap_or_default().trim() {
-        s if s.starts_with("metadata_modified") => Sort::Modified,
-        s if s.starts_with("title") || s.starts_with("name") => Sort::Title,
-        _ => Sort::Relevance,
+    let sort = match crate::ckan_fq::parse_sort(&sort_text) {
+        Ok(sort) => sort,
+        Err(message) => {
+            return fail(
+                action,
+                StatusCode::BAD_REQUEST,
+                "Search Query Error",
+                message,
+            );
+        }
     };
     let search = SearchQuery {
         text: q,
-        filters,
-        modified_after: from,
-        modified_before: to,
+        filter,
         sort,
         offset: start,
         limit: rows.max(1),
-        collapse: false,
+        ..SearchQuery::default()
     };
     let facet_fields: Vec<String> = match params.get("facet.field") {
         Some(Value::String(text)) => {

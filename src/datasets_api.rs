@@ -184,6 +184,7 @@ pub fn parse_query(
             offset,
             limit: page_size,
             collapse,
+            filter: None,
         },
         page,
         page_size,

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod ckan_api;
+pub mod ckan_fq;
 pub mod config;
 pub mod datasets_api;
 pub mod duplicates;

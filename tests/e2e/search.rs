@@ -5,7 +5,7 @@
 use crate::fake_portal::{FakePortal, ckan_packages, udata_database_datasets, udata_dataset_dir};
 use crate::support::{Deployment, source_toml};
 use fedcat_catalog::search::SearchIndex;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -379,6 +379,80 @@ async fn ckan_compatible_api(server: &str) {
     )
     .await;
     assert_eq!(shown["result"]["package_count"], busiest["package_count"]);
+    // ckanext-harvest's organizations_filter_include / _exclude: `a OR b` and `-a -b`.
+    let by_count: Vec<(&str, u64)> = orgs
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap(),
+                o["package_count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let (a, b) = (by_count[0], by_count[1]);
+    let count_of = |fq: String| async move {
+        let (status, body) = action(
+            server,
+            &format!(
+                "/api/3/action/package_search?rows=0&fq={}",
+                url::form_urlencoded::byte_serialize(fq.as_bytes()).collect::<String>()
+            ),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["success"]),
+            (200, &json!(true)),
+            "{fq}: {body}"
+        );
+        body["result"]["count"].as_u64().unwrap()
+    };
+    assert_eq!(
+        count_of(format!("organization:{} OR organization:{}", a.0, b.0)).await,
+        a.1 + b.1
+    );
+    assert_eq!(
+        count_of(format!("-organization:{} -organization:{}", a.0, b.0)).await,
+        380 - a.1 - b.1
+    );
+    assert_eq!(
+        count_of(format!("organization:({} OR {})", a.0, b.0)).await,
+        a.1 + b.1
+    );
+    // An fq fedcat cannot read is an error, never a silent match of everything or nothing.
+    let (status, body) = action(server, "/api/3/action/package_search?fq=views:%3E10").await;
+    assert_eq!((status, &body["success"]), (400, &json!(false)), "{body}");
+    // The sort direction is kept; an unknown sort field is refused.
+    let first_title = |sort: &'static str| async move {
+        let (_, body) = action(
+            server,
+            &format!(
+                "/api/3/action/package_search?rows=1&sort={}",
+                sort.replace(' ', "%20")
+            ),
+        )
+        .await;
+        body["result"]["results"][0]["metadata_modified"]
+            .as_str()
+            .map(str::to_owned)
+            .zip(
+                body["result"]["results"][0]["title"]
+                    .as_str()
+                    .map(str::to_owned),
+            )
+            .unwrap()
+    };
+    let (newest, _) = first_title("metadata_modified desc").await;
+    let (oldest, _) = first_title("metadata_modified asc").await;
+    assert!(oldest < newest, "{oldest} !< {newest}");
+    let (_, a_to_z) = first_title("title_string asc").await;
+    let (_, z_to_a) = first_title("title_string desc").await;
+    assert_ne!(a_to_z, z_to_a, "title_string desc must not be read as asc");
+    let (status, body) = action(
+        server,
+        "/api/3/action/package_search?sort=views_recent%20desc",
+    )
+    .await;
+    assert_eq!((status, &body["success"]), (400, &json!(false)), "{body}");
     // Names from organization_list without all_fields.
     let (_, plain) = action(server, "/api/3/action/organization_list").await;
     assert_eq!(plain["result"].as_array().unwrap().len(), orgs.len());

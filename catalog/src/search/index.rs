@@ -60,12 +60,31 @@ pub enum Sort {
     Relevance,
     /// Most recently modified first.
     Modified,
+    /// Least recently modified first.
+    ModifiedAscending,
     /// By title.
     Title,
+    /// By title, Z to A.
+    TitleDescending,
     /// Best MQA score first.
     Quality,
     /// Lowest MQA score first (the datasets that need attention).
     WorstFirst,
+}
+
+/// A boolean filter over the facets and the modification date (CKAN's Solr `fq`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// A facet holds this value.
+    Facet(String, String),
+    /// Modified within these dates (inclusive; `None` is open).
+    Modified(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    /// Every one holds.
+    All(Vec<Filter>),
+    /// At least one holds.
+    Any(Vec<Filter>),
+    /// It does not hold.
+    Not(Box<Filter>),
 }
 
 /// A search.
@@ -88,6 +107,8 @@ pub struct SearchQuery {
     pub limit: usize,
     /// One result per duplicate cluster (its primary).
     pub collapse: bool,
+    /// A boolean filter, besides `filters` (which must all hold too).
+    pub filter: Option<Filter>,
 }
 
 /// A page of results with the facet counts of the whole result set.
@@ -435,25 +456,13 @@ impl SearchIndex {
             ));
         }
         if query.modified_after.is_some() || query.modified_before.is_some() {
-            let bound = |date: Option<chrono::NaiveDate>| match date {
-                Some(date) => {
-                    let seconds = date
-                        .and_hms_opt(0, 0, 0)
-                        .map_or(0, |t| t.and_utc().timestamp());
-                    std::ops::Bound::Included(Term::from_field_date(
-                        f.modified,
-                        DateTime::from_timestamp_secs(seconds),
-                    ))
-                }
-                None => std::ops::Bound::Unbounded,
-            };
             clauses.push((
                 Occur::Must,
-                Box::new(RangeQuery::new(
-                    bound(query.modified_after),
-                    bound(query.modified_before),
-                )),
+                self.modified_range(query.modified_after, query.modified_before),
             ));
+        }
+        if let Some(filter) = &query.filter {
+            clauses.push((Occur::Must, self.filter_query(filter)?));
         }
         if query.collapse {
             clauses.push((
@@ -468,6 +477,62 @@ impl SearchIndex {
             Box::new(AllQuery)
         } else {
             Box::new(BooleanQuery::new(clauses))
+        })
+    }
+
+    fn modified_range(
+        &self,
+        after: Option<chrono::NaiveDate>,
+        before: Option<chrono::NaiveDate>,
+    ) -> Box<dyn Query> {
+        let bound = |date: Option<chrono::NaiveDate>| match date {
+            Some(date) => {
+                let seconds = date
+                    .and_hms_opt(0, 0, 0)
+                    .map_or(0, |t| t.and_utc().timestamp());
+                std::ops::Bound::Included(Term::from_field_date(
+                    self.fields.modified,
+                    DateTime::from_timestamp_secs(seconds),
+                ))
+            }
+            None => std::ops::Bound::Unbounded,
+        };
+        Box::new(RangeQuery::new(bound(after), bound(before)))
+    }
+
+    /// A [`Filter`] as a tantivy query (its depth is bounded by whoever parsed it).
+    fn filter_query(&self, filter: &Filter) -> Result<Box<dyn Query>, CatalogError> {
+        Ok(match filter {
+            Filter::Facet(name, value) => {
+                let field = self.fields.facets.get(name.as_str()).ok_or_else(|| {
+                    CatalogError::Search(format!(
+                        "no facet {name:?} (facets: {})",
+                        FACETS.join(", ")
+                    ))
+                })?;
+                Box::new(TermQuery::new(
+                    Term::from_field_text(*field, value),
+                    IndexRecordOption::Basic,
+                ))
+            }
+            Filter::Modified(after, before) => self.modified_range(*after, *before),
+            Filter::All(parts) | Filter::Any(parts) if parts.is_empty() => Box::new(AllQuery),
+            Filter::All(parts) => Box::new(BooleanQuery::new(
+                parts
+                    .iter()
+                    .map(|p| Ok((Occur::Must, self.filter_query(p)?)))
+                    .collect::<Result<Vec<_>, CatalogError>>()?,
+            )),
+            Filter::Any(parts) => Box::new(BooleanQuery::new(
+                parts
+                    .iter()
+                    .map(|p| Ok((Occur::Should, self.filter_query(p)?)))
+                    .collect::<Result<Vec<_>, CatalogError>>()?,
+            )),
+            Filter::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, self.filter_query(inner)?),
+            ])),
         })
     }
 
@@ -519,15 +584,28 @@ impl SearchIndex {
                 .into_iter()
                 .map(|(_, a)| a)
                 .collect(),
-            (Sort::Title, _) => searcher
+            (Sort::ModifiedAscending, _) => searcher
                 .search(
                     &built,
-                    &top.order_by_string_fast_field("title_sort", Order::Asc),
+                    &top.order_by_fast_field::<DateTime>("modified", Order::Asc),
                 )
                 .map_err(|e| error("search", e))?
                 .into_iter()
                 .map(|(_, a)| a)
                 .collect(),
+            (Sort::Title | Sort::TitleDescending, _) => {
+                let order = if query.sort == Sort::Title {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                };
+                searcher
+                    .search(&built, &top.order_by_string_fast_field("title_sort", order))
+                    .map_err(|e| error("search", e))?
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect()
+            }
         };
         let mut aggregations = serde_json::Map::new();
         for name in FACETS {

@@ -8,5 +8,5 @@ mod index;
 mod query_text;
 
 pub use document::SearchDocument;
-pub use index::{FACETS, QUERY_FIELDS, SearchIndex, SearchQuery, SearchResults, Sort};
+pub use index::{FACETS, Filter, QUERY_FIELDS, SearchIndex, SearchQuery, SearchResults, Sort};
 pub use query_text::{MAX_QUERY_CHARS, MAX_QUERY_DEPTH, QueryTextError, check_query_text};
