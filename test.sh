@@ -7,8 +7,8 @@
 #   - clang and libclang, to build RocksDB under Oxigraph (build.rs says so too);
 #   - the recorded portal fixtures in ../shared/fixtures, read in place;
 #   - python3 with the pinned clients tests/clients/check_clients.py drives;
-#   - node/npm and `npm ci` in tests/w3c (rdf-test-suite) and tests/browser (playwright-core,
-#     axe-core);
+#   - node/npm and `npm ci` in tests/w3c (rdf-test-suite), tests/comunica (Comunica) and
+#     tests/browser (playwright-core, axe-core);
 #   - Debian's chromium (or $CHROMIUM), which tests/browser/browser.js drives.
 # Packages come from apt-get (as root, or through sudo); Python packages from pip (into the
 # interpreter's site-packages when writable, else --user). See docs/TESTING.md.
@@ -140,7 +140,7 @@ fi
 
 # `npm ci` only when node_modules is missing or older than the lock file (npm writes
 # node_modules/.package-lock.json at every install).
-for dir in tests/w3c tests/browser; do
+for dir in tests/w3c tests/browser tests/comunica; do
   if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     say "npm ci in $dir"

@@ -5,6 +5,7 @@
 mod cli;
 mod clients;
 mod conformance;
+mod consumers;
 mod dcat;
 mod dedup;
 mod export;
