@@ -565,7 +565,8 @@ pub fn router(config: &AppConfig, catalog: Catalog) -> axum::Router {
     };
     let mut router = axum::Router::new()
         .route("/catalog", axum::routing::get(catalog_negotiated))
-        .route("/dataset/{source}/{file}", axum::routing::get(dataset));
+        .route("/dataset/{source}/{file}", axum::routing::get(dataset))
+        .route("/id/{*rest}", axum::routing::get(describe));
     for extension in ["ttl", "rdf", "jsonld", "nt"] {
         router = router.route(
             &format!("/catalog.{extension}"),
@@ -580,6 +581,150 @@ pub fn router(config: &AppConfig, catalog: Catalog) -> axum::Router {
         );
     }
     router.with_state(state)
+}
+
+/// The most triples one dereferenced IRI answers with.
+const MAX_DESCRIPTION_TRIPLES: usize = 10_000;
+
+/// `GET` (and `HEAD`) `/id/…`: every IRI fedcat mints under `base_iri` dereferences to its
+/// description — the triples about it in the store, with those of the blank nodes it points to
+/// — in the format `Accept` asks (Turtle by default), `200`. A browser asking for a dataset
+/// (`text/html` first) is sent to its page (`303 See Other`), and the catalogue itself to its
+/// export. An IRI the store knows nothing about is `404`.
+pub async fn describe(
+    State(state): State<ExportState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let base = state.config.base_iri.trim_end_matches('/').to_owned();
+    let Ok(target) = NamedNode::new(format!("{base}{}", uri.path())) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "not found",
+            "not an IRI fedcat mints",
+        );
+    };
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if target == state.catalog.iris().catalog() {
+        return see_other("/catalog");
+    }
+    let wants_html = prefers_html(&accept);
+    let Some((media, format)) = format_for(None, &accept).or_else(|| {
+        // A browser's Accept names no RDF format: the description is Turtle.
+        wants_html.then_some(("text/turtle", RdfFormat::Turtle))
+    }) else {
+        return not_acceptable();
+    };
+    let store = state.catalog.store().clone();
+    let graphs = format!("{base}/graph/");
+    let subject = target.clone();
+    let described =
+        tokio::task::spawn_blocking(move || description(&store, &subject, &graphs)).await;
+    let (triples, record) = match described {
+        Ok(Ok(found)) => found,
+        Ok(Err(error)) => return internal(error),
+        Err(error) => return internal(error),
+    };
+    if triples.is_empty() {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "not found",
+            format!("{target} describes nothing fedcat holds"),
+        );
+    }
+    let is_dataset = triples.iter().any(|t| {
+        t.subject == NamedOrBlankNode::from(target.clone())
+            && t.predicate == rdf::TYPE
+            && t.object == Term::from(iri(&format!("{DCAT}Dataset")))
+    });
+    if wants_html
+        && is_dataset
+        && let Some((source, key)) = record
+    {
+        return see_other(&format!(
+            "/datasets/{}/{}",
+            fedcat_catalog::encode_segment(&source),
+            fedcat_catalog::encode_segment(&key)
+        ));
+    }
+    serialize(&triples, media, format)
+}
+
+fn see_other(location: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_owned())],
+    )
+        .into_response()
+}
+
+/// Whether `text/html` comes before any RDF format in `Accept` (a browser).
+fn prefers_html(accept: &str) -> bool {
+    let html = accept.find("text/html");
+    let rdf = [
+        "text/turtle",
+        "application/rdf+xml",
+        "application/ld+json",
+        "application/n-triples",
+    ]
+    .iter()
+    .filter_map(|m| accept.find(m))
+    .min();
+    matches!((html, rdf), (Some(h), Some(r)) if h < r) || (html.is_some() && rdf.is_none())
+}
+
+/// The triples about `subject` in every graph, with those of the blank nodes it reaches (each
+/// once, at most [`MAX_DESCRIPTION_TRIPLES`]), and the record (source, key) of the first
+/// record graph that holds it.
+fn description(
+    store: &fedcat_catalog::RdfStore,
+    subject: &NamedNode,
+    graph_prefix: &str,
+) -> Result<(Vec<Triple>, Option<(String, String)>), String> {
+    let oxigraph = store.oxigraph();
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut record = None;
+    let mut pending: Vec<NamedOrBlankNode> = vec![subject.clone().into()];
+    let mut visited = std::collections::HashSet::new();
+    while let Some(node) = pending.pop() {
+        if !visited.insert(node.clone()) {
+            continue;
+        }
+        for quad in oxigraph.quads_for_pattern(Some(node.as_ref()), None, None, None) {
+            let quad = quad.map_err(|e| e.to_string())?;
+            if record.is_none()
+                && let fedcat_catalog::oxigraph::model::GraphName::NamedNode(graph) =
+                    &quad.graph_name
+                && let Some(rest) = graph.as_str().strip_prefix(graph_prefix)
+                && let Some((source, key)) = rest.split_once('/')
+                && !matches!(source, "quality" | "links" | "meta" | "quality-metrics")
+            {
+                record = Some((decoded(source), decoded(key)));
+            }
+            if let Term::BlankNode(blank) = &quad.object {
+                pending.push(blank.clone().into());
+            }
+            let triple = Triple::from(quad);
+            if seen.insert(triple.clone()) {
+                out.push(triple);
+            }
+            if out.len() >= MAX_DESCRIPTION_TRIPLES {
+                return Ok((out, record));
+            }
+        }
+    }
+    Ok((out, record))
+}
+
+fn decoded(segment: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
+        .next()
+        .map_or_else(|| segment.to_owned(), |(_, v)| v.into_owned())
 }
 
 /// `GET /dataset/{source}/{key}.{ext}`: one dataset's record graph.

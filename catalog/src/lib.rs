@@ -23,7 +23,7 @@ pub mod vocab;
 
 pub use catalog::{Catalog, RecordGraph, WriteCounts};
 pub use error::CatalogError;
-pub use iri::IriMinter;
+pub use iri::{IriMinter, encode_segment};
 pub use state::{
     IssueAction, JobCounts, JobErrorRow, JobRow, JobStatus, MAX_ISSUE_VALUE, NewJobError, PageMemo,
     RepairCount, StateDb, ValueIssue,

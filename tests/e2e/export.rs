@@ -265,3 +265,111 @@ async fn the_dcat_export_pages_with_hydra_and_conforms() {
     let (status, ..) = fetch(&format!("{server}/dataset/datasud/nope.ttl"), None).await;
     assert_eq!(status, 404);
 }
+
+/// Every IRI fedcat mints dereferences: its description in the format asked for, a dataset's
+/// web page for a browser, 404 for what fedcat does not hold (udata's DCAT harvester
+/// dereferences the `dct:temporal` period IRIs and lost 76 coverages on a 404).
+#[tokio::test(flavor = "multi_thread")]
+async fn minted_iris_dereference() {
+    let portal = FakePortal::start().await;
+    let sources = crate::support::datasud_and_spf2025(&portal);
+    let deployment = Deployment::new(&sources, "");
+    let catalog = deployment.open().await;
+    deployment.harvest(&catalog, "datasud").await;
+    deployment.harvest(&catalog, "spf2025").await;
+    let server = deployment.serve(&catalog).await;
+    let base = crate::support::BASE_IRI;
+    let (_, _, body) = fetch(&format!("{server}/catalog.nt?page_size=50"), None).await;
+    let triples = parse(&body, RdfFormat::NTriples);
+    let minted = |kind: &str| {
+        let mut found: Vec<String> = triples
+            .iter()
+            .flat_map(|t| [t.subject.to_string(), t.object.to_string()])
+            .filter_map(|n| {
+                n.strip_prefix('<')
+                    .and_then(|n| n.strip_suffix('>'))
+                    .map(str::to_owned)
+            })
+            .filter(|n| n.starts_with(&format!("{base}/id/{kind}/")))
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for kind in ["dataset", "distribution", "period", "contact"] {
+        let iris = minted(kind);
+        assert!(!iris.is_empty(), "no minted {kind} IRI in the export");
+        for minted_iri in iris.iter().take(3) {
+            let url = minted_iri.replacen(base, &server, 1);
+            let response = client
+                .get(&url)
+                .header("Accept", "application/n-triples")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{url}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/n-triples; charset=utf-8"
+            );
+            let described = parse(&response.bytes().await.unwrap(), RdfFormat::NTriples);
+            assert!(
+                described
+                    .iter()
+                    .any(|t| t.subject.to_string() == format!("<{minted_iri}>")),
+                "{url} does not describe itself"
+            );
+            let head = client.head(&url).send().await.unwrap();
+            assert_eq!(head.status(), 200, "HEAD {url}");
+        }
+    }
+    // A period keeps its dates (what udata reads for the temporal coverage).
+    let period = minted("period")[0].replacen(base, &server, 1);
+    let (status, content_type, body) = fetch(&period, None).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (200, "text/turtle; charset=utf-8")
+    );
+    let described = parse(&body, RdfFormat::Turtle);
+    assert!(
+        described
+            .iter()
+            .any(|t| t.predicate.as_str() == format!("{DCAT}startDate")),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    // A browser is sent to the dataset's page; the catalogue IRI to the export.
+    let dataset = minted("dataset")[0].replacen(base, &server, 1);
+    let response = client
+        .get(&dataset)
+        .header("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "{dataset}");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/datasets/"), "{location}");
+    let page = reqwest::get(format!("{server}{location}")).await.unwrap();
+    assert_eq!(page.status(), 200, "{location}");
+    let response = client
+        .get(format!("{server}/id/catalog"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            response.status().as_u16(),
+            response.headers()["location"].to_str().unwrap()
+        ),
+        (303, "/catalog")
+    );
+    // What fedcat does not hold is 404.
+    for missing in ["/id/dataset/datasud/nope", "/id/period/x/y", "/id/"] {
+        let (status, ..) = fetch(&format!("{server}{missing}"), None).await;
+        assert_eq!(status, 404, "{missing}");
+    }
+}
