@@ -8,7 +8,7 @@ use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{
     Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple,
 };
-use fedcat_catalog::vocab::{dcat, foaf, skos, vcard};
+use fedcat_catalog::vocab::{dcat, dct, foaf, skos, vcard};
 use fedcat_catalog::{RecordGraph, ValueIssue};
 use std::str::FromStr;
 
@@ -107,6 +107,20 @@ impl TripleBuilder {
                             concept.iri.clone(),
                             skos::PREF_LABEL,
                             Literal::new_language_tagged_literal_unchecked(label, language),
+                        );
+                    }
+                }
+                if kind == VocabularyKind::Licence {
+                    // DCAT-AP's licence document has a title; CKAN's, when CKAN's register
+                    // knows the licence (ckanext-dcat matches on it).
+                    let title = vocabularies
+                        .ckan_licence_title(&concept.iri)
+                        .unwrap_or(&concept.label_en);
+                    if !title.is_empty() {
+                        self.add(
+                            concept.iri.clone(),
+                            dct::TITLE,
+                            Literal::new_simple_literal(title),
                         );
                     }
                 }

@@ -138,6 +138,29 @@ impl VocabularyKind {
     }
 }
 
+/// CKAN 2.12's default licence register: (id, title), as `ckan/model/license.py` of the
+/// `ckan==2.12.0` wheel writes them.
+const CKAN_LICENCES: [(&str, &str); 15] = [
+    ("notspecified", "License not specified"),
+    (
+        "odc-pddl",
+        "Open Data Commons Public Domain Dedication and License (PDDL)",
+    ),
+    ("odc-odbl", "Open Data Commons Open Database License (ODbL)"),
+    ("odc-by", "Open Data Commons Attribution License"),
+    ("cc-zero", "Creative Commons CCZero"),
+    ("cc-by", "Creative Commons Attribution"),
+    ("cc-by-sa", "Creative Commons Attribution Share-Alike"),
+    ("gfdl", "GNU Free Documentation License"),
+    ("other-open", "Other (Open)"),
+    ("other-pd", "Other (Public Domain)"),
+    ("other-at", "Other (Attribution)"),
+    ("uk-ogl", "UK Open Government Licence (OGL)"),
+    ("cc-nc", "Creative Commons Non-Commercial (Any)"),
+    ("other-nc", "Other (Non-Commercial)"),
+    ("other-closed", "Other (Not Open)"),
+];
+
 /// One entry of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Concept {
@@ -263,6 +286,20 @@ impl Vocabularies {
     }
 
     /// Maps a literal found in a record.
+    /// The title CKAN's licence register (CKAN 2.12, `ckan/model/license.py`) gives the licence
+    /// `iri` stands for, when one of its licences maps to it: ckanext-dcat's parser matches a
+    /// distribution's licence to CKAN's `license_id` by that title (or by the register's URL),
+    /// so a catalogue that fedcat exports re-harvests into CKAN with its licence.
+    pub fn ckan_licence_title(&self, iri: &NamedNode) -> Option<&'static str> {
+        CKAN_LICENCES.iter().find_map(|(id, title)| {
+            match self.lookup(VocabularyKind::Licence, id) {
+                Lookup::Concept(concept) if concept.iri == *iri => Some(*title),
+                _ => None,
+            }
+        })
+    }
+
+    /// Looks a portal's value up (see [`Lookup`]).
     pub fn lookup(&self, kind: VocabularyKind, value: &str) -> Lookup<'_> {
         let Some(table) = self.tables.get(&kind) else {
             return Lookup::Unmapped;
@@ -422,6 +459,27 @@ fn read_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn licences_ckan_knows_carry_ckans_title() {
+        let vocabularies = Vocabularies::built_in().unwrap();
+        let eu = |code: &str| {
+            NamedNode::new(format!(
+                "http://publications.europa.eu/resource/authority/licence/{code}"
+            ))
+            .unwrap()
+        };
+        assert_eq!(
+            vocabularies.ckan_licence_title(&eu("CC_BY_4_0")),
+            Some("Creative Commons Attribution")
+        );
+        assert_eq!(
+            vocabularies.ckan_licence_title(&eu("ODC_BL")),
+            Some("Open Data Commons Open Database License (ODbL)")
+        );
+        // Etalab's licence has no CKAN register entry.
+        assert_eq!(vocabularies.ckan_licence_title(&eu("ETALAB_2_0")), None);
+    }
 
     fn shipped() -> Vocabularies {
         Vocabularies::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/vocabularies"))

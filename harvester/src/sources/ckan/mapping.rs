@@ -207,6 +207,11 @@ fn licence(
     out.add(dataset.clone(), dct::LICENSE, node.clone());
     out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
     out.plain(&node, rdfs::LABEL, string(package, "license_title"));
+    out.plain(
+        &node,
+        dct::TITLE,
+        string(package, "license_title").or(string(package, "license_id")),
+    );
     out.plain(&node, dct::IDENTIFIER, string(package, "license_id"));
     out.plain(
         dataset,

@@ -308,6 +308,7 @@ fn licence(
     out.add(dataset.clone(), dct::LICENSE, node.clone());
     out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
     out.plain(&node, rdfs::LABEL, label);
+    out.plain(&node, dct::TITLE, label.or(url));
     out.plain(dataset, fedcat::UNMAPPED_LICENCE, label.or(url));
     Some(node)
 }

@@ -148,6 +148,7 @@ fn licence(
     out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
     out.plain(&node, dct::IDENTIFIER, Some(value));
     out.plain(&node, rdfs::LABEL, Some(value));
+    out.plain(&node, dct::TITLE, Some(value));
     Some(node)
 }
 
