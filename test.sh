@@ -6,7 +6,8 @@
 # installs nothing:
 #   - clang and libclang, to build RocksDB under Oxigraph (build.rs says so too);
 #   - the recorded portal fixtures in ../shared/fixtures, read in place;
-#   - python3 with the pinned clients tests/clients/check_clients.py drives;
+#   - python3 with the pinned clients tests/clients/check_clients.py drives, and udata with
+#     mongomock in tests/consumers/.venv for tests/e2e/consumers.rs;
 #   - node/npm and `npm ci` in tests/w3c (rdf-test-suite), tests/comunica (Comunica) and
 #     tests/browser (playwright-core, axe-core);
 #   - Debian's chromium (or $CHROMIUM), which tests/browser/browser.js drives.
@@ -80,6 +81,16 @@ else
   pip_pins=("${PYTHON_PINS[@]}")
 fi
 
+# udata (data.gouv.fr's DCAT harvester) and mongomock, which tests/e2e/consumers.rs drives, live
+# in a virtual environment of their own (tests/consumers/.venv): udata pins its own rdflib,
+# Flask… which the clients above must not get. `python3 -m venv` needs ensurepip (Debian:
+# python3-venv).
+CONSUMER_PINS=(udata==17.18.0 mongomock==4.3.0)
+CONSUMER_VENV=tests/consumers/.venv
+if have python3 && ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+  apt_packages+=(python3-venv)
+fi
+
 # node and npm for rdf-test-suite and playwright-core.
 if ! have node || ! have npm; then
   apt_packages+=(nodejs npm)
@@ -131,6 +142,16 @@ if [ ${#pip_pins[@]} -gt 0 ]; then
   python3 -m pip install "${pip_args[@]}" "${pip_pins[@]}"
   left=$(python_missing)
   [ -z "$left" ] || die "pip installed but python3 still does not find $left"
+fi
+
+# The consumers' environment, again only when its pins changed (written in a stamp file).
+consumer_stamp="$CONSUMER_VENV/.fedcat-pins"
+if [ ! -x "$CONSUMER_VENV/bin/python" ] ||
+  [ "$(cat "$consumer_stamp" 2>/dev/null)" != "${CONSUMER_PINS[*]}" ]; then
+  say "installing ${CONSUMER_PINS[*]} in $CONSUMER_VENV"
+  python3 -m venv "$CONSUMER_VENV"
+  "$CONSUMER_VENV/bin/python" -m pip install --quiet "${CONSUMER_PINS[@]}"
+  echo "${CONSUMER_PINS[*]}" >"$consumer_stamp"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')

@@ -93,6 +93,29 @@ impl Deployment {
         serve_router(app, self.config.server).await
     }
 
+    /// A deployment reached at its public URL from the start: `base_iri` is the address of a
+    /// listener bound now, so the IRIs minted while harvesting dereference; serve it with
+    /// [`Self::serve_listener`].
+    pub async fn at_its_own_address(sources: &str) -> (Self, tokio::net::TcpListener) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut deployment = Self::new(sources, "");
+        deployment.config.base_iri = format!("http://{}", listener.local_addr().unwrap());
+        (deployment, listener)
+    }
+
+    /// Serves the catalogue on `listener` (see [`Self::at_its_own_address`]); returns its URL.
+    pub fn serve_listener(&self, catalog: &Catalog, listener: tokio::net::TcpListener) -> String {
+        let address = self.config.base_iri.clone();
+        let app = fedcat::server::app(catalog, &self.config, None, None);
+        let limits = self.config.server;
+        tokio::spawn(async move {
+            fedcat::server::serve(listener, app, limits, std::future::pending())
+                .await
+                .unwrap();
+        });
+        address
+    }
+
     /// Like [`Self::serve`], with `base_iri` set to the address it listens on, as a deployment
     /// reached at its public URL is (the SPARQL endpoint then names itself by that address).
     pub async fn serve_at_its_own_address(&self, catalog: &Catalog) -> String {
