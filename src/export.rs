@@ -677,6 +677,9 @@ fn prefers_html(accept: &str) -> bool {
     matches!((html, rdf), (Some(h), Some(r)) if h < r) || (html.is_some() && rdf.is_none())
 }
 
+/// What a dereferenced IRI answers: its triples, and the (source, key) of its record.
+type Description = (Vec<Triple>, Option<(String, String)>);
+
 /// The triples about `subject` in every graph, with those of the blank nodes it reaches (each
 /// once, at most [`MAX_DESCRIPTION_TRIPLES`]), and the record (source, key) of the first
 /// record graph that holds it.
@@ -684,7 +687,7 @@ fn description(
     store: &fedcat_catalog::RdfStore,
     subject: &NamedNode,
     graph_prefix: &str,
-) -> Result<(Vec<Triple>, Option<(String, String)>), String> {
+) -> Result<Description, String> {
     let oxigraph = store.oxigraph();
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
