@@ -6,8 +6,9 @@
 # installs nothing:
 #   - clang and libclang, to build RocksDB under Oxigraph (build.rs says so too);
 #   - the recorded portal fixtures in ../shared/fixtures, read in place;
-#   - python3 with the pinned clients tests/clients/check_clients.py drives, and udata with
-#     mongomock in tests/consumers/.venv for tests/e2e/consumers.rs;
+#   - python3 with the pinned clients tests/clients/check_clients.py drives; udata with
+#     mongomock (tests/consumers/.venv) and CKAN with ckanext-dcat and ckanext-harvest
+#     (tests/consumers/.venv-ckan) for tests/e2e/consumers.rs;
 #   - node/npm and `npm ci` in tests/w3c (rdf-test-suite), tests/comunica (Comunica) and
 #     tests/browser (playwright-core, axe-core);
 #   - Debian's chromium (or $CHROMIUM), which tests/browser/browser.js drives.
@@ -90,6 +91,15 @@ CONSUMER_VENV=tests/consumers/.venv
 if have python3 && ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
   apt_packages+=(python3-venv)
 fi
+# CKAN, ckanext-dcat and ckanext-harvest (tests/e2e/consumers.rs), in a second environment: CKAN
+# pins its own Flask, SQLAlchemy, rdflib… CKAN's requirements build psycopg2 (libpq-dev) and
+# read file types with libmagic.
+CKAN_PINS=("ckan[requirements]==2.12.0" ckanext-dcat==2.4.4 ckanext-harvest==1.6.3)
+CKAN_VENV=tests/consumers/.venv-ckan
+if have dpkg; then
+  dpkg -s libpq-dev >/dev/null 2>&1 || apt_packages+=(libpq-dev)
+  dpkg -s libmagic1 >/dev/null 2>&1 || apt_packages+=(libmagic1)
+fi
 
 # node and npm for rdf-test-suite and playwright-core.
 if ! have node || ! have npm; then
@@ -152,6 +162,14 @@ if [ ! -x "$CONSUMER_VENV/bin/python" ] ||
   python3 -m venv "$CONSUMER_VENV"
   "$CONSUMER_VENV/bin/python" -m pip install --quiet "${CONSUMER_PINS[@]}"
   echo "${CONSUMER_PINS[*]}" >"$consumer_stamp"
+fi
+ckan_stamp="$CKAN_VENV/.fedcat-pins"
+if [ ! -x "$CKAN_VENV/bin/python" ] ||
+  [ "$(cat "$ckan_stamp" 2>/dev/null)" != "${CKAN_PINS[*]}" ]; then
+  say "installing ${CKAN_PINS[*]} in $CKAN_VENV"
+  python3 -m venv "$CKAN_VENV"
+  "$CKAN_VENV/bin/python" -m pip install --quiet "${CKAN_PINS[@]}"
+  echo "${CKAN_PINS[*]}" >"$ckan_stamp"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')

@@ -316,9 +316,10 @@ fn one_or(mut parts: Vec<Filter>, join: fn(Vec<Filter>) -> Filter) -> Filter {
     }
 }
 
-/// Reads CKAN's `sort` (its first field): `metadata_modified`, `title_string` and `score`, each
-/// `asc` or `desc`. CKAN's other documented fields (`metadata_created`, `name`, `id`) are not
-/// indexed for sorting yet: they are refused, as an unknown field is, rather than ignored.
+/// Reads CKAN's `sort` (its first field): `metadata_modified`, `title_string`, `id` and `score`,
+/// each `asc` or `desc` (ckanext-harvest pages by `id asc`). CKAN's other documented fields
+/// (`metadata_created`, `name`) are not indexed for sorting yet: they are refused, as an
+/// unknown field is, rather than ignored.
 pub fn parse_sort(sort: &str) -> Result<Sort, String> {
     let first = sort.split(',').next().unwrap_or_default().trim();
     let mut words = first.split_whitespace();
@@ -336,8 +337,10 @@ pub fn parse_sort(sort: &str) -> Result<Sort, String> {
         ("metadata_modified", false) => Ok(Sort::ModifiedAscending),
         ("title_string", false) => Ok(Sort::Title),
         ("title_string", true) => Ok(Sort::TitleDescending),
+        ("id", false) => Ok(Sort::Id),
+        ("id", true) => Ok(Sort::IdDescending),
         (other, _) => Err(format!(
-            "sort field {other:?} is not supported (metadata_modified, title_string, score)"
+            "sort field {other:?} is not supported (metadata_modified, title_string, id, score)"
         )),
     }
 }
@@ -433,6 +436,7 @@ mod tests {
             parse_sort("score desc, metadata_modified desc"),
             Ok(Sort::Relevance)
         );
+        assert_eq!(parse_sort("id asc"), Ok(Sort::Id));
         assert!(parse_sort("views_recent desc").is_err());
         assert!(parse_sort("metadata_modified sideways").is_err());
     }

@@ -136,3 +136,133 @@ async fn udata_dcat_backend_reads_every_dataset_unchanged() {
         assert!(read >= 12, "{path}: {read} of 22 read");
     }
 }
+
+/// The Python of CKAN's environment (`./test.sh` creates it: `tests/consumers/.venv-ckan`,
+/// ckan, ckanext-dcat and ckanext-harvest pinned), or `FEDCAT_CKAN_PYTHON`.
+fn ckan_python() -> String {
+    std::env::var("FEDCAT_CKAN_PYTHON").unwrap_or_else(|_| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/consumers/.venv-ckan/bin/python")
+            .display()
+            .to_string()
+    })
+}
+
+async fn ckan_consumer(args: &[&str]) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/ckan_consumers.py");
+    let mut all: Vec<std::ffi::OsString> = vec![script.into()];
+    all.extend(args.iter().map(|a| a.into()));
+    let stdout = run_checker(&ckan_python(), all, "ckan done").await;
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    serde_json::from_str(line).unwrap()
+}
+
+/// ckanext-dcat's harvester loop and parser read every dataset once, with CKAN's `license_id`
+/// where CKAN's register knows the licence; ckanext-harvest's CKAN harvester gets the right
+/// packages with its organization include and exclude filters.
+#[tokio::test(flavor = "multi_thread")]
+async fn ckan_harvesters_read_the_catalogue() {
+    let portal = FakePortal::start().await;
+    // datasud.fr (Licence Ouverte, which CKAN's register lacks), data.gouv.fr 2025 (no
+    // licence) and legado.dados.gov.br (cc-by, cc-zero, notspecified: CKAN's own ids).
+    let legado = portal.add_ckan(
+        "legado",
+        crate::fake_portal::ckan_packages(
+            "ckan/extracted/legado.dados.gov.br_vcr_search_or_query__00.json",
+        ),
+    );
+    let sources = crate::support::datasud_and_spf2025(&portal)
+        + &crate::support::source_toml("legado", "ckan", &legado, "page_size = 4");
+    let (deployment, listener) = Deployment::at_its_own_address(&sources).await;
+    let catalog = deployment.open().await;
+    for source in ["datasud", "spf2025", "legado"] {
+        deployment.harvest(&catalog, source).await;
+    }
+    const TOTAL: u64 = 32;
+    let index = std::sync::Arc::new(fedcat_catalog::search::SearchIndex::in_memory().unwrap());
+    fedcat::search::sync_all(&deployment.config, &catalog, &index)
+        .await
+        .unwrap();
+    let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index));
+    let server = deployment.config.base_iri.clone();
+    let limits = deployment.config.server;
+    tokio::spawn(async move {
+        fedcat::server::serve(listener, app, limits, std::future::pending())
+            .await
+            .unwrap();
+    });
+    // Datasets whose licence CKAN's register knows (CC BY, ODbL…), by the export's own terms.
+    let with_ckan_licence = crate::support::count(
+        &server,
+        "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { GRAPH ?g { ?d a <http://www.w3.org/ns/dcat#Dataset> ;
+           <http://www.w3.org/ns/dcat#distribution>/<http://purl.org/dc/terms/license> ?l .
+           ?l <http://purl.org/dc/terms/title> ?t
+           FILTER(?t IN (\"Creative Commons Attribution\", \"Open Data Commons Open Database License (ODbL)\",
+             \"Creative Commons CCZero\", \"Creative Commons Attribution Share-Alike\",
+             \"Open Data Commons Attribution License\", \"Other (Open)\", \"Other (Public Domain)\",
+             \"Other (Attribution)\", \"License not specified\")) } }",
+    )
+    .await;
+    assert!(with_ckan_licence > 0);
+    for path in [
+        "/catalog.ttl?page_size=5",
+        "/catalog.rdf?page_size=5",
+        "/catalog.jsonld?page_size=5",
+    ] {
+        let report = ckan_consumer(&["dcat", &format!("{server}{path}")]).await;
+        let datasets = report["datasets"].as_array().unwrap();
+        assert_eq!(report["pages"], 7, "{path}");
+        assert_eq!(datasets.len() as u64, TOTAL, "{path}: every dataset once");
+        let distinct: std::collections::BTreeSet<String> = datasets
+            .iter()
+            .map(|d| d["uri"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(distinct.len() as u64, TOTAL, "{path}: {distinct:?}");
+        let licensed = datasets
+            .iter()
+            .filter(|d| d["license_id"].as_str().is_some_and(|l| !l.is_empty()))
+            .count() as u64;
+        assert_eq!(licensed, with_ckan_licence, "{path}: license_id set");
+    }
+
+    // ckanext-harvest: no filter, include two organizations, exclude them.
+    let orgs: serde_json::Value = serde_json::from_slice(
+        &reqwest::get(format!(
+            "{server}/api/3/action/organization_list?all_fields=true"
+        ))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    let orgs: Vec<(String, u64)> = orgs["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_owned(),
+                o["package_count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let (a, b) = (&orgs[0], &orgs[1]);
+    let ids = |report: serde_json::Value| report["ids"].as_array().unwrap().len() as u64;
+    assert_eq!(ids(ckan_consumer(&["search", &server]).await), TOTAL);
+    let include = format!("organization:{} OR organization:{}", a.0, b.0);
+    assert_eq!(
+        ids(ckan_consumer(&["search", &server, &include]).await),
+        a.1 + b.1
+    );
+    let exclude_a = format!("-organization:{}", a.0);
+    let exclude_b = format!("-organization:{}", b.0);
+    assert_eq!(
+        ids(ckan_consumer(&["search", &server, &exclude_a, &exclude_b]).await),
+        TOTAL - a.1 - b.1
+    );
+}

@@ -66,6 +66,10 @@ pub enum Sort {
     Title,
     /// By title, Z to A.
     TitleDescending,
+    /// By id (`source/key`).
+    Id,
+    /// By id, descending.
+    IdDescending,
     /// Best MQA score first.
     Quality,
     /// Lowest MQA score first (the datasets that need attention).
@@ -167,7 +171,8 @@ fn schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
     };
-    let id = builder.add_text_field("id", STRING | STORED);
+    // FAST: CKAN clients page by `sort=id asc` (ckanext-harvest does).
+    let id = builder.add_text_field("id", STRING | STORED | FAST);
     let text_fr = builder.add_text_field("text_fr", text("fr"));
     let text_en = builder.add_text_field("text_en", text("en"));
     let title_fr = builder.add_text_field("title_fr", text("fr"));
@@ -220,8 +225,32 @@ impl SearchIndex {
         let (schema, fields) = schema();
         let directory = tantivy::directory::MmapDirectory::open(dir)
             .map_err(|e| error(&dir.display().to_string(), e))?;
-        let index = Index::open_or_create(directory, schema)
-            .map_err(|e| error(&format!("opening the search index in {}", dir.display()), e))?;
+        let index = match Index::open_or_create(directory, schema.clone()) {
+            Ok(index) => index,
+            // An index written by another version of fedcat, with other fields: it is derived
+            // from the store, so it is emptied and filled again by the next sync.
+            Err(tantivy::TantivyError::SchemaError(why)) => {
+                tracing::warn!(dir = %dir.display(), %why, "search index schema changed: rebuilding it");
+                std::fs::remove_dir_all(dir).map_err(|e| error(&dir.display().to_string(), e))?;
+                std::fs::create_dir_all(dir).map_err(|e| error(&dir.display().to_string(), e))?;
+                let directory = tantivy::directory::MmapDirectory::open(dir)
+                    .map_err(|e| error(&dir.display().to_string(), e))?;
+                Index::create(directory, schema, tantivy::IndexSettings::default()).map_err(
+                    |e| {
+                        error(
+                            &format!("creating the search index in {}", dir.display()),
+                            e,
+                        )
+                    },
+                )?
+            }
+            Err(e) => {
+                return Err(error(
+                    &format!("opening the search index in {}", dir.display()),
+                    e,
+                ));
+            }
+        };
         Self::with_index(index, fields)
     }
 
@@ -593,6 +622,19 @@ impl SearchIndex {
                 .into_iter()
                 .map(|(_, a)| a)
                 .collect(),
+            (Sort::Id | Sort::IdDescending, _) => {
+                let order = if query.sort == Sort::Id {
+                    Order::Asc
+                } else {
+                    Order::Desc
+                };
+                searcher
+                    .search(&built, &top.order_by_string_fast_field("id", order))
+                    .map_err(|e| error("search", e))?
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect()
+            }
             (Sort::Title | Sort::TitleDescending, _) => {
                 let order = if query.sort == Sort::Title {
                     Order::Asc
@@ -718,6 +760,22 @@ impl SearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_index_of_another_schema_is_rebuilt_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // An index as an older fedcat wrote it: other fields.
+            let mut builder = Schema::builder();
+            builder.add_text_field("id", STRING | STORED);
+            let old = Index::create_in_dir(dir.path(), builder.build()).unwrap();
+            let mut writer: tantivy::IndexWriter = old.writer(15_000_000).unwrap();
+            writer.commit().unwrap();
+        }
+        let index = SearchIndex::open(dir.path()).unwrap();
+        let results = index.search(&SearchQuery::default()).unwrap();
+        assert_eq!(results.total, 0);
+    }
     use crate::search::QueryTextError;
 
     fn index_of(titles: &[&str]) -> SearchIndex {
