@@ -567,6 +567,15 @@ async fn package(catalog: &Catalog, document: &SearchDocument) -> Value {
         "CC_BY_3_0",
         "ETALAB_1_0",
     ];
+    let mut extras = vec![
+        json!({"key": "dcat_identifier", "value": document.dataset}),
+        json!({"key": "fedcat_source", "value": document.source}),
+    ];
+    for (key, value) in [("issued", created), ("modified", modified)] {
+        if let Some(value) = value {
+            extras.push(json!({"key": key, "value": value}));
+        }
+    }
     json!({
         "id": document.id,
         "name": name,
@@ -580,8 +589,10 @@ async fn package(catalog: &Catalog, document: &SearchDocument) -> Value {
         "license_id": licence,
         "license_title": licence,
         "isopen": licence.as_deref().is_some_and(|l| open_licences.contains(&l)),
-        "metadata_created": created.clone().or_else(|| modified.clone()),
-        "metadata_modified": modified.or(created),
+        // fedcat's own record times, as CKAN's are its packages'; the portal's dates are
+        // the `issued` and `modified` extras (ckanext-dcat's names).
+        "metadata_created": document.record_created.clone().map(ckan_time),
+        "metadata_modified": document.record_changed.clone().map(ckan_time),
         "state": "active",
         "type": "dataset",
         "private": false,
@@ -592,10 +603,7 @@ async fn package(catalog: &Catalog, document: &SearchDocument) -> Value {
         "groups": [],
         "resources": resources,
         "num_resources": resources.len(),
-        "extras": [
-            {"key": "dcat_identifier", "value": document.dataset},
-            {"key": "fedcat_source", "value": document.source},
-        ],
+        "extras": extras,
     })
 }
 

@@ -18,7 +18,8 @@ pub const MAX_FQ_CHARS: usize = 4000;
 pub const MAX_FQ_DEPTH: usize = 32;
 
 /// The fields `fq` may name, for the error message.
-const FIELDS: &str = "organization, owner_org, tags, res_format, license_id, metadata_modified";
+const FIELDS: &str =
+    "organization, owner_org, tags, res_format, license_id, metadata_modified, metadata_created";
 
 /// Reads `fq`; `publishers` maps an organization's CKAN name to its title (the facet value).
 pub fn parse_fq(fq: &str, publishers: &HashMap<String, String>) -> Result<Option<Filter>, String> {
@@ -270,14 +271,25 @@ impl Parser<'_> {
     }
 
     fn term(&self, field: &str, value: &str) -> Result<Filter, String> {
-        let date = |text: &str| -> Result<Option<chrono::NaiveDate>, String> {
+        // `*` and Solr's `NOW…` are open bounds; a date alone is its midnight (UTC); CKAN
+        // writes times without an offset, in UTC.
+        let time = |text: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
             let text = text.trim();
             if text == "*" || text.starts_with("NOW") {
                 return Ok(None);
             }
+            if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+                return Ok(Some(time.with_timezone(&chrono::Utc)));
+            }
+            let bare = text.trim_end_matches('Z');
+            if let Ok(time) = chrono::NaiveDateTime::parse_from_str(bare, "%Y-%m-%dT%H:%M:%S%.f") {
+                return Ok(Some(time.and_utc()));
+            }
             chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| format!("not a date: {text:?}"))
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| Some(t.and_utc()))
+                .ok_or_else(|| format!("not a date or time: {text:?}"))
         };
         Ok(match field {
             "organization" | "owner_org" => {
@@ -291,14 +303,21 @@ impl Parser<'_> {
             "tags" => Filter::Facet("keyword".into(), value.to_lowercase()),
             "res_format" => Filter::Facet("format".into(), value.to_uppercase()),
             "license_id" => Filter::Facet("licence".into(), value.to_owned()),
-            "metadata_modified" => {
+            // fedcat's own record times, as CKAN's are its packages' (ckanext-harvest's
+            // incremental runs ask for `metadata_modified:[SINCE TO *]`).
+            "metadata_modified" | "metadata_created" => {
                 let inner = value
                     .trim_start_matches(['[', '{'])
                     .trim_end_matches([']', '}']);
                 let (lower, upper) = inner
                     .split_once(" TO ")
-                    .ok_or("metadata_modified takes [FROM TO TO]")?;
-                Filter::Modified(date(lower)?, date(upper)?)
+                    .ok_or_else(|| format!("{field} takes [FROM TO TO]"))?;
+                let (lower, upper) = (time(lower)?, time(upper)?);
+                if field == "metadata_modified" {
+                    Filter::RecordChanged(lower, upper)
+                } else {
+                    Filter::RecordCreated(lower, upper)
+                }
             }
             other => {
                 return Err(format!("fq field {other:?} is not supported ({FIELDS})"));
@@ -316,10 +335,10 @@ fn one_or(mut parts: Vec<Filter>, join: fn(Vec<Filter>) -> Filter) -> Filter {
     }
 }
 
-/// Reads CKAN's `sort` (its first field): `metadata_modified`, `title_string`, `id` and `score`,
-/// each `asc` or `desc` (ckanext-harvest pages by `id asc`). CKAN's other documented fields
-/// (`metadata_created`, `name`) are not indexed for sorting yet: they are refused, as an
-/// unknown field is, rather than ignored.
+/// Reads CKAN's `sort` (its first field): `metadata_modified`, `metadata_created` (fedcat's
+/// record times), `title_string`, `id` and `score`, each `asc` or `desc` (ckanext-harvest pages
+/// by `id asc`). `name` is not indexed for sorting: it is refused, as an unknown field is,
+/// rather than ignored.
 pub fn parse_sort(sort: &str) -> Result<Sort, String> {
     let first = sort.split(',').next().unwrap_or_default().trim();
     let mut words = first.split_whitespace();
@@ -333,14 +352,17 @@ pub fn parse_sort(sort: &str) -> Result<Sort, String> {
     match (field, descending) {
         ("score", true) => Ok(Sort::Relevance),
         ("score", false) => Err("sort by score is descending only".into()),
-        ("metadata_modified", true) => Ok(Sort::Modified),
-        ("metadata_modified", false) => Ok(Sort::ModifiedAscending),
+        ("metadata_modified", true) => Ok(Sort::RecordChanged),
+        ("metadata_modified", false) => Ok(Sort::RecordChangedAscending),
+        ("metadata_created", true) => Ok(Sort::RecordCreated),
+        ("metadata_created", false) => Ok(Sort::RecordCreatedAscending),
         ("title_string", false) => Ok(Sort::Title),
         ("title_string", true) => Ok(Sort::TitleDescending),
         ("id", false) => Ok(Sort::Id),
         ("id", true) => Ok(Sort::IdDescending),
         (other, _) => Err(format!(
-            "sort field {other:?} is not supported (metadata_modified, title_string, id, score)"
+            "sort field {other:?} is not supported (metadata_modified, metadata_created, \
+             title_string, id, score)"
         )),
     }
 }
@@ -393,12 +415,21 @@ mod tests {
                 facet("format", "CSV")
             ]))
         );
+        let midnight = chrono::NaiveDate::from_ymd_opt(2022, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc());
         assert_eq!(
             parse("metadata_modified:[2022-01-01T00:00:00Z TO *]").unwrap(),
-            Some(Filter::Modified(
-                chrono::NaiveDate::from_ymd_opt(2022, 1, 1),
-                None
-            ))
+            Some(Filter::RecordChanged(midnight, None))
+        );
+        // As ckanext-harvest writes it: no offset, microseconds, then a `Z`.
+        assert_eq!(
+            parse("metadata_modified:[2022-01-01T00:00:00.000000Z TO NOW]").unwrap(),
+            Some(Filter::RecordChanged(midnight, None))
+        );
+        assert_eq!(
+            parse("metadata_created:[* TO 2022-01-01]").unwrap(),
+            Some(Filter::RecordCreated(None, midnight))
         );
         assert_eq!(parse("  ").unwrap(), None);
     }

@@ -29,6 +29,11 @@ async fn source_documents(
         .record_hashes(source)
         .await
         .map_err(|e| e.to_string())?;
+    let first_seen = catalog
+        .state()
+        .record_first_seen(source)
+        .await
+        .map_err(|e| e.to_string())?;
     let prefix = format!("{source}/");
     let mut indexed: HashMap<String, SearchDocument> = indexed
         .into_iter()
@@ -39,6 +44,7 @@ async fn source_documents(
     tokio::task::spawn_blocking(move || {
         let iris = catalog.iris();
         let scores = quality_of(&catalog, &source)?;
+        let changed = record_changed(&catalog, &source)?;
         let mut documents = Vec::with_capacity(hashes.len());
         for (key, hash) in hashes {
             let known = indexed
@@ -65,6 +71,10 @@ async fn source_documents(
                 .get(iris.quality_graph(&source, &key).as_str())
                 .cloned()
                 .map_or((None, None), |(s, r)| (Some(s), r));
+            document.record_created = first_seen.get(&key).cloned();
+            document.record_changed = changed
+                .get(iris.record_graph(&source, &key).as_str())
+                .cloned();
             document.mqa_score = score;
             document.rating = rating;
             let membership = memberships.get(iris.record_graph(&source, &key).as_str());
@@ -76,6 +86,30 @@ async fn source_documents(
     })
     .await
     .map_err(|e| e.to_string())?
+}
+
+/// Record graph IRI → when it was last written (its `prov:generatedAtTime` in the meta graph:
+/// a record is written again only when its content changed).
+fn record_changed(catalog: &Catalog, source: &str) -> Result<HashMap<String, String>, String> {
+    let rows = crate::report::select(
+        catalog.store().oxigraph(),
+        &format!(
+            "SELECT ?g ?t WHERE {{ GRAPH <{meta}> {{
+               ?g <http://www.w3.org/ns/prov#generatedAtTime> ?t ;
+                  <http://purl.org/dc/terms/isPartOf> <{catalogue}> }} }}",
+            meta = catalog.iris().meta_graph().as_str(),
+            catalogue = catalog.iris().source_catalog(source).as_str()
+        ),
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match (&row[0], &row[1]) {
+            (Some(Term::NamedNode(graph)), Some(Term::Literal(time))) => {
+                Some((graph.as_str().to_owned(), time.value().to_owned()))
+            }
+            _ => None,
+        })
+        .collect())
 }
 
 /// Quality graph IRI → (MQA score, rating) for the records of `source`.

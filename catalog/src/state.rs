@@ -920,6 +920,20 @@ impl StateDb {
         Ok(result.rows_affected())
     }
 
+    /// When fedcat first stored each live record of a source: record key → RFC 3339 time.
+    pub async fn record_first_seen(
+        &self,
+        source_id: &str,
+    ) -> Result<std::collections::HashMap<String, String>, CatalogError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT record_key, first_seen_at FROM records WHERE source_id = ?1 AND deleted = 0",
+        )
+        .bind(source_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// The content hash of every live record of a source: record key → hash.
     pub async fn record_hashes(
         &self,

@@ -259,6 +259,17 @@ async fn ckan_harvesters_read_the_catalogue() {
         ids(ckan_consumer(&["search", &server, &include]).await),
         a.1 + b.1
     );
+    // Its incremental run: what changed since its last job (fedcat's record times).
+    let since_past = "metadata_modified:[2000-01-01T00:00:00.000000Z TO *]";
+    let since_future = "metadata_modified:[2999-01-01T00:00:00.000000Z TO *]";
+    assert_eq!(
+        ids(ckan_consumer(&["search", &server, since_past]).await),
+        TOTAL
+    );
+    assert_eq!(
+        ids(ckan_consumer(&["search", &server, since_future]).await),
+        0
+    );
     let exclude_a = format!("-organization:{}", a.0);
     let exclude_b = format!("-organization:{}", b.0);
     assert_eq!(

@@ -49,6 +49,13 @@ pub struct SearchDocument {
     /// The English description.
     #[serde(default)]
     pub description_en: Option<String>,
+    /// When fedcat first stored the record (RFC 3339): CKAN's `metadata_created`.
+    #[serde(default)]
+    pub record_created: Option<String>,
+    /// When fedcat's record last changed (RFC 3339, its graph's `prov:generatedAtTime`): CKAN's
+    /// `metadata_modified`, what CKAN's harvester asks for in an incremental run.
+    #[serde(default)]
+    pub record_changed: Option<String>,
     /// The content hash of the record the document was read from: an unchanged record's
     /// document is not read again.
     #[serde(default)]
@@ -195,6 +202,8 @@ impl SearchDocument {
             primary: true,
             title_en,
             description_en,
+            record_created: None,
+            record_changed: None,
             content_hash: None,
         })
     }

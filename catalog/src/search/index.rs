@@ -66,6 +66,14 @@ pub enum Sort {
     Title,
     /// By title, Z to A.
     TitleDescending,
+    /// Most recently changed in fedcat first (CKAN's `metadata_modified desc`).
+    RecordChanged,
+    /// Least recently changed in fedcat first.
+    RecordChangedAscending,
+    /// Most recently created in fedcat first (CKAN's `metadata_created desc`).
+    RecordCreated,
+    /// Least recently created in fedcat first.
+    RecordCreatedAscending,
     /// By id (`source/key`).
     Id,
     /// By id, descending.
@@ -83,6 +91,16 @@ pub enum Filter {
     Facet(String, String),
     /// Modified within these dates (inclusive; `None` is open).
     Modified(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
+    /// fedcat's record changed within these times (inclusive; `None` is open).
+    RecordChanged(
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ),
+    /// fedcat's record was created within these times (inclusive; `None` is open).
+    RecordCreated(
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ),
     /// Every one holds.
     All(Vec<Filter>),
     /// At least one holds.
@@ -134,6 +152,8 @@ struct Fields {
     title_en: Field,
     facets: HashMap<&'static str, Field>,
     modified: Field,
+    record_created: Field,
+    record_changed: Field,
     title_sort: Field,
     quality: Field,
     visible: Field,
@@ -147,6 +167,16 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+}
+
+/// A time in microseconds that tantivy's nanosecond dates can hold (years 1678 to 2262): a
+/// bound a client writes (`metadata_modified:[2999-01-01 TO *]`) or a portal's year 9999 must
+/// not overflow them.
+fn representable_micros(micros: i64) -> i64 {
+    // Whole seconds at the ends: the index keeps dates to the second, so a clamped bound and a
+    // clamped date meet.
+    const LIMIT: i64 = i64::MAX / 1_000_000_000 * 1_000_000;
+    micros.clamp(-LIMIT, LIMIT)
 }
 
 fn error(context: &str, cause: impl std::fmt::Display) -> CatalogError {
@@ -182,6 +212,8 @@ fn schema() -> (Schema, Fields) {
         .map(|name| (*name, builder.add_text_field(name, STRING | FAST)))
         .collect();
     let modified = builder.add_date_field("modified", INDEXED | FAST);
+    let record_created = builder.add_date_field("record_created", INDEXED | FAST);
+    let record_changed = builder.add_date_field("record_changed", INDEXED | FAST);
     let title_sort = builder.add_text_field("title_sort", STRING | FAST);
     let quality = builder.add_u64_field("quality", FAST);
     let visible = builder.add_u64_field("visible", INDEXED);
@@ -195,6 +227,8 @@ fn schema() -> (Schema, Fields) {
         title_en,
         facets,
         modified,
+        record_created,
+        record_changed,
         title_sort,
         quality,
         visible,
@@ -334,7 +368,27 @@ impl SearchIndex {
             let seconds = date
                 .and_hms_opt(0, 0, 0)
                 .map_or(0, |t| t.and_utc().timestamp());
-            doc.add_date(f.modified, DateTime::from_timestamp_secs(seconds));
+            // A portal's year 9999 must not overflow tantivy's nanoseconds.
+            doc.add_date(
+                f.modified,
+                DateTime::from_timestamp_micros(representable_micros(
+                    seconds.saturating_mul(1_000_000),
+                )),
+            );
+        }
+        for (field, time) in [
+            (f.record_created, &document.record_created),
+            (f.record_changed, &document.record_changed),
+        ] {
+            if let Some(time) = time
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            {
+                doc.add_date(
+                    field,
+                    DateTime::from_timestamp_micros(representable_micros(time.timestamp_micros())),
+                );
+            }
         }
         doc.add_text(f.title_sort, sort_key(document.title()));
         doc.add_u64(f.quality, document.mqa_score.unwrap_or(0));
@@ -521,9 +575,27 @@ impl SearchIndex {
                     .map_or(0, |t| t.and_utc().timestamp());
                 std::ops::Bound::Included(Term::from_field_date(
                     self.fields.modified,
-                    DateTime::from_timestamp_secs(seconds),
+                    DateTime::from_timestamp_micros(representable_micros(
+                        seconds.saturating_mul(1_000_000),
+                    )),
                 ))
             }
+            None => std::ops::Bound::Unbounded,
+        };
+        Box::new(RangeQuery::new(bound(after), bound(before)))
+    }
+
+    fn time_range(
+        &self,
+        field: Field,
+        after: Option<chrono::DateTime<chrono::Utc>>,
+        before: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Box<dyn Query> {
+        let bound = |time: Option<chrono::DateTime<chrono::Utc>>| match time {
+            Some(time) => std::ops::Bound::Included(Term::from_field_date(
+                field,
+                DateTime::from_timestamp_micros(representable_micros(time.timestamp_micros())),
+            )),
             None => std::ops::Bound::Unbounded,
         };
         Box::new(RangeQuery::new(bound(after), bound(before)))
@@ -545,6 +617,12 @@ impl SearchIndex {
                 ))
             }
             Filter::Modified(after, before) => self.modified_range(*after, *before),
+            Filter::RecordChanged(after, before) => {
+                self.time_range(self.fields.record_changed, *after, *before)
+            }
+            Filter::RecordCreated(after, before) => {
+                self.time_range(self.fields.record_created, *after, *before)
+            }
             Filter::All(parts) | Filter::Any(parts) if parts.is_empty() => Box::new(AllQuery),
             Filter::All(parts) => Box::new(BooleanQuery::new(
                 parts
@@ -622,6 +700,26 @@ impl SearchIndex {
                 .into_iter()
                 .map(|(_, a)| a)
                 .collect(),
+            (
+                Sort::RecordChanged
+                | Sort::RecordChangedAscending
+                | Sort::RecordCreated
+                | Sort::RecordCreatedAscending,
+                _,
+            ) => {
+                let (field, order) = match query.sort {
+                    Sort::RecordChanged => ("record_changed", Order::Desc),
+                    Sort::RecordChangedAscending => ("record_changed", Order::Asc),
+                    Sort::RecordCreated => ("record_created", Order::Desc),
+                    _ => ("record_created", Order::Asc),
+                };
+                searcher
+                    .search(&built, &top.order_by_fast_field::<DateTime>(field, order))
+                    .map_err(|e| error("search", e))?
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect()
+            }
             (Sort::Id | Sort::IdDescending, _) => {
                 let order = if query.sort == Sort::Id {
                     Order::Asc
@@ -760,6 +858,35 @@ impl SearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_past_what_tantivy_holds_neither_panic_nor_vanish() {
+        let index = SearchIndex::in_memory().unwrap();
+        let document = SearchDocument {
+            id: "s/far".into(),
+            source: "s".into(),
+            titles: vec!["Far future".into()],
+            // A portal's year 9999, and fedcat times far away.
+            modified: Some("9999-12-31".into()),
+            record_changed: Some("9999-12-31T00:00:00Z".into()),
+            record_created: Some("0001-01-01T00:00:00Z".into()),
+            primary: true,
+            ..Default::default()
+        };
+        index.sync(&["s"], vec![document]).unwrap();
+        let far = chrono::NaiveDate::from_ymd_opt(9000, 1, 1).unwrap();
+        let results = index
+            .search(&SearchQuery {
+                modified_after: Some(far),
+                filter: Some(Filter::RecordChanged(
+                    far.and_hms_opt(0, 0, 0).map(|t| t.and_utc()),
+                    None,
+                )),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(results.total, 1);
+    }
 
     #[test]
     fn an_index_of_another_schema_is_rebuilt_not_an_error() {
