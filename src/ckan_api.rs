@@ -89,32 +89,14 @@ fn refused(action: &str, parameter: &str, message: String) -> Response {
         .into_response()
 }
 
-/// A CKAN name: lower case ASCII letters, digits, `-` and `_`, at most 100 characters.
+/// A CKAN name (see [`fedcat_catalog::search::ckan_name`]).
 pub fn slug(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.to_lowercase().chars() {
-        let c = match c {
-            'à' | 'â' | 'ä' | 'á' => 'a',
-            'ç' => 'c',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' | 'í' => 'i',
-            'ô' | 'ö' | 'ó' => 'o',
-            'ù' | 'û' | 'ü' | 'ú' => 'u',
-            c => c,
-        };
-        if c.is_ascii_alphanumeric() || c == '_' {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_matches('-').to_owned();
-    out.chars().take(100).collect()
+    fedcat_catalog::search::ckan_name(text)
 }
 
 /// A package's name: `{source}-{key}` as a CKAN name.
 fn package_name(document: &SearchDocument) -> String {
-    slug(&document.id.replace('/', "-"))
+    fedcat_catalog::search::package_name(&document.id)
 }
 
 async fn get_action(

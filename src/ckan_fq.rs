@@ -336,9 +336,8 @@ fn one_or(mut parts: Vec<Filter>, join: fn(Vec<Filter>) -> Filter) -> Filter {
 }
 
 /// Reads CKAN's `sort` (its first field): `metadata_modified`, `metadata_created` (fedcat's
-/// record times), `title_string`, `id` and `score`, each `asc` or `desc` (ckanext-harvest pages
-/// by `id asc`). `name` is not indexed for sorting: it is refused, as an unknown field is,
-/// rather than ignored.
+/// record times), `title_string`, `name`, `id` and `score`, each `asc` or `desc`
+/// (ckanext-harvest pages by `id asc`). Any other field is refused rather than ignored.
 pub fn parse_sort(sort: &str) -> Result<Sort, String> {
     let first = sort.split(',').next().unwrap_or_default().trim();
     let mut words = first.split_whitespace();
@@ -358,11 +357,13 @@ pub fn parse_sort(sort: &str) -> Result<Sort, String> {
         ("metadata_created", false) => Ok(Sort::RecordCreatedAscending),
         ("title_string", false) => Ok(Sort::Title),
         ("title_string", true) => Ok(Sort::TitleDescending),
+        ("name", false) => Ok(Sort::Name),
+        ("name", true) => Ok(Sort::NameDescending),
         ("id", false) => Ok(Sort::Id),
         ("id", true) => Ok(Sort::IdDescending),
         (other, _) => Err(format!(
             "sort field {other:?} is not supported (metadata_modified, metadata_created, \
-             title_string, id, score)"
+             title_string, name, id, score)"
         )),
     }
 }
@@ -468,6 +469,7 @@ mod tests {
             Ok(Sort::Relevance)
         );
         assert_eq!(parse_sort("id asc"), Ok(Sort::Id));
+        assert_eq!(parse_sort("name desc"), Ok(Sort::NameDescending));
         assert!(parse_sort("views_recent desc").is_err());
         assert!(parse_sort("metadata_modified sideways").is_err());
     }

@@ -453,6 +453,21 @@ async fn ckan_compatible_api(server: &str) {
     let (_, a_to_z) = first_title("title_string asc").await;
     let (_, z_to_a) = first_title("title_string desc").await;
     assert_ne!(a_to_z, z_to_a, "title_string desc must not be read as asc");
+    for field in ["name", "id"] {
+        let first = |direction: &'static str| async move {
+            let (_, body) = action(
+                server,
+                &format!("/api/3/action/package_search?rows=1&sort={field}%20{direction}"),
+            )
+            .await;
+            body["result"]["results"][0][field]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        let (lowest, highest) = (first("asc").await, first("desc").await);
+        assert!(lowest < highest, "{field}: {lowest} !< {highest}");
+    }
     let (status, body) = action(
         server,
         "/api/3/action/package_search?sort=views_recent%20desc",

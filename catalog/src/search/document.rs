@@ -240,3 +240,31 @@ mod tests {
         assert_eq!(document.id, "s/k");
     }
 }
+
+/// A CKAN name: lower case ASCII letters, digits, `-` and `_`, at most 100 characters.
+pub fn ckan_name(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.to_lowercase().chars() {
+        let c = match c {
+            'à' | 'â' | 'ä' | 'á' => 'a',
+            'ç' => 'c',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' => 'i',
+            'ô' | 'ö' | 'ó' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            c => c,
+        };
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    out.chars().take(100).collect()
+}
+
+/// The CKAN name of the package a document is: `{source}-{key}` as a CKAN name.
+pub fn package_name(id: &str) -> String {
+    ckan_name(&id.replace('/', "-"))
+}

@@ -74,6 +74,10 @@ pub enum Sort {
     RecordCreated,
     /// Least recently created in fedcat first.
     RecordCreatedAscending,
+    /// By CKAN package name.
+    Name,
+    /// By CKAN package name, descending.
+    NameDescending,
     /// By id (`source/key`).
     Id,
     /// By id, descending.
@@ -155,6 +159,7 @@ struct Fields {
     record_created: Field,
     record_changed: Field,
     title_sort: Field,
+    name_sort: Field,
     quality: Field,
     visible: Field,
     cluster: Field,
@@ -215,6 +220,8 @@ fn schema() -> (Schema, Fields) {
     let record_created = builder.add_date_field("record_created", INDEXED | FAST);
     let record_changed = builder.add_date_field("record_changed", INDEXED | FAST);
     let title_sort = builder.add_text_field("title_sort", STRING | FAST);
+    // The package name the CKAN API shows, for `sort=name`.
+    let name_sort = builder.add_text_field("name_sort", STRING | FAST);
     let quality = builder.add_u64_field("quality", FAST);
     let visible = builder.add_u64_field("visible", INDEXED);
     let cluster = builder.add_text_field("cluster", STRING);
@@ -230,6 +237,7 @@ fn schema() -> (Schema, Fields) {
         record_created,
         record_changed,
         title_sort,
+        name_sort,
         quality,
         visible,
         cluster,
@@ -391,6 +399,7 @@ impl SearchIndex {
             }
         }
         doc.add_text(f.title_sort, sort_key(document.title()));
+        doc.add_text(f.name_sort, super::package_name(&document.id));
         doc.add_u64(f.quality, document.mqa_score.unwrap_or(0));
         doc.add_u64(f.visible, u64::from(document.primary));
         if let Some(cluster) = &document.cluster {
@@ -720,14 +729,15 @@ impl SearchIndex {
                     .map(|(_, a)| a)
                     .collect()
             }
-            (Sort::Id | Sort::IdDescending, _) => {
-                let order = if query.sort == Sort::Id {
-                    Order::Asc
-                } else {
-                    Order::Desc
+            (Sort::Id | Sort::IdDescending | Sort::Name | Sort::NameDescending, _) => {
+                let (field, order) = match query.sort {
+                    Sort::Id => ("id", Order::Asc),
+                    Sort::IdDescending => ("id", Order::Desc),
+                    Sort::Name => ("name_sort", Order::Asc),
+                    _ => ("name_sort", Order::Desc),
                 };
                 searcher
-                    .search(&built, &top.order_by_string_fast_field("id", order))
+                    .search(&built, &top.order_by_string_fast_field(field, order))
                     .map_err(|e| error("search", e))?
                     .into_iter()
                     .map(|(_, a)| a)

@@ -7,6 +7,6 @@ mod document;
 mod index;
 mod query_text;
 
-pub use document::SearchDocument;
+pub use document::{SearchDocument, ckan_name, package_name};
 pub use index::{FACETS, Filter, QUERY_FIELDS, SearchIndex, SearchQuery, SearchResults, Sort};
 pub use query_text::{MAX_QUERY_CHARS, MAX_QUERY_DEPTH, QueryTextError, check_query_text};
