@@ -214,33 +214,6 @@ impl SearchDocument {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use oxigraph::io::{RdfFormat, RdfParser};
-
-    #[test]
-    fn titles_put_french_first_and_keep_the_english_one_apart() {
-        let turtle = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
-            <http://ex.org/d> a dcat:Dataset ; dct:title "Hospital stays"@en, "Séjours hospitaliers"@fr ;
-              dct:description "Stays per hospital."@en, "Séjours par hôpital."@fr ;
-              dcat:keyword "Santé" ."#;
-        let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::Turtle)
-            .for_slice(turtle.as_bytes())
-            .map(|q| Triple::from(q.unwrap()))
-            .collect();
-        let document = SearchDocument::from_graph("s", "k", &triples).unwrap();
-        assert_eq!(document.title(), "Séjours hospitaliers");
-        assert_eq!(document.title_en.as_deref(), Some("Hospital stays"));
-        assert_eq!(
-            document.description_en.as_deref(),
-            Some("Stays per hospital.")
-        );
-        assert_eq!(document.keywords, vec!["santé"]);
-        assert_eq!(document.id, "s/k");
-    }
-}
-
 /// A CKAN name: lower case ASCII letters, digits, `-` and `_`, at most 100 characters.
 pub fn ckan_name(text: &str) -> String {
     let mut out = String::new();
@@ -267,4 +240,31 @@ pub fn ckan_name(text: &str) -> String {
 /// The CKAN name of the package a document is: `{source}-{key}` as a CKAN name.
 pub fn package_name(id: &str) -> String {
     ckan_name(&id.replace('/', "-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::io::{RdfFormat, RdfParser};
+
+    #[test]
+    fn titles_put_french_first_and_keep_the_english_one_apart() {
+        let turtle = r#"@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+            <http://ex.org/d> a dcat:Dataset ; dct:title "Hospital stays"@en, "Séjours hospitaliers"@fr ;
+              dct:description "Stays per hospital."@en, "Séjours par hôpital."@fr ;
+              dcat:keyword "Santé" ."#;
+        let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(turtle.as_bytes())
+            .map(|q| Triple::from(q.unwrap()))
+            .collect();
+        let document = SearchDocument::from_graph("s", "k", &triples).unwrap();
+        assert_eq!(document.title(), "Séjours hospitaliers");
+        assert_eq!(document.title_en.as_deref(), Some("Hospital stays"));
+        assert_eq!(
+            document.description_en.as_deref(),
+            Some("Stays per hospital.")
+        );
+        assert_eq!(document.keywords, vec!["santé"]);
+        assert_eq!(document.id, "s/k");
+    }
 }
