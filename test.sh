@@ -100,6 +100,12 @@ if have dpkg; then
   dpkg -s libpq-dev >/dev/null 2>&1 || apt_packages+=(libpq-dev)
   dpkg -s libmagic1 >/dev/null 2>&1 || apt_packages+=(libmagic1)
 fi
+# psycopg2 is compiled: Python's headers and a C compiler.
+if have python3 && ! python3 -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
+  apt_packages+=(python3-dev)
+fi
+have cc || have gcc || apt_packages+=(gcc)
 
 # node and npm for rdf-test-suite and playwright-core.
 if ! have node || ! have npm; then

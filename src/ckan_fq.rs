@@ -459,9 +459,16 @@ mod tests {
     fn sort_directions_are_kept_and_unknown_fields_refused() {
         assert_eq!(
             parse_sort("metadata_modified asc"),
-            Ok(Sort::ModifiedAscending)
+            Ok(Sort::RecordChangedAscending)
         );
-        assert_eq!(parse_sort("metadata_modified desc"), Ok(Sort::Modified));
+        assert_eq!(
+            parse_sort("metadata_modified desc"),
+            Ok(Sort::RecordChanged)
+        );
+        assert_eq!(
+            parse_sort("metadata_created asc"),
+            Ok(Sort::RecordCreatedAscending)
+        );
         assert_eq!(parse_sort("title_string desc"), Ok(Sort::TitleDescending));
         assert_eq!(parse_sort("title_string asc"), Ok(Sort::Title));
         assert_eq!(
