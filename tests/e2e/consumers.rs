@@ -37,6 +37,7 @@ async fn comunica_reads_every_dataset_of_the_paged_export() {
             .unwrap_or_else(|| panic!("{stdout}"));
         let report: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(report["datasets"], 22, "{url} ({pages} pages): {stdout}");
+        eprintln!("comunica {url}: {} of 22 datasets", report["datasets"]);
     }
 }
 
@@ -134,6 +135,11 @@ async fn udata_dcat_backend_reads_every_dataset_unchanged() {
             );
         }
         assert!(read >= 12, "{path}: {read} of 22 read");
+        eprintln!(
+            "udata {path}: {} of 22 listed, {read} read unchanged, {} refused (hexBinary)",
+            items.len(),
+            items.len() - read
+        );
     }
 }
 
@@ -226,6 +232,11 @@ async fn ckan_harvesters_read_the_catalogue() {
             .filter(|d| d["license_id"].as_str().is_some_and(|l| !l.is_empty()))
             .count() as u64;
         assert_eq!(licensed, with_ckan_licence, "{path}: license_id set");
+        eprintln!(
+            "ckanext-dcat {path}: {} pages, {} of {TOTAL} datasets, license_id on {licensed}",
+            report["pages"],
+            distinct.len()
+        );
     }
 
     // ckanext-harvest: no filter, include two organizations, exclude them.
@@ -251,7 +262,14 @@ async fn ckan_harvesters_read_the_catalogue() {
             )
         })
         .collect();
+    // The two organizations with the most packages.
+    let mut orgs = orgs;
+    orgs.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
     let (a, b) = (&orgs[0], &orgs[1]);
+    eprintln!(
+        "ckanext-harvest: organizations {} ({}) and {} ({}) of {TOTAL} packages",
+        a.0, a.1, b.0, b.1
+    );
     let ids = |report: serde_json::Value| report["ids"].as_array().unwrap().len() as u64;
     assert_eq!(ids(ckan_consumer(&["search", &server]).await), TOTAL);
     let include = format!("organization:{} OR organization:{}", a.0, b.0);
