@@ -159,33 +159,16 @@ impl JobRunner {
             // follows (duplicates, quality) goes on.
             drop(slot);
             drop(guard);
-            if runner.config.dedup_enabled {
-                runner.link_duplicates().await;
-            }
-            match crate::quality::snapshot_source(&runner.config, &runner.catalog, &source.id).await
-            {
-                Ok(indicators) => {
-                    tracing::info!("{}", crate::quality::summary_line(&source.id, &indicators))
-                }
-                Err(error) => {
-                    tracing::error!(source = %source.id, "quality snapshot failed: {error}")
-                }
-            }
-            runner.sync_search().await;
+            crate::pipeline::after_harvest(
+                &runner.config,
+                &runner.catalog,
+                std::slice::from_ref(&source.id),
+                runner.search.as_deref(),
+                &|line| tracing::info!("{line}"),
+                &mut log_step,
+            )
+            .await;
         }))
-    }
-
-    /// Re-links the duplicates the last job touched (the catalogue serialises concurrent calls).
-    async fn link_duplicates(&self) {
-        let options = self.config.dedup_options();
-        match self
-            .catalog
-            .link_duplicates(&options, &|line| tracing::info!("{line}"))
-            .await
-        {
-            Ok(report) => tracing::info!("{}", crate::duplicates::summary_line(&report)),
-            Err(error) => tracing::error!(error = %error, "linking duplicates failed"),
-        }
     }
 
     /// Starts every enabled source now (the `harvest_on_start` run).
@@ -308,5 +291,27 @@ impl JobRunner {
                 });
             }
         }
+    }
+}
+
+/// Logs a step after a harvest (see [`crate::pipeline`]).
+fn log_step(step: crate::pipeline::Step<'_>) {
+    use crate::pipeline::Step;
+    match step {
+        Step::Duplicates(Ok(line))
+        | Step::Quality {
+            outcome: Ok(line), ..
+        } => {
+            tracing::info!("{line}")
+        }
+        Step::Search(Ok((written, deleted))) => {
+            tracing::info!("search index: {written} document(s) written, {deleted} deleted")
+        }
+        Step::Duplicates(Err(error))
+        | Step::Quality {
+            outcome: Err(error),
+            ..
+        }
+        | Step::Search(Err(error)) => tracing::error!("{error}"),
     }
 }

@@ -13,6 +13,7 @@ pub mod export;
 pub mod harvest;
 pub mod jobs;
 pub mod openapi;
+pub mod pipeline;
 pub mod quality;
 pub mod report;
 pub mod search;

@@ -251,32 +251,49 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     failed_jobs += 1;
                 }
             }
-            if config.dedup_enabled {
-                let linked = catalog
-                    .link_duplicates(&config.dedup_options(), &|line| eprintln!("{line}"))
-                    .await
-                    .context("linking duplicates failed (the harvested records are kept)")?;
-                println!("{}", fedcat::duplicates::summary_line(&linked));
-            }
-            for source in &harvested {
-                match fedcat::quality::snapshot_source(&config, &catalog, source).await {
-                    Ok(indicators) => {
-                        println!("{}", fedcat::quality::summary_line(source, &indicators))
-                    }
-                    Err(error) => eprintln!("quality snapshot of {source} failed: {error}"),
-                }
-            }
-            match fedcat_catalog::search::SearchIndex::open(&fedcat::search::index_dir(&config)) {
-                Ok(index) => match fedcat::search::sync_all(&config, &catalog, &index).await {
-                    Ok((written, deleted)) => {
-                        println!("search index: {written} document(s) written, {deleted} deleted")
-                    }
-                    Err(error) => eprintln!("search index update failed: {error}"),
-                },
-                // `serve` holds the index: it repairs it from the store when it next starts.
-                Err(error) => eprintln!(
+            // `serve` may hold the index: it repairs it from the store when it next starts.
+            let index =
+                fedcat_catalog::search::SearchIndex::open(&fedcat::search::index_dir(&config));
+            if let Err(error) = &index {
+                eprintln!(
                     "search index not updated ({error}); `fedcat serve` or `fedcat reindex` will bring it up to date"
-                ),
+                );
+            }
+            // As before: a failed duplicate linking fails the command; a quality snapshot or
+            // the search index that could not be updated is reported, and repaired later.
+            let mut duplicates_failed = false;
+            fedcat::pipeline::after_harvest(
+                &config,
+                &catalog,
+                &harvested,
+                index.as_ref().ok(),
+                &|line| eprintln!("{line}"),
+                &mut |step| {
+                    if matches!(step, fedcat::pipeline::Step::Duplicates(Err(_))) {
+                        duplicates_failed = true;
+                    }
+                    match step {
+                        fedcat::pipeline::Step::Duplicates(Ok(line))
+                        | fedcat::pipeline::Step::Quality {
+                            outcome: Ok(line), ..
+                        } => {
+                            println!("{line}")
+                        }
+                        fedcat::pipeline::Step::Search(Ok((written, deleted))) => println!(
+                            "search index: {written} document(s) written, {deleted} deleted"
+                        ),
+                        fedcat::pipeline::Step::Duplicates(Err(error))
+                        | fedcat::pipeline::Step::Quality {
+                            outcome: Err(error),
+                            ..
+                        }
+                        | fedcat::pipeline::Step::Search(Err(error)) => eprintln!("{error}"),
+                    }
+                },
+            )
+            .await;
+            if duplicates_failed {
+                return Ok(ExitCode::FAILURE);
             }
             if failed_jobs > 0 {
                 eprintln!("{failed_jobs} job(s) failed");
