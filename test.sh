@@ -160,23 +160,20 @@ if [ ${#pip_pins[@]} -gt 0 ]; then
   [ -z "$left" ] || die "pip installed but python3 still does not find $left"
 fi
 
-# The consumers' environment, again only when its pins changed (written in a stamp file).
-consumer_stamp="$CONSUMER_VENV/.fedcat-pins"
-if [ ! -x "$CONSUMER_VENV/bin/python" ] ||
-  [ "$(cat "$consumer_stamp" 2>/dev/null)" != "${CONSUMER_PINS[*]}" ]; then
-  say "installing ${CONSUMER_PINS[*]} in $CONSUMER_VENV"
-  python3 -m venv "$CONSUMER_VENV"
-  "$CONSUMER_VENV/bin/python" -m pip install --quiet "${CONSUMER_PINS[@]}"
-  echo "${CONSUMER_PINS[*]}" >"$consumer_stamp"
-fi
-ckan_stamp="$CKAN_VENV/.fedcat-pins"
-if [ ! -x "$CKAN_VENV/bin/python" ] ||
-  [ "$(cat "$ckan_stamp" 2>/dev/null)" != "${CKAN_PINS[*]}" ]; then
-  say "installing ${CKAN_PINS[*]} in $CKAN_VENV"
-  python3 -m venv "$CKAN_VENV"
-  "$CKAN_VENV/bin/python" -m pip install --quiet "${CKAN_PINS[@]}"
-  echo "${CKAN_PINS[*]}" >"$ckan_stamp"
-fi
+# The consumers' environments, again only when their pins changed (written in a stamp file).
+pinned_venv() {
+  local venv=$1
+  shift
+  local stamp="$venv/.fedcat-pins"
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$*" ]; then
+    say "installing $* in $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet "$@"
+    echo "$*" >"$stamp"
+  fi
+}
+pinned_venv "$CONSUMER_VENV" "${CONSUMER_PINS[@]}"
+pinned_venv "$CKAN_VENV" "${CKAN_PINS[@]}"
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt "$NODE_MIN_MAJOR" ]; then

@@ -318,19 +318,20 @@ async fn package_search(
             .collect(),
         Err(e) => return fail(action, StatusCode::INTERNAL_SERVER_ERROR, "Search Error", e),
     };
+    let query_error = |message| {
+        fail(
+            action,
+            StatusCode::BAD_REQUEST,
+            "Search Query Error",
+            message,
+        )
+    };
     let filter = match crate::ckan_fq::parse_fq(
         &text_param(params, "fq").unwrap_or_default(),
         &publishers,
     ) {
         Ok(filter) => filter,
-        Err(message) => {
-            return fail(
-                action,
-                StatusCode::BAD_REQUEST,
-                "Search Query Error",
-                message,
-            );
-        }
+        Err(message) => return query_error(message),
     };
     let q = text_param(params, "q").filter(|q| q.trim() != "*:*" && !q.trim().is_empty());
     if let Some(text) = &q
@@ -342,14 +343,7 @@ async fn package_search(
         text_param(params, "sort").unwrap_or_else(|| "score desc, metadata_modified desc".into());
     let sort = match crate::ckan_fq::parse_sort(&sort_text) {
         Ok(sort) => sort,
-        Err(message) => {
-            return fail(
-                action,
-                StatusCode::BAD_REQUEST,
-                "Search Query Error",
-                message,
-            );
-        }
+        Err(message) => return query_error(message),
     };
     let search = SearchQuery {
         text: q,

@@ -522,20 +522,9 @@ impl JobRun<'_> {
         self.value_issues(request, &good, &page.issues).await?;
         for warning in &page.warnings {
             self.counts.values_dropped += 1;
-            if self.counts.values_dropped > MAX_VALUE_WARNINGS {
-                continue;
+            if self.counts.values_dropped <= MAX_VALUE_WARNINGS {
+                self.value_warning(request, None, warning).await?;
             }
-            self.catalog
-                .state()
-                .record_error(
-                    self.job_id,
-                    self.source.id(),
-                    "value",
-                    Some(request.url.as_str()),
-                    None,
-                    warning,
-                )
-                .await?;
         }
         let written = self
             .catalog
@@ -601,7 +590,19 @@ impl JobRun<'_> {
             "value dropped, record kept: {} {:?} ({})",
             issue.property, issue.value, issue.rule
         );
-        tracing::debug!(source = self.source.id(), record = %issue.record_key, %message, "value dropped");
+        self.value_warning(request, Some(&issue.record_key), &message)
+            .await
+    }
+
+    /// A warning of the job (kind `value`): something of a page or record left out or
+    /// repaired, the record kept.
+    async fn value_warning(
+        &self,
+        request: &PageRequest,
+        record_key: Option<&str>,
+        message: &str,
+    ) -> Result<(), HarvestError> {
+        tracing::debug!(source = self.source.id(), record = ?record_key, %message, "value warning");
         self.catalog
             .state()
             .record_job_error(
@@ -610,8 +611,8 @@ impl JobRun<'_> {
                 &NewJobError {
                     kind: "value",
                     url: Some(request.url.as_str()),
-                    record_key: Some(&issue.record_key),
-                    message: &message,
+                    record_key,
+                    message,
                     attempts: None,
                     detail: None,
                 },

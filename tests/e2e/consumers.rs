@@ -9,12 +9,7 @@ use std::path::Path;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn comunica_reads_every_dataset_of_the_paged_export() {
-    let portal = FakePortal::start().await;
-    let sources = crate::support::datasud_and_spf2025(&portal);
-    let deployment = Deployment::new(&sources, "");
-    let catalog = deployment.open().await;
-    deployment.harvest(&catalog, "datasud").await;
-    deployment.harvest(&catalog, "spf2025").await;
+    let (_portal, deployment, catalog) = crate::support::harvested_datasud_and_spf2025().await;
     // Comunica fetches the URLs the pages name: the server must be reachable at base_iri.
     let server = deployment.serve_at_its_own_address(&catalog).await;
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/comunica/count.js");
@@ -31,11 +26,7 @@ async fn comunica_reads_every_dataset_of_the_paged_export() {
             "comunica done",
         )
         .await;
-        let line = stdout
-            .lines()
-            .find(|l| l.starts_with('{'))
-            .unwrap_or_else(|| panic!("{stdout}"));
-        let report: serde_json::Value = serde_json::from_str(line).unwrap();
+        let report = crate::support::json_line(&stdout);
         assert_eq!(report["datasets"], 22, "{url} ({pages} pages): {stdout}");
         eprintln!("comunica {url}: {} of 22 datasets", report["datasets"]);
     }
@@ -102,11 +93,7 @@ async fn udata_dcat_backend_reads_every_dataset_unchanged() {
             "udata done",
         )
         .await;
-        let line = stdout
-            .lines()
-            .find(|l| l.starts_with('{'))
-            .unwrap_or_else(|| panic!("{stdout}"));
-        let report: serde_json::Value = serde_json::from_str(line).unwrap();
+        let report = crate::support::json_line(&stdout);
         let items = report["items"].as_array().unwrap();
         assert_eq!(items.len(), 22, "{path}: {}", report["errors"]);
         let mut read = 0;
@@ -159,11 +146,7 @@ async fn ckan_consumer(args: &[&str]) -> serde_json::Value {
     let mut all: Vec<std::ffi::OsString> = vec![script.into()];
     all.extend(args.iter().map(|a| a.into()));
     let stdout = run_checker(&ckan_python(), all, "ckan done").await;
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with('{'))
-        .unwrap_or_else(|| panic!("{stdout}"));
-    serde_json::from_str(line).unwrap()
+    crate::support::json_line(&stdout)
 }
 
 /// ckanext-dcat's harvester loop and parser read every dataset once, with CKAN's `license_id`

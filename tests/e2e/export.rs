@@ -3,8 +3,7 @@
 //! dataset exactly once, every dataset has a `dct:identifier`, filters work, and each page
 //! conforms to the official DCAT-AP 3.0.1 core shapes.
 
-use crate::fake_portal::{FakePortal, ckan_packages};
-use crate::support::Deployment;
+use crate::fake_portal::ckan_packages;
 use fedcat_catalog::oxigraph::io::{RdfFormat, RdfParser};
 use fedcat_catalog::oxigraph::model::{NamedOrBlankNode, Term, Triple};
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,12 +50,7 @@ async fn fetch(url: &str, accept: Option<&str>) -> (u16, String, Vec<u8>) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dcat_export_pages_with_hydra_and_conforms() {
-    let portal = FakePortal::start().await;
-    let sources = crate::support::datasud_and_spf2025(&portal);
-    let deployment = Deployment::new(&sources, "");
-    let catalog = deployment.open().await;
-    deployment.harvest(&catalog, "datasud").await;
-    deployment.harvest(&catalog, "spf2025").await;
+    let (_portal, deployment, catalog) = crate::support::harvested_datasud_and_spf2025().await;
     let server = deployment.serve(&catalog).await;
 
     // Follow hydra:next (and check hydra:nextPage says the same) from the first page.
@@ -271,12 +265,7 @@ async fn the_dcat_export_pages_with_hydra_and_conforms() {
 /// dereferences the `dct:temporal` period IRIs and lost 76 coverages on a 404).
 #[tokio::test(flavor = "multi_thread")]
 async fn minted_iris_dereference() {
-    let portal = FakePortal::start().await;
-    let sources = crate::support::datasud_and_spf2025(&portal);
-    let deployment = Deployment::new(&sources, "");
-    let catalog = deployment.open().await;
-    deployment.harvest(&catalog, "datasud").await;
-    deployment.harvest(&catalog, "spf2025").await;
+    let (_portal, deployment, catalog) = crate::support::harvested_datasud_and_spf2025().await;
     let server = deployment.serve(&catalog).await;
     let base = crate::support::BASE_IRI;
     let (_, _, body) = fetch(&format!("{server}/catalog.nt?page_size=50"), None).await;

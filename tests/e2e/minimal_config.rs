@@ -7,7 +7,7 @@
 use crate::fake_portal::{FakePortal, ckan_packages};
 use crate::support::{count, source_toml};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 
 /// The keys of the contract, and only those.
 const CONTRACT_CONFIG: &str = "data_dir = \"data\"
@@ -64,31 +64,12 @@ impl Drop for Served {
 /// Starts `fedcat serve` in `dir` (as `support::start_serve` does, from that folder) and returns
 /// it with the base URL it prints on its first line.
 async fn serve_in(dir: &Path) -> (Served, String) {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fedcat"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fedcat"));
+    command
         .current_dir(dir)
-        .args(["--config", "fedcat.toml", "serve"])
-        .env_remove("FEDCAT_CONFIG")
-        .env_remove("FEDCAT_ADMIN_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let served = Served(child);
-    let first_line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let address = first_line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first_line:?}"))
-        .to_owned();
-    (served, address)
+        .args(["--config", "fedcat.toml", "serve"]);
+    let (child, address) = crate::support::start_serve_with(command).await;
+    (Served(child), address)
 }
 
 /// The metric ids of a `report quality` line such as `metrics true  M1 100 %, M2 0 %` or

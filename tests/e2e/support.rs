@@ -149,11 +149,16 @@ pub async fn serve_router(app: axum::Router, limits: fedcat::ServerLimits) -> St
 /// Starts the `fedcat serve` binary on `config` and returns it with the base URL it prints on
 /// its first line (the test kills it).
 pub async fn start_serve(config: &std::path::Path) -> (std::process::Child, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_fedcat"));
+    command.arg("--config").arg(config).arg("serve");
+    start_serve_with(command).await
+}
+
+/// Starts a prepared `fedcat … serve` command (without the environment's config or admin
+/// token) and returns it with the base URL it prints on its first line.
+pub async fn start_serve_with(mut command: std::process::Command) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fedcat"))
-        .arg("--config")
-        .arg(config)
-        .arg("serve")
+    let mut child = command
         .env_remove("FEDCAT_CONFIG")
         .env_remove("FEDCAT_ADMIN_TOKEN")
         .stdout(std::process::Stdio::piped())
@@ -251,6 +256,27 @@ pub async fn run_checker(program: &str, args: Vec<std::ffi::OsString>, done_line
     );
     assert!(stdout.contains(done_line), "{stdout}");
     stdout
+}
+
+/// datasud.fr and data.gouv.fr 2025 ([`datasud_and_spf2025`]) served by a new fake portal and
+/// harvested into a new deployment: the catalogue most tests of what fedcat serves read.
+pub async fn harvested_datasud_and_spf2025() -> (crate::fake_portal::FakePortal, Deployment, Catalog)
+{
+    let portal = crate::fake_portal::FakePortal::start().await;
+    let deployment = Deployment::new(&datasud_and_spf2025(&portal), "");
+    let catalog = deployment.open().await;
+    deployment.harvest(&catalog, "datasud").await;
+    deployment.harvest(&catalog, "spf2025").await;
+    (portal, deployment, catalog)
+}
+
+/// A checker's one JSON line (the first line of its output that opens an object).
+pub fn json_line(stdout: &str) -> Value {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .unwrap_or_else(|| panic!("no JSON line in {stdout}"));
+    serde_json::from_str(line).unwrap()
 }
 
 /// The sources most end-to-end tests of the served catalogue use: datasud.fr's CKAN packages
