@@ -372,12 +372,11 @@ fn catalogue_page(
         let (dataset, triples) = exported_record(triples);
         if let Some(dataset) = dataset {
             // The record's source catalogue, from the graph IRI's source segment.
-            let source = graph
-                .as_str()
-                .strip_prefix(&format!("{}/graph/", iris.base()))
-                .and_then(|rest| rest.split('/').next())
+            let source = iris
+                .record_of_graph(graph.as_str())
+                .map(|(source, _)| source)
                 .unwrap_or_default();
-            let sub = iris.source_catalog(source);
+            let sub = iris.source_catalog(&source);
             out.push(Triple::new(
                 sub.clone(),
                 p(&format!("{DCAT}dataset")),
@@ -449,9 +448,14 @@ fn catalogue_page(
         }
     }
     out.push(Triple::new(root, p(&format!("{HYDRA}view")), this));
-    // Records share nodes (a publisher, a file type, a licence): each triple once per page.
-    let mut seen = std::collections::HashSet::with_capacity(out.len());
-    out.retain(|triple| seen.insert(triple.clone()));
+    // Records share nodes (a publisher, a file type, a licence): each triple once per page
+    // (marked by reference first, so no triple is copied).
+    let first: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(out.len());
+        out.iter().map(|triple| seen.insert(triple)).collect()
+    };
+    let mut first = first.into_iter();
+    out.retain(|_| first.next().unwrap_or(true));
     Ok(out)
 }
 
@@ -619,11 +623,9 @@ pub async fn describe(
     }) else {
         return not_acceptable();
     };
-    let store = state.catalog.store().clone();
-    let graphs = format!("{base}/graph/");
+    let catalog = state.catalog.clone();
     let subject = target.clone();
-    let described =
-        tokio::task::spawn_blocking(move || description(&store, &subject, &graphs)).await;
+    let described = tokio::task::spawn_blocking(move || description(&catalog, &subject)).await;
     let (triples, record) = match described {
         Ok(Ok(found)) => found,
         Ok(Err(error)) => return internal(error),
@@ -683,12 +685,8 @@ type Description = (Vec<Triple>, Option<(String, String)>);
 /// The triples about `subject` in every graph, with those of the blank nodes it reaches (each
 /// once, at most [`MAX_DESCRIPTION_TRIPLES`]), and the record (source, key) of the first
 /// record graph that holds it.
-fn description(
-    store: &fedcat_catalog::RdfStore,
-    subject: &NamedNode,
-    graph_prefix: &str,
-) -> Result<Description, String> {
-    let oxigraph = store.oxigraph();
+fn description(catalog: &Catalog, subject: &NamedNode) -> Result<Description, String> {
+    let oxigraph = catalog.store().oxigraph();
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut record = None;
@@ -703,11 +701,8 @@ fn description(
             if record.is_none()
                 && let fedcat_catalog::oxigraph::model::GraphName::NamedNode(graph) =
                     &quad.graph_name
-                && let Some(rest) = graph.as_str().strip_prefix(graph_prefix)
-                && let Some((source, key)) = rest.split_once('/')
-                && !matches!(source, "quality" | "links" | "meta" | "quality-metrics")
             {
-                record = Some((decoded(source), decoded(key)));
+                record = catalog.iris().record_of_graph(graph.as_str());
             }
             if let Term::BlankNode(blank) = &quad.object {
                 pending.push(blank.clone().into());
@@ -722,12 +717,6 @@ fn description(
         }
     }
     Ok((out, record))
-}
-
-fn decoded(segment: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", segment.replace('+', "%2B")).as_bytes())
-        .next()
-        .map_or_else(|| segment.to_owned(), |(_, v)| v.into_owned())
 }
 
 /// `GET /dataset/{source}/{key}.{ext}`: one dataset's record graph.

@@ -29,11 +29,6 @@ async fn source_documents(
         .record_hashes(source)
         .await
         .map_err(|e| e.to_string())?;
-    let first_seen = catalog
-        .state()
-        .record_first_seen(source)
-        .await
-        .map_err(|e| e.to_string())?;
     let prefix = format!("{source}/");
     let mut indexed: HashMap<String, SearchDocument> = indexed
         .into_iter()
@@ -46,7 +41,7 @@ async fn source_documents(
         let scores = quality_of(&catalog, &source)?;
         let changed = record_changed(&catalog, &source)?;
         let mut documents = Vec::with_capacity(hashes.len());
-        for (key, hash) in hashes {
+        for (key, (hash, first_seen)) in hashes {
             let known = indexed
                 .remove(&key)
                 .filter(|d| d.content_hash.as_deref() == Some(hash.as_str()));
@@ -71,7 +66,7 @@ async fn source_documents(
                 .get(iris.quality_graph(&source, &key).as_str())
                 .cloned()
                 .map_or((None, None), |(s, r)| (Some(s), r));
-            document.record_created = first_seen.get(&key).cloned();
+            document.record_created = Some(first_seen);
             document.record_changed = changed
                 .get(iris.record_graph(&source, &key).as_str())
                 .cloned();

@@ -29,6 +29,24 @@ pub fn encode_segment(text: &str) -> String {
     out
 }
 
+/// The text of a segment [`encode_segment`] wrote; `None` when it is not percent-encoded UTF-8.
+pub fn decode_segment(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 impl IriMinter {
     /// A minter for `base` (trailing slashes are ignored). The base must be an absolute IRI.
     pub fn new(base: &str) -> Result<Self, CatalogError> {
@@ -57,6 +75,18 @@ impl IriMinter {
             encode_segment(source),
             encode_segment(record_key)
         ))
+    }
+
+    /// The (source, record key) of a record graph this minter names ([`Self::record_graph`]);
+    /// `None` for any other IRI, the links, meta and quality graphs included.
+    pub fn record_of_graph(&self, graph: &str) -> Option<(String, String)> {
+        let rest = graph.strip_prefix(&self.base)?.strip_prefix("/graph/")?;
+        // Both segments are encoded, so a record graph has exactly two.
+        let (source, key) = rest.split_once('/')?;
+        if key.contains('/') || matches!(source, "quality" | "links" | "meta") {
+            return None;
+        }
+        Some((decode_segment(source)?, decode_segment(key)?))
     }
 
     /// `{base}/graph/links`: the graph holding duplicate clusters and their evidence.
@@ -118,6 +148,26 @@ impl IriMinter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_graph_gives_back_its_source_and_key() {
+        let iris = IriMinter::new("http://fedcat.test").unwrap();
+        let key = "https://data.example/dataset/a b#é/1";
+        let graph = iris.record_graph("datasud", key);
+        assert_eq!(
+            iris.record_of_graph(graph.as_str()),
+            Some(("datasud".to_owned(), key.to_owned()))
+        );
+        for other in [
+            iris.quality_graph("datasud", key),
+            iris.links_graph(),
+            iris.meta_graph(),
+            iris.quality_metrics_graph(),
+        ] {
+            assert_eq!(iris.record_of_graph(other.as_str()), None, "{other}");
+        }
+        assert_eq!(iris.record_of_graph("http://other.test/graph/a/b"), None);
+    }
 
     #[test]
     fn record_graph_encodes_iri_keys_into_one_segment() {

@@ -920,32 +920,23 @@ impl StateDb {
         Ok(result.rows_affected())
     }
 
-    /// When fedcat first stored each live record of a source: record key → RFC 3339 time.
-    pub async fn record_first_seen(
-        &self,
-        source_id: &str,
-    ) -> Result<std::collections::HashMap<String, String>, CatalogError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT record_key, first_seen_at FROM records WHERE source_id = ?1 AND deleted = 0",
-        )
-        .bind(source_id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows.into_iter().collect())
-    }
-
-    /// The content hash of every live record of a source: record key → hash.
+    /// Every live record of a source: record key → (content hash, when fedcat first stored it,
+    /// RFC 3339).
     pub async fn record_hashes(
         &self,
         source_id: &str,
-    ) -> Result<std::collections::HashMap<String, String>, CatalogError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT record_key, content_hash FROM records WHERE source_id = ?1 AND deleted = 0",
+    ) -> Result<std::collections::HashMap<String, (String, String)>, CatalogError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT record_key, content_hash, first_seen_at FROM records
+             WHERE source_id = ?1 AND deleted = 0",
         )
         .bind(source_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().collect())
+        Ok(rows
+            .into_iter()
+            .map(|(key, hash, first_seen)| (key, (hash, first_seen)))
+            .collect())
     }
 
     pub(crate) async fn known_records(
