@@ -151,7 +151,7 @@ async fn main() {
     }
     println!(
         "store: {} quads; peak RSS of the harvesting process {} MiB",
-        catalog.store().len().unwrap(),
+        catalog.graphs().len().unwrap(),
         peak_rss_kib().unwrap_or(0) / 1024
     );
     drop(child.stdin.take());

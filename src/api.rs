@@ -88,7 +88,7 @@ async fn sources(State(state): State<ApiState>) -> Response {
         .unwrap_or_default();
     let mut out = Vec::new();
     for source in &state.config.sources.sources {
-        let last_job = match state.catalog.state().jobs(Some(&source.id), 1).await {
+        let last_job = match state.catalog.jobs().jobs(Some(&source.id), 1).await {
             Ok(mut jobs) => jobs.pop(),
             Err(e) => return internal(e),
         };
@@ -115,7 +115,7 @@ async fn source_jobs(State(state): State<ApiState>, Path(id): Path<String>) -> R
             format!("no source {id:?}"),
         );
     }
-    match state.catalog.state().jobs(Some(&id), 100).await {
+    match state.catalog.jobs().jobs(Some(&id), 100).await {
         Ok(jobs) => Json(jobs).into_response(),
         Err(e) => internal(e),
     }
@@ -148,7 +148,7 @@ async fn job(
             format!("no job {id:?}"),
         );
     };
-    let job = match state.catalog.state().job(job_id).await {
+    let job = match state.catalog.jobs().job(job_id).await {
         Ok(Some(job)) => job,
         Ok(None) => {
             return problem(
@@ -159,11 +159,11 @@ async fn job(
         }
         Err(e) => return internal(e),
     };
-    let errors = match state.catalog.state().job_errors(job_id).await {
+    let errors = match state.catalog.jobs().job_errors(job_id).await {
         Ok(errors) => errors,
         Err(e) => return internal(e),
     };
-    let deleted = match state.catalog.state().records_deleted_by_job(job_id).await {
+    let deleted = match state.catalog.records().records_deleted_by_job(job_id).await {
         Ok(deleted) => deleted,
         Err(e) => return internal(e),
     };
@@ -244,7 +244,7 @@ async fn start_harvest(
             "this server does not run harvest jobs",
         );
     };
-    match runner.start(&id) {
+    match runner.start(&id).await {
         Ok(_) => (
             StatusCode::ACCEPTED,
             [(header::LOCATION, format!("/api/sources/{id}/jobs"))],
@@ -265,6 +265,11 @@ async fn start_harvest(
             StatusCode::CONFLICT,
             "already running",
             format!("a job of source {id:?} is already running"),
+        ),
+        Err(StartError::Storage) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "state database unavailable",
+            "the state database could not say whether a job of this source is running",
         ),
     }
 }
@@ -328,7 +333,7 @@ async fn indicators(
     }
     let rows = match state
         .catalog
-        .state()
+        .quality_state()
         .indicator_snapshots(
             query.producer.as_deref(),
             // Without a publisher filter, whole sources only.
@@ -342,8 +347,9 @@ async fn indicators(
         Err(error) => return internal(error),
     };
     let mut snapshots = Vec::with_capacity(rows.len());
-    for (producer, publisher, taken_at, text) in rows {
-        let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(&text) else {
+    for row in rows {
+        let (producer, publisher, taken_at) = (row.source_id, row.publisher, row.taken_at);
+        let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(&row.indicators) else {
             continue;
         };
         fields.insert("producer".into(), Value::from(producer));

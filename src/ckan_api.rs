@@ -476,7 +476,7 @@ fn value_of(term: &Term) -> Option<String> {
 async fn package(catalog: &Catalog, document: &SearchDocument) -> Value {
     let (source, key) = document.id.split_once('/').unwrap_or((&document.id, ""));
     let graph = catalog.iris().record_graph(source, key);
-    let store = catalog.store().clone();
+    let store = catalog.graph_store();
     let triples: Vec<Triple> =
         tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref()))
             .await

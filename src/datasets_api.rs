@@ -333,7 +333,7 @@ pub async fn dataset(
 ) -> Response {
     let iris = state.catalog.iris().clone();
     let graph = iris.record_graph(&source, &key);
-    let store = state.catalog.store().clone();
+    let store = state.catalog.graph_store();
     let triples = {
         let graph = graph.clone();
         match tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref())).await {
@@ -399,7 +399,7 @@ pub async fn record_triples(
     key: &str,
 ) -> Result<Vec<Triple>, String> {
     let graph = catalog.iris().record_graph(source, key);
-    let store = catalog.store().clone();
+    let store = catalog.graph_store();
     tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref()))
         .await
         .map_err(|e| e.to_string())?
@@ -459,10 +459,10 @@ pub async fn describe(
 /// The dimension scores and totals of the record's DQV assessment.
 async fn quality_breakdown(catalog: &Catalog, source: &str, key: &str) -> Value {
     let graph = catalog.iris().quality_graph(source, key);
-    let store = catalog.store().clone();
+    let store = catalog.graph_store();
     let rows = tokio::task::spawn_blocking(move || {
         crate::report::select(
-            store.oxigraph(),
+            &*store,
             &format!(
                 "PREFIX dqv: <http://www.w3.org/ns/dqv#>
                  SELECT ?metric ?value WHERE {{ GRAPH <{}> {{
@@ -495,11 +495,11 @@ async fn quality_breakdown(catalog: &Catalog, source: &str, key: &str) -> Value 
 /// Where the record came from: source catalogue, harvest time, original URL.
 async fn provenance(catalog: &Catalog, graph: &str) -> Value {
     let meta = catalog.iris().meta_graph();
-    let store = catalog.store().clone();
+    let store = catalog.graph_store();
     let graph = graph.to_owned();
     let rows = tokio::task::spawn_blocking(move || {
         crate::report::select(
-            store.oxigraph(),
+            &*store,
             &format!(
                 "PREFIX prov: <http://www.w3.org/ns/prov#>
                  SELECT ?time ?url ?catalog WHERE {{ GRAPH <{}> {{

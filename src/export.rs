@@ -268,7 +268,7 @@ fn page_graphs(catalog: &Catalog, page: &Page) -> Result<(Vec<NamedNode>, usize)
         "GRAPH <{}> {{ ?g <{DCT}isPartOf> ?catalog ; <https://w3id.org/fedcat/ns#recordKey> ?key }} {filters}",
         meta.as_str()
     );
-    let store = catalog.store().oxigraph();
+    let store = catalog.graphs();
     let count = crate::report::select(
         store,
         &format!("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ {pattern} }}"),
@@ -364,7 +364,7 @@ fn catalogue_page(
             iri(&format!("{}/id/agent/fedcat", iris.base())),
         ));
     }
-    let store = catalog.store();
+    let store = catalog.graphs();
     for graph in &graphs {
         let triples = store
             .graph_triples(graph.as_ref())
@@ -686,7 +686,7 @@ type Description = (Vec<Triple>, Option<(String, String)>);
 /// once, at most [`MAX_DESCRIPTION_TRIPLES`]), and the record (source, key) of the first
 /// record graph that holds it.
 fn description(catalog: &Catalog, subject: &NamedNode) -> Result<Description, String> {
-    let oxigraph = catalog.store().oxigraph();
+    let store = catalog.graphs();
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut record = None;
@@ -696,7 +696,7 @@ fn description(catalog: &Catalog, subject: &NamedNode) -> Result<Description, St
         if !visited.insert(node.clone()) {
             continue;
         }
-        for quad in oxigraph.quads_for_pattern(Some(node.as_ref()), None, None, None) {
+        for quad in store.subject_quads(node.as_ref()) {
             let quad = quad.map_err(|e| e.to_string())?;
             if record.is_none()
                 && let fedcat_catalog::oxigraph::model::GraphName::NamedNode(graph) =
@@ -739,7 +739,7 @@ pub async fn dataset(
         return not_acceptable();
     };
     let graph = state.catalog.iris().record_graph(&source, &key);
-    let store = state.catalog.store().clone();
+    let store = state.catalog.graph_store();
     match tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref())).await {
         Ok(Ok(triples)) if !triples.is_empty() => {
             let (_, triples) = exported_record(triples);

@@ -51,7 +51,16 @@ pub fn http_client(config: &AppConfig) -> Result<Arc<HttpClient>, HarvestError> 
     Ok(Arc::new(client))
 }
 
-/// Harvests one source as one job.
+/// Claims the harvest of `source_id` for this process: `None` when a job of the source runs
+/// already, here or in another process sharing the state database.
+pub async fn claim_source(
+    catalog: &Catalog,
+    source_id: &str,
+) -> Result<Option<fedcat_catalog::Lease>, fedcat_catalog::CatalogError> {
+    catalog.try_lease(&format!("harvest:{source_id}")).await
+}
+
+/// Harvests one source as one job. The caller holds its claim ([`claim_source`]).
 pub async fn harvest_one(
     source: &SourceConfig,
     client: &HttpClient,
@@ -87,7 +96,7 @@ async fn modified_since(
     if options.full || source.full_sweep_schedule.is_none() {
         return Ok(None);
     }
-    let last = catalog.state().last_succeeded_job_start(&source.id).await?;
+    let last = catalog.jobs().last_succeeded_job_start(&source.id).await?;
     Ok(last
         .and_then(|text| chrono::DateTime::parse_from_rfc3339(&text).ok())
         .map(|t| t.with_timezone(&chrono::Utc) - INCREMENTAL_MARGIN))

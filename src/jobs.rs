@@ -1,9 +1,10 @@
 //! The job runner of `fedcat serve`: starts harvest jobs on each source's cron schedule and on
 //! request (`POST /api/sources/{id}/harvest`), never two jobs of one source at once, and at
-//! most `[harvest] max_concurrent_jobs` jobs in all.
+//! most `[harvest] max_concurrent_jobs` jobs in all. A job holds its source's lease in the state
+//! database ([`claim_source`]), which also keeps out a `fedcat harvest` of the same source.
 
 use crate::AppConfig;
-use crate::harvest::{harvest_one, http_client, summary_line};
+use crate::harvest::{claim_source, harvest_one, http_client, summary_line};
 use fedcat_catalog::Catalog;
 use fedcat_harvester::{HarvestError, HttpClient};
 use std::collections::HashSet;
@@ -17,8 +18,10 @@ pub enum StartError {
     UnknownSource,
     /// The source is disabled.
     Disabled,
-    /// A job of this source is already running.
+    /// A job of this source is already running (here or in another process).
     AlreadyRunning,
+    /// The state database could not say (its error is in the log).
+    Storage,
 }
 
 /// Starts and tracks harvest jobs; cheap to clone.
@@ -27,6 +30,7 @@ pub struct JobRunner {
     config: Arc<AppConfig>,
     catalog: Catalog,
     client: Arc<HttpClient>,
+    /// The sources whose lease this runner holds, for display only: exclusion is the lease's.
     running: Arc<Mutex<HashSet<String>>>,
     slots: Arc<Semaphore>,
     search: Option<Arc<fedcat_catalog::search::SearchIndex>>,
@@ -96,12 +100,12 @@ impl JobRunner {
     }
 
     /// Starts a job of `source_id` in the background (it waits for a free slot first).
-    pub fn start(&self, source_id: &str) -> Result<tokio::task::JoinHandle<()>, StartError> {
-        self.start_with(source_id, false)
+    pub async fn start(&self, source_id: &str) -> Result<tokio::task::JoinHandle<()>, StartError> {
+        self.start_with(source_id, false).await
     }
 
     /// Like [`Self::start`]; `full` makes it a full sweep (for sources with incremental runs).
-    pub fn start_with(
+    pub async fn start_with(
         &self,
         source_id: &str,
         full: bool,
@@ -115,14 +119,16 @@ impl JobRunner {
         if !source.enabled {
             return Err(StartError::Disabled);
         }
-        {
-            let mut running = self
-                .running
-                .lock()
-                .map_err(|_| StartError::AlreadyRunning)?;
-            if !running.insert(source.id.clone()) {
-                return Err(StartError::AlreadyRunning);
+        let claim = match claim_source(&self.catalog, &source.id).await {
+            Ok(Some(claim)) => claim,
+            Ok(None) => return Err(StartError::AlreadyRunning),
+            Err(error) => {
+                tracing::error!(source = %source.id, %error, "cannot claim the source's harvest");
+                return Err(StartError::Storage);
             }
+        };
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(source.id.clone());
         }
         let guard = RunningGuard {
             running: self.running.clone(),
@@ -159,6 +165,7 @@ impl JobRunner {
             // follows (duplicates, quality) goes on.
             drop(slot);
             drop(guard);
+            drop(claim);
             crate::pipeline::after_harvest(
                 &runner.config,
                 &runner.catalog,
@@ -172,9 +179,9 @@ impl JobRunner {
     }
 
     /// Starts every enabled source now (the `harvest_on_start` run).
-    pub fn start_all(&self) {
+    pub async fn start_all(&self) {
         for source in self.config.sources.sources.iter().filter(|s| s.enabled) {
-            if let Err(e) = self.start(&source.id) {
+            if let Err(e) = self.start(&source.id).await {
                 tracing::warn!(source = %source.id, "not started: {e:?}");
             }
         }
@@ -189,7 +196,7 @@ impl JobRunner {
                 daily.tick().await;
                 match runner
                     .catalog
-                    .state()
+                    .jobs()
                     .prune_job_errors(runner.config.keep_errors_days)
                     .await
                 {
@@ -276,7 +283,7 @@ impl JobRunner {
                     for next in schedule.upcoming(chrono::Utc) {
                         let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
                         tokio::time::sleep(wait).await;
-                        match runner.start_with(&source_id, full) {
+                        match runner.start_with(&source_id, full).await {
                             Ok(_) => {}
                             Err(StartError::AlreadyRunning) => tracing::warn!(
                                 source = %source_id,

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use fedcat::harvest::{harvest_one, http_client, select_sources, summary_line};
+use fedcat::harvest::{claim_source, harvest_one, http_client, select_sources, summary_line};
 use fedcat::{AppConfig, server};
 use fedcat_catalog::{Catalog, JobStatus};
 use fedcat_harvester::ProgressEvent;
@@ -231,6 +231,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         }
                     }
                 };
+                let Some(_claim) = claim_source(&catalog, &source.id).await? else {
+                    bail!(
+                        "harvest of {} not started: a job of this source is running in another \
+                         process (fedcat serve?); run it again when that job has finished",
+                        source.id
+                    );
+                };
                 let report = harvest_one(
                     source,
                     &client,
@@ -332,7 +339,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 runner.spawn_search_repair();
             }
             if config.harvest_on_start {
-                runner.start_all();
+                runner.start_all().await;
             }
             runner.spawn_schedules();
             runner.spawn_link_checks();
@@ -429,7 +436,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Jobs { source } => {
             let config = load_config(&cli.config)?;
             let catalog = open_catalog(&config).await?;
-            let jobs = catalog.state().jobs(source.as_deref(), 50).await?;
+            let jobs = catalog.jobs().jobs(source.as_deref(), 50).await?;
             if jobs.is_empty() {
                 println!("no harvest job yet");
             }
@@ -498,7 +505,7 @@ async fn report(
                 strict_head: config.strict_head,
             };
             let assessments =
-                fedcat::quality::assess_source(catalog.store(), catalog.iris(), source, &assessor)
+                fedcat::quality::assess_source(catalog.graphs(), catalog.iris(), source, &assessor)
                     .map_err(anyhow::Error::msg)
                     .with_context(|| format!("quality report of {source}"))?;
             let indicators = fedcat::quality::indicators(&assessments);
@@ -506,14 +513,14 @@ async fn report(
             continue;
         }
         let mut mapping = fedcat::report::source_mapping(
-            catalog.store(),
+            catalog.graphs(),
             catalog.iris(),
             source,
             shapes.core.as_ref(),
         )
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("mapping report of {source}"))?;
-        mapping.repairs = catalog.state().repair_counts(source, 20).await?;
+        mapping.repairs = catalog.records().repair_counts(source, 20).await?;
         println!("{}", fedcat::report::render(&mapping, 10));
     }
     Ok(())
@@ -524,7 +531,7 @@ async fn open_catalog(config: &AppConfig) -> Result<Catalog> {
         .await
         .with_context(|| format!("cannot open the catalogue in {}", config.data_dir.display()))?;
     let pruned = catalog
-        .state()
+        .jobs()
         .prune_job_errors(config.keep_errors_days)
         .await?;
     if pruned > 0 {
@@ -533,7 +540,7 @@ async fn open_catalog(config: &AppConfig) -> Result<Catalog> {
             config.keep_errors_days
         );
     }
-    let abandoned = catalog.state().abandon_running_jobs().await?;
+    let abandoned = catalog.jobs().abandon_running_jobs().await?;
     if abandoned > 0 {
         eprintln!(
             "note: {abandoned} job(s) left running by a stopped process were marked abandoned"
@@ -555,7 +562,7 @@ fn progress_bar(source_id: &str) -> ProgressBar {
 
 async fn print_errors(catalog: &Catalog, job_id: i64) -> Result<()> {
     const SHOWN: usize = 10;
-    let mut errors = catalog.state().job_errors(job_id).await?;
+    let mut errors = catalog.jobs().job_errors(job_id).await?;
     // Failures first; a dropped value (its record kept) is a warning.
     errors.sort_by_key(|e| e.kind == "value");
     for error in errors.iter().take(SHOWN) {

@@ -4,12 +4,10 @@
 //! table a producer would be sent to improve its metadata. Read from the store with SPARQL, so
 //! it describes exactly what is served.
 
+use fedcat_catalog::GraphStore;
 use fedcat_catalog::IriMinter;
-use fedcat_catalog::RdfStore;
 use fedcat_catalog::oxigraph::model::Term;
 use fedcat_catalog::oxigraph::model::Triple;
-use fedcat_catalog::oxigraph::sparql::{QueryResults, SparqlEvaluator};
-use fedcat_catalog::oxigraph::store::Store;
 use fedcat_catalog::shacl::{RecordConformance, ShaclShapes};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -222,12 +220,11 @@ pub struct ShaclSummary {
 
 /// Every record graph of `source`, with its key.
 pub fn source_records(
-    store: &RdfStore,
+    store: &dyn GraphStore,
     iris: &IriMinter,
     source: &str,
 ) -> Result<Vec<(String, Vec<Triple>)>, String> {
     let rdf_store = store;
-    let store = store.oxigraph();
     let catalog = iris.source_catalog(source);
     let rows = select(
         store,
@@ -252,7 +249,7 @@ pub fn source_records(
 
 /// Validates every record of `source` against `shapes`.
 pub fn source_conformance(
-    store: &RdfStore,
+    store: &dyn GraphStore,
     iris: &IriMinter,
     source: &str,
     shapes: &ShaclShapes,
@@ -291,25 +288,11 @@ fn summarise(conformance: &[RecordConformance]) -> ShaclSummary {
     }
 }
 
-pub(crate) fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>, String> {
-    let mut prepared = SparqlEvaluator::new()
-        .parse_query(query)
-        .map_err(|e| format!("report query does not parse: {e}"))?;
-    prepared.dataset_mut().set_default_graph_as_union();
-    let QueryResults::Solutions(solutions) = prepared
-        .on_store(store)
-        .execute()
-        .map_err(|e| e.to_string())?
-    else {
-        return Err("report query is not a SELECT".into());
-    };
-    let variables = solutions.variables().to_vec();
-    let mut rows = Vec::new();
-    for solution in solutions {
-        let solution = solution.map_err(|e| e.to_string())?;
-        rows.push(variables.iter().map(|v| solution.get(v).cloned()).collect());
-    }
-    Ok(rows)
+pub(crate) fn select(
+    store: &dyn GraphStore,
+    query: &str,
+) -> Result<Vec<Vec<Option<Term>>>, String> {
+    store.select(query).map_err(|e| e.to_string())
 }
 
 fn number(term: &Option<Term>) -> u64 {
@@ -329,7 +312,7 @@ fn text(term: &Option<Term>) -> String {
 }
 
 fn counts(
-    store: &Store,
+    store: &dyn GraphStore,
     catalog: &str,
     class: &str,
     properties: &[(&'static str, &str, Obligation)],
@@ -366,12 +349,12 @@ fn counts(
 
 /// Computes the report of `source` (with SHACL conformance when `shapes` are given).
 pub fn source_mapping(
-    rdf_store: &RdfStore,
+    rdf_store: &dyn GraphStore,
     iris: &IriMinter,
     source: &str,
     shapes: Option<&ShaclShapes>,
 ) -> Result<SourceMapping, String> {
-    let store = rdf_store.oxigraph();
+    let store = rdf_store;
     let catalog = iris.source_catalog(source);
     let catalog = catalog.as_str();
     let (datasets, dataset_counts) = counts(

@@ -25,8 +25,8 @@ async fn source_documents(
 ) -> Result<Vec<SearchDocument>, String> {
     let memberships = memberships.clone();
     let hashes = catalog
-        .state()
-        .record_hashes(source)
+        .records()
+        .record_fingerprints(source)
         .await
         .map_err(|e| e.to_string())?;
     let prefix = format!("{source}/");
@@ -41,7 +41,8 @@ async fn source_documents(
         let scores = quality_of(&catalog, &source)?;
         let changed = record_changed(&catalog, &source)?;
         let mut documents = Vec::with_capacity(hashes.len());
-        for (key, (hash, first_seen)) in hashes {
+        for (key, fingerprint) in hashes {
+            let (hash, first_seen) = (fingerprint.content_hash, fingerprint.first_seen_at);
             let known = indexed
                 .remove(&key)
                 .filter(|d| d.content_hash.as_deref() == Some(hash.as_str()));
@@ -50,7 +51,7 @@ async fn source_documents(
                 None => {
                     let graph = iris.record_graph(&source, &key);
                     let triples = catalog
-                        .store()
+                        .graphs()
                         .graph_triples(graph.as_ref())
                         .map_err(|e| e.to_string())?;
                     SearchDocument::from_graph(&source, &key, &triples).map(|mut d| {
@@ -87,7 +88,7 @@ async fn source_documents(
 /// a record is written again only when its content changed).
 fn record_changed(catalog: &Catalog, source: &str) -> Result<HashMap<String, String>, String> {
     let rows = crate::report::select(
-        catalog.store().oxigraph(),
+        catalog.graphs(),
         &format!(
             "SELECT ?g ?t WHERE {{ GRAPH <{meta}> {{
                ?g <http://www.w3.org/ns/prov#generatedAtTime> ?t ;
@@ -114,7 +115,7 @@ fn quality_of(
 ) -> Result<HashMap<String, (u64, Option<String>)>, String> {
     let prefix = catalog.iris().quality_graph(source, "");
     let rows = crate::report::select(
-        catalog.store().oxigraph(),
+        catalog.graphs(),
         &format!(
             "PREFIX dqv: <http://www.w3.org/ns/dqv#>
              SELECT ?g ?score ?rating WHERE {{ GRAPH ?g {{

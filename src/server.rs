@@ -12,7 +12,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use fedcat_catalog::{Catalog, RdfStore};
+use fedcat_catalog::{Catalog, GraphStore};
 use fedcat_sparql::SparqlConfig;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::io;
@@ -44,7 +44,7 @@ pub fn app(
 ) -> Router {
     let web_index = index.clone();
     let web_runner = runner.clone();
-    let store = catalog.store().clone();
+    let store = catalog.graph_store();
     let sparql = fedcat_sparql::router(
         store.clone(),
         SparqlConfig {
@@ -181,7 +181,7 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respo
 }
 
 /// `/health`: 200 when the store answers, 503 otherwise.
-async fn health(State(store): State<RdfStore>) -> impl IntoResponse {
+async fn health(State(store): State<Arc<dyn GraphStore>>) -> impl IntoResponse {
     let probe = tokio::task::spawn_blocking(move || store.is_empty()).await;
     match probe {
         Ok(Ok(_)) => (

@@ -4,13 +4,16 @@
 //! listing.
 
 use crate::hash::content_hash;
-use crate::state::{RecordUpsert, StateDb, now_text};
-use crate::store::{GraphReplacement, RdfStore};
+use crate::storage::{
+    GraphReplacement, GraphStore, JobState, OxigraphStore, QualityState, RecordState, RecordUpsert,
+    SqliteState, now_text,
+};
 use crate::vocab::{dcat, dct, fedcat, foaf, prov};
 use crate::{CatalogError, IriMinter};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Triple};
 use std::path::Path;
+use std::sync::Arc;
 
 /// One harvested record, ready to store: its key in the source, the IRI of the dataset it
 /// describes, its triples, and the URL it was read from.
@@ -43,11 +46,13 @@ const DELETE_BATCH: i64 = 500;
 /// The catalogue: RDF store + state database + IRI minting.
 #[derive(Clone)]
 pub struct Catalog {
-    store: RdfStore,
-    state: StateDb,
+    graphs: Arc<dyn GraphStore>,
+    pub(crate) state: SqliteState,
     iris: IriMinter,
     /// One update of the duplicate links at a time (jobs of several sources may end together).
     pub(crate) dedup_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// This process's name as a lease holder.
+    pub(crate) holder: String,
 }
 
 impl Catalog {
@@ -58,13 +63,14 @@ impl Catalog {
             source,
         })?;
         let store_dir = data_dir.join("oxigraph");
-        let store = tokio::task::spawn_blocking(move || RdfStore::open(&store_dir)).await??;
-        let state = StateDb::open(&data_dir.join("state.sqlite")).await?;
+        let store = tokio::task::spawn_blocking(move || OxigraphStore::open(&store_dir)).await??;
+        let state = SqliteState::open(&data_dir.join("state.sqlite")).await?;
         Ok(Self {
-            store,
+            graphs: Arc::new(store),
             state,
             iris: IriMinter::new(base_iri)?,
             dedup_lock: Default::default(),
+            holder: crate::lease::holder_name(),
         })
     }
 
@@ -74,10 +80,11 @@ impl Catalog {
         base_iri: &str,
     ) -> Result<Self, CatalogError> {
         Ok(Self {
-            store: RdfStore::in_memory()?,
-            state: StateDb::open(state_path).await?,
+            graphs: Arc::new(OxigraphStore::in_memory()?),
+            state: SqliteState::open(state_path).await?,
             iris: IriMinter::new(base_iri)?,
             dedup_lock: Default::default(),
+            holder: crate::lease::holder_name(),
         })
     }
 
@@ -87,17 +94,32 @@ impl Catalog {
         &self,
         graphs: Vec<(NamedNode, Vec<Quad>)>,
     ) -> Result<(), CatalogError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || store.replace_graphs_whole(&graphs)).await?
+        let store = self.graphs.clone();
+        tokio::task::spawn_blocking(move || store.replace_graphs(&graphs)).await?
     }
 
-    /// The RDF store (read access for SPARQL).
-    pub fn store(&self) -> &RdfStore {
-        &self.store
+    /// The RDF store: record graphs, derived graphs and SPARQL.
+    pub fn graphs(&self) -> &dyn GraphStore {
+        &*self.graphs
     }
 
-    /// The state database.
-    pub fn state(&self) -> &StateDb {
+    /// A shared handle on the RDF store, to read it on a blocking thread or serve it.
+    pub fn graph_store(&self) -> Arc<dyn GraphStore> {
+        self.graphs.clone()
+    }
+
+    /// Sources, jobs, their errors and leases.
+    pub fn jobs(&self) -> &dyn JobState {
+        &self.state
+    }
+
+    /// Record fingerprints, page memos and value issues.
+    pub fn records(&self) -> &dyn RecordState {
+        &self.state
+    }
+
+    /// Link checks, file samples and indicator snapshots.
+    pub fn quality_state(&self) -> &dyn QualityState {
         &self.state
     }
 
@@ -138,7 +160,7 @@ impl Catalog {
         if let Ok(homepage) = NamedNode::new(url) {
             quads.push(Quad::new(catalog.clone(), foaf::HOMEPAGE, homepage, meta));
         }
-        let store = self.store.clone();
+        let store = self.graphs.clone();
         let meta_graph = self.iris.meta_graph();
         tokio::task::spawn_blocking(move || {
             store.set_values(
@@ -167,7 +189,7 @@ impl Catalog {
             ),
             Quad::new(job, prov::USED, self.iris.source_catalog(source_id), meta),
         ];
-        let store = self.store.clone();
+        let store = self.graphs.clone();
         tokio::task::spawn_blocking(move || store.insert_all(&quads)).await??;
         Ok(job_id)
     }
@@ -240,11 +262,11 @@ impl Catalog {
         }
 
         if !replacements.is_empty() {
-            let store = self.store.clone();
+            let store = self.graphs.clone();
             let meta_for_task = meta_graph.clone();
             let replacements = tokio::task::spawn_blocking(move || {
                 store
-                    .replace_graphs(meta_for_task.as_ref(), &replacements)
+                    .replace_record_graphs(meta_for_task.as_ref(), &replacements)
                     .map(|()| replacements)
             })
             .await??;
@@ -323,10 +345,10 @@ impl Catalog {
                     ]
                 })
                 .collect();
-            let store = self.store.clone();
+            let store = self.graphs.clone();
             let meta_graph = self.iris.meta_graph();
             tokio::task::spawn_blocking(move || {
-                store.remove_graphs(meta_graph.as_ref(), &graphs, &links)
+                store.remove_record_graphs(meta_graph.as_ref(), &graphs, &links)
             })
             .await??;
             let keys: Vec<&str> = stale.iter().map(|s| s.record_key.as_str()).collect();

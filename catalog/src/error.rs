@@ -37,6 +37,12 @@ pub enum CatalogError {
     /// A SPARQL query run internally failed.
     #[error("internal SPARQL query failed: {0}")]
     Query(#[from] oxigraph::sparql::QueryEvaluationError),
+    /// An internal SPARQL query did not parse or was not a SELECT (a bug in the caller).
+    #[error("internal SPARQL query refused: {reason}")]
+    QuerySyntax {
+        /// Why.
+        reason: String,
+    },
     /// The state database failed.
     #[error("state database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -3,9 +3,9 @@
 //! atomically when the record changes and removed when the record disappears from a complete
 //! listing, with the record's provenance (source, page URL, job, time, canonical content hash)
 //! written as PROV/DCAT triples in a metadata graph. Operational state — sources, harvest jobs,
-//! per-record fingerprints and job errors — lives in SQLite through sqlx. Readers (the SPARQL
-//! endpoint, later the REST API) get a read handle on the store; the harvester writes through
-//! [`Catalog`]. Above the records: [`dedup`] links the same dataset published on several
+//! per-record fingerprints and job errors — lives in SQLite through sqlx. Both sit behind the
+//! traits of [`storage`]; readers (the SPARQL endpoint, the REST API) read through
+//! [`GraphStore`], the harvester writes through [`Catalog`]. Above the records: [`dedup`] links the same dataset published on several
 //! portals, [`quality`] measures and scores metadata.
 
 mod catalog;
@@ -13,22 +13,22 @@ pub mod dedup;
 mod error;
 pub mod hash;
 mod iri;
+mod lease;
 pub mod node_keys;
 pub mod quality;
 pub mod search;
 pub mod shacl;
-pub mod state;
-mod store;
+pub mod storage;
 pub mod vocab;
 
 pub use catalog::{Catalog, RecordGraph, WriteCounts};
 pub use error::CatalogError;
 pub use iri::{IriMinter, encode_segment};
-pub use state::{
-    IssueAction, JobCounts, JobErrorRow, JobRow, JobStatus, MAX_ISSUE_VALUE, NewJobError, PageMemo,
-    RepairCount, StateDb, ValueIssue,
+pub use lease::{LEASE_TTL_SECS, Lease};
+pub use storage::{
+    GraphStore, IssueAction, JobCounts, JobErrorRow, JobRow, JobState, JobStatus, MAX_ISSUE_VALUE,
+    NewJobError, PageMemo, QualityState, RecordState, RepairCount, ValueIssue,
 };
-pub use store::RdfStore;
 
 /// Re-export of the RDF library, so that crates above use the same version of its types.
 pub use oxigraph;

@@ -171,7 +171,7 @@ pub async fn harvest_source(
             // A store failure ends the job; what was stored stays.
             message = Some(format!("job stopped: {error}"));
             catalog
-                .state()
+                .jobs()
                 .record_error(job_id, &source_id, "job", None, None, &error.to_string())
                 .await?;
             false
@@ -190,10 +190,10 @@ pub async fn harvest_source(
     let mut guarded = false;
     if complete_listing {
         let stale = catalog
-            .state()
+            .records()
             .stale_record_count(&source_id, job_id)
             .await?;
-        let live = catalog.state().live_record_count(&source_id).await?;
+        let live = catalog.records().live_record_count(&source_id).await?;
         let share = if live > 0 {
             stale as f64 / live as f64
         } else {
@@ -209,7 +209,7 @@ pub async fn harvest_source(
                 options.max_delete_share * 100.0
             ));
             catalog
-                .state()
+                .jobs()
                 .record_error(
                     job_id,
                     &source_id,
@@ -242,7 +242,7 @@ pub async fn harvest_source(
         JobStatus::Partial
     };
     catalog
-        .state()
+        .jobs()
         .finish_job(
             job_id,
             status,
@@ -363,7 +363,7 @@ impl JobRun<'_> {
                             next_url: next.as_ref().map(|n| n.url.to_string()),
                         };
                         catalog
-                            .state()
+                            .records()
                             .save_page_memo(&source_id, current.url.as_str(), &memo)
                             .await?;
                     }
@@ -421,7 +421,7 @@ impl JobRun<'_> {
         self.counts.pages += 1;
         self.counts.unchanged += keys.len() as u64;
         self.counts.not_modified_pages += 1;
-        self.catalog.state().heartbeat(self.job_id).await?;
+        self.catalog.jobs().heartbeat(self.job_id).await?;
         on_progress(ProgressEvent::Page {
             url: page.url.to_string(),
             records: keys.len() as u64,
@@ -464,7 +464,7 @@ impl JobRun<'_> {
         self.page_failures += 1;
         self.counts.failed += 1;
         self.catalog
-            .state()
+            .jobs()
             .record_job_error(
                 self.job_id,
                 self.source.id(),
@@ -502,7 +502,7 @@ impl JobRun<'_> {
                     self.counts.failed += 1;
                     self.counts.records_rejected += 1;
                     self.catalog
-                        .state()
+                        .jobs()
                         .record_error(
                             self.job_id,
                             self.source.id(),
@@ -539,7 +539,7 @@ impl JobRun<'_> {
         self.counts.added += written.added;
         self.counts.updated += written.updated;
         self.counts.unchanged += written.unchanged;
-        self.catalog.state().heartbeat(self.job_id).await?;
+        self.catalog.jobs().heartbeat(self.job_id).await?;
         on_progress(ProgressEvent::Page {
             url: request.url.to_string(),
             records: record_count,
@@ -575,7 +575,7 @@ impl JobRun<'_> {
             }
         }
         self.catalog
-            .state()
+            .records()
             .replace_value_issues(self.source.id(), self.job_id, &keys, issues)
             .await?;
         Ok(())
@@ -604,7 +604,7 @@ impl JobRun<'_> {
     ) -> Result<(), HarvestError> {
         tracing::debug!(source = self.source.id(), record = ?record_key, %message, "value warning");
         self.catalog
-            .state()
+            .jobs()
             .record_job_error(
                 self.job_id,
                 self.source.id(),
@@ -638,7 +638,7 @@ async fn fetch(
         None
     } else {
         catalog
-            .state()
+            .records()
             .page_memo(source_id, request.url.as_str())
             .await?
     };

@@ -5,11 +5,11 @@
 
 use crate::negotiate::{graph_format, results_format};
 use crate::protocol::HtmlPage;
+use fedcat_catalog::GraphStore;
 use oxigraph::io::RdfSerializer;
 use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
 use oxigraph::sparql::results::QueryResultsSerializer;
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
-use oxigraph::store::Store;
 use serde::{Deserialize, Serialize};
 
 /// What to evaluate and how to answer, as handed to a worker.
@@ -102,7 +102,7 @@ pub fn timed_out(limit_secs: f64) -> Reply {
 /// Parses, evaluates and serialises `job` over `store`; `token` stops the evaluation when
 /// cancelled (at the data reads Oxigraph checks it on).
 pub fn evaluate(
-    store: &Store,
+    store: &dyn GraphStore,
     job: QueryJob,
     token: CancellationToken,
     html_page: Option<HtmlPage>,
@@ -141,19 +141,16 @@ pub fn evaluate(
     } else if dataset.is_default_dataset() {
         dataset.set_default_graph_as_union();
     }
-    let outcome = prepared
-        .on_store(store)
-        .execute()
-        .and_then(|results| match &job.output {
-            Output::Html { lang } => serialize_html(
-                results,
-                &job.query,
-                job.max_results,
-                html_page,
-                lang.as_deref(),
-            ),
-            Output::Negotiated { accept } => serialize(results, accept.as_deref(), job.max_results),
-        });
+    let outcome = store.query(prepared).and_then(|results| match &job.output {
+        Output::Html { lang } => serialize_html(
+            results,
+            &job.query,
+            job.max_results,
+            html_page,
+            lang.as_deref(),
+        ),
+        Output::Negotiated { accept } => serialize(results, accept.as_deref(), job.max_results),
+    });
     match outcome {
         Ok(reply) => reply,
         Err(QueryEvaluationError::Cancelled) => Reply::text(503, "query stopped"),

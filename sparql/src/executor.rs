@@ -15,7 +15,7 @@
 
 use crate::evaluate::{QueryJob, Reply, evaluate, timed_out};
 use crate::protocol::HtmlPage;
-use fedcat_catalog::RdfStore;
+use fedcat_catalog::GraphStore;
 use oxigraph::sparql::CancellationToken;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -62,7 +62,7 @@ impl Default for QueryLimits {
 
 /// Runs queries under the limits.
 pub(crate) struct Executor {
-    store: RdfStore,
+    store: Arc<dyn GraphStore>,
     worker: Option<PathBuf>,
     limits: QueryLimits,
     html_page: Option<HtmlPage>,
@@ -72,7 +72,7 @@ pub(crate) struct Executor {
 
 impl Executor {
     pub(crate) fn new(
-        store: RdfStore,
+        store: Arc<dyn GraphStore>,
         worker: Option<PathBuf>,
         limits: QueryLimits,
         html_page: Option<HtmlPage>,
@@ -155,7 +155,7 @@ impl Executor {
             .name("sparql-query".into())
             .stack_size(QUERY_STACK_BYTES)
             .spawn(move || {
-                let reply = evaluate(store.oxigraph(), job, thread_token, html_page);
+                let reply = evaluate(&*store, job, thread_token, html_page);
                 drop(permit);
                 let _ = sender.send(reply);
             });

@@ -11,7 +11,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use fedcat_catalog::RdfStore;
+use fedcat_catalog::GraphStore;
 use oxigraph::io::RdfSerializer;
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::SparqlEvaluator;
@@ -46,13 +46,13 @@ pub struct SparqlConfig {
 pub type HtmlPage = fn(&str, &str, Option<&str>) -> String;
 
 struct Endpoint {
-    store: RdfStore,
+    store: Arc<dyn GraphStore>,
     config: SparqlConfig,
     executor: Executor,
 }
 
 /// The router serving `/sparql`, with CORS open to any origin for GET and POST.
-pub fn router(store: RdfStore, config: SparqlConfig) -> Router {
+pub fn router(store: Arc<dyn GraphStore>, config: SparqlConfig) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
@@ -266,12 +266,10 @@ async fn load_test_data(endpoint: Arc<Endpoint>, text: String) -> Response {
     }
     let store = endpoint.store.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        SparqlEvaluator::new()
+        let update = SparqlEvaluator::new()
             .parse_update(&text)
-            .map_err(|e| e.to_string())?
-            .on_store(store.oxigraph())
-            .execute()
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        store.update(update).map_err(|e| e.to_string())
     })
     .await;
     match outcome {

@@ -10,8 +10,8 @@
 use crate::evaluate::{QueryJob, Reply, STORE_CHANGED, evaluate};
 use crate::executor::{QUERY_STACK_BYTES, WORKER_TIMED_OUT};
 use crate::protocol::HtmlPage;
+use fedcat_catalog::storage::OxigraphStore;
 use oxigraph::sparql::CancellationToken;
-use oxigraph::store::Store;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -81,7 +81,7 @@ fn evaluate_on_a_fresh_view(
                 return Reply::text(500, "query evaluation failed");
             }
         }
-        match Store::open_read_only(path) {
+        match OxigraphStore::open_read_only(path) {
             Ok(store) => {
                 if let Err(e) = limit_memory(budget) {
                     eprintln!("sparql-worker: cannot set the memory limit: {e}");
@@ -124,7 +124,7 @@ fn lift_memory_limit() -> std::io::Result<()> {
 }
 
 /// Evaluates on a thread with the same known stack as in-process evaluation.
-fn evaluate_with_stack(store: Store, job: QueryJob, html_page: Option<HtmlPage>) -> Reply {
+fn evaluate_with_stack(store: OxigraphStore, job: QueryJob, html_page: Option<HtmlPage>) -> Reply {
     let spawned = std::thread::Builder::new()
         .name("sparql-query".into())
         .stack_size(QUERY_STACK_BYTES)

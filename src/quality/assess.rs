@@ -133,7 +133,7 @@ pub struct DatasetAssessment {
 /// Measures and scores every record of `source` as stored, with the last check of each URL
 /// (`links`; an unchecked URL's metrics are reported as not measured).
 pub fn assess_source(
-    store: &RdfStore,
+    store: &dyn GraphStore,
     iris: &IriMinter,
     source: &str,
     assessor: &Assessor<'_>,

@@ -1,6 +1,7 @@
 //! Link checks and file downloads of a source's URLs, and the last check of every URL.
 
 use super::*;
+use fedcat_catalog::storage::NewLinkCheck;
 
 /// How many recent checks of a URL its availability (E6) is computed over.
 pub const AVAILABILITY_CHECKS: u32 = 8;
@@ -8,22 +9,24 @@ pub const AVAILABILITY_CHECKS: u32 = 8;
 /// The last check of every URL, with its availability over its recent checks.
 pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>, String> {
     let history = catalog
-        .state()
+        .quality_state()
         .link_history(AVAILABILITY_CHECKS)
         .await
         .map_err(|e| e.to_string())?;
     let mut samples = catalog
-        .state()
+        .quality_state()
         .file_samples()
         .await
         .map_err(|e| e.to_string())?;
     Ok(history
         .into_iter()
         .filter_map(|(url, checks)| {
-            let (_, head_status, status, content_type, content_length) = checks.first()?.clone();
+            let last = checks.first()?.clone();
+            let (head_status, status) = (last.head_status, last.status);
+            let (content_type, content_length) = (last.content_type, last.content_length);
             let ok = checks
                 .iter()
-                .filter(|(_, _, s, _, _)| (200..300).contains(s))
+                .filter(|check| (200..300).contains(&check.status))
                 .count();
             let file = samples.remove(&url).map(|(_, facts)| facts);
             Some((
@@ -69,7 +72,7 @@ fn source_urls(
     const ACCESS: &str = "http://www.w3.org/ns/dcat#accessURL";
     const DOWNLOAD: &str = "http://www.w3.org/ns/dcat#downloadURL";
     const LANDING: &str = "http://www.w3.org/ns/dcat#landingPage";
-    let records = crate::report::source_records(catalog.store(), catalog.iris(), source)?;
+    let records = crate::report::source_records(catalog.graphs(), catalog.iris(), source)?;
     let mut all = std::collections::BTreeSet::new();
     let mut files = std::collections::BTreeSet::new();
     for (_, triples) in records {
@@ -123,7 +126,7 @@ pub async fn check_source_links(
     .await
     .map_err(|e| e.to_string())??;
     let history = catalog
-        .state()
+        .quality_state()
         .link_history(1)
         .await
         .map_err(|e| e.to_string())?;
@@ -135,7 +138,7 @@ pub async fn check_source_links(
             history
                 .get(*u)
                 .and_then(|c| c.first())
-                .is_none_or(|(at, ..)| *at < cutoff)
+                .is_none_or(|check| check.checked_at < cutoff)
         })
         .cloned()
         .collect();
@@ -164,17 +167,17 @@ pub async fn check_source_links(
         }
         let redirects = serde_json::to_string(&result.redirects).unwrap_or_default();
         catalog
-            .state()
-            .record_link_check(
-                &result.url,
-                &now_text(),
-                result.head_status,
-                result.status,
-                &redirects,
-                result.content_type.as_deref(),
-                result.content_length,
-                result.error.as_deref(),
-            )
+            .quality_state()
+            .record_link_check(&NewLinkCheck {
+                url: &result.url,
+                checked_at: &now_text(),
+                head_status: result.head_status,
+                status: result.status,
+                redirects: &redirects,
+                content_type: result.content_type.as_deref(),
+                content_length: result.content_length,
+                error: result.error.as_deref(),
+            })
             .await
             .map_err(|e| e.to_string())?;
         if run.checked.is_multiple_of(100) {
@@ -207,7 +210,7 @@ pub async fn check_source_links(
                 .clone()
                 .or_else(|| result.sample.as_ref().and_then(|s| s.syntax_error.clone()));
             catalog
-                .state()
+                .quality_state()
                 .record_file_sample(
                     &result.url,
                     &now_text(),
@@ -223,7 +226,7 @@ pub async fn check_source_links(
         }
     }
     catalog
-        .state()
+        .quality_state()
         .prune_link_checks(AVAILABILITY_CHECKS)
         .await
         .map_err(|e| e.to_string())?;

@@ -25,6 +25,6 @@ use fedcat_catalog::quality::measure::{
 };
 use fedcat_catalog::quality::score::{Rating, ScoreTable, Scores, score};
 use fedcat_catalog::shacl::{ShaclShapes, Violation};
-use fedcat_catalog::{Catalog, IriMinter, RdfStore};
+use fedcat_catalog::{Catalog, GraphStore, IriMinter};
 use fedcat_harvester::{Vocabularies, vocabulary::VocabularyKind};
 use std::collections::HashMap;

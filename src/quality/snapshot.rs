@@ -13,7 +13,7 @@ pub async fn snapshot_source(
     let facts = facts(&config.vocabularies);
     let table = config.score_table.clone();
     let strict_head = config.strict_head;
-    let store = catalog.store().clone();
+    let store = catalog.graph_store();
     let iris = catalog.iris().clone();
     let source_id = source.to_owned();
     let now = chrono::Utc::now();
@@ -29,7 +29,7 @@ pub async fn snapshot_source(
             today,
             strict_head,
         };
-        let assessments = assess_source(&store, &iris, &source_id, &assessor)?;
+        let assessments = assess_source(&*store, &iris, &source_id, &assessor)?;
         // Each record's assessment replaces its previous one; the metric definitions and the
         // score table in force go beside them.
         let mut graphs: Vec<_> = assessments
@@ -77,14 +77,14 @@ pub async fn snapshot_source(
         .map_err(|e| e.to_string())?;
     let json = serde_json::to_string(&indicators).map_err(|e| e.to_string())?;
     catalog
-        .state()
+        .quality_state()
         .save_indicators(source, None, &taken_at, &json)
         .await
         .map_err(|e| e.to_string())?;
     for (publisher, publisher_indicators) in &by_publisher {
         let json = serde_json::to_string(publisher_indicators).map_err(|e| e.to_string())?;
         catalog
-            .state()
+            .quality_state()
             .save_indicators(source, Some(publisher), &taken_at, &json)
             .await
             .map_err(|e| e.to_string())?;

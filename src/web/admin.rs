@@ -369,7 +369,7 @@ pub(super) async fn harvest_now(
         )
             .into_response();
     };
-    match runner.start(&id) {
+    match runner.start(&id).await {
         Ok(_) => see_sources(None),
         Err(error) => (StatusCode::CONFLICT, format!("{error:?}")).into_response(),
     }

@@ -314,10 +314,10 @@ async fn dataset_page(
 /// property, how serious, what the shape says.
 async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &str) -> Vec<String> {
     let graph = state.catalog.iris().quality_graph(source, key);
-    let store = state.catalog.store().clone();
+    let store = state.catalog.graph_store();
     let rows = tokio::task::spawn_blocking(move || {
         crate::report::select(
-            store.oxigraph(),
+            &*store,
             &format!(
                 "PREFIX sh: <http://www.w3.org/ns/shacl#>
                  SELECT ?report ?severity ?path ?message WHERE {{ GRAPH <{}> {{
@@ -431,7 +431,7 @@ async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQ
     let (lang, base) = page_context("/indicators", &pairs);
     let rows = match state
         .catalog
-        .state()
+        .quality_state()
         .indicator_snapshots(None, Some(""), None, None)
         .await
     {
@@ -450,8 +450,9 @@ async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQ
     let mut share_series: Vec<std::collections::BTreeMap<String, Vec<(String, f64)>>> =
         vec![Default::default(); share_fields.len()];
     let mut latest: std::collections::BTreeMap<String, Value> = Default::default();
-    for (producer, _, taken_at, text) in rows {
-        let Ok(indicators) = serde_json::from_str::<Value>(&text) else {
+    for row in rows {
+        let (producer, taken_at) = (row.source_id, row.taken_at);
+        let Ok(indicators) = serde_json::from_str::<Value>(&row.indicators) else {
             continue;
         };
         for (n, (field, _)) in share_fields.iter().enumerate() {
@@ -590,7 +591,7 @@ async fn sources_page(
     for source in &state.config.sources.sources {
         let job = state
             .catalog
-            .state()
+            .jobs()
             .jobs(Some(&source.id), 1)
             .await
             .ok()
@@ -598,7 +599,7 @@ async fn sources_page(
         let errors: Vec<Value> = match &job {
             Some(job) => state
                 .catalog
-                .state()
+                .jobs()
                 .job_errors(job.id)
                 .await
                 .unwrap_or_default()

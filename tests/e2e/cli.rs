@@ -337,7 +337,7 @@ async fn quality_snapshot(deployment: &Deployment) {
             strict_head: false,
         };
         let assessments =
-            fedcat::quality::assess_source(catalog.store(), catalog.iris(), source, &assessor)
+            fedcat::quality::assess_source(catalog.graphs(), catalog.iris(), source, &assessor)
                 .unwrap();
         let indicators = fedcat::quality::indicators(&assessments);
         assert_eq!(indicators.datasets, assessments.len());
@@ -420,22 +420,20 @@ async fn killed_harvest_leaves_a_consistent_store() {
     {
         let catalog = deployment.open().await;
         let records =
-            fedcat::report::source_records(catalog.store(), catalog.iris(), "datasud").unwrap();
+            fedcat::report::source_records(catalog.graphs(), catalog.iris(), "datasud").unwrap();
         assert!(
             !records.is_empty() && records.len() < 7,
             "{} records",
             records.len()
         );
         let stored_hashes = catalog
-            .store()
-            .oxigraph()
-            .quads_for_pattern(
-                None,
-                Some(fedcat_catalog::vocab::fedcat::CONTENT_HASH),
-                None,
-                None,
-            )
-            .count();
+            .graphs()
+            .select(&format!(
+                "SELECT ?g WHERE {{ ?g <{}> ?hash }}",
+                fedcat_catalog::vocab::fedcat::CONTENT_HASH.as_str()
+            ))
+            .unwrap()
+            .len();
         assert_eq!(stored_hashes, records.len());
         // Each record graph equals the same record harvested without interruption.
         let reference = Deployment::new(
@@ -447,7 +445,7 @@ async fn killed_harvest_leaves_a_consistent_store() {
         reference.harvest(&reference_catalog, "datasud").await;
         let complete: std::collections::HashMap<String, std::collections::HashSet<_>> =
             fedcat::report::source_records(
-                reference_catalog.store(),
+                reference_catalog.graphs(),
                 reference_catalog.iris(),
                 "datasud",
             )

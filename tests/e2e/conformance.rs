@@ -72,7 +72,7 @@ async fn mapped_fixtures_conform_to_dcat_ap_3() {
         let report = deployment.harvest(&catalog, source).await;
         assert_eq!(report.counts.failed, 0, "{source}: {report:?}");
         let conformance =
-            source_conformance(catalog.store(), catalog.iris(), source, &shapes).unwrap();
+            source_conformance(catalog.graphs(), catalog.iris(), source, &shapes).unwrap();
         records += conformance.len();
         for record in conformance {
             for violation in record.violations {

@@ -120,7 +120,7 @@ async fn dcat_fixtures_give_exactly_the_datasets_served() {
     assert_eq!(checks[2].1, 100);
     for (source, expected) in &checks {
         let report = deployment.harvest(&catalog, source).await;
-        let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+        let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
         assert_eq!(
             report.status,
             JobStatus::Succeeded,
@@ -286,7 +286,7 @@ async fn defective_records_are_kept_with_their_bad_values_repaired_or_dropped() 
     );
     assert!(c.records_repaired >= 2 && c.values_dropped > 0, "{c:?}");
     // Every dropped value is a warning naming its record, property and value.
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert!(errors.iter().all(|e| e.kind == "value"), "{errors:?}");
     assert!(
         errors
@@ -319,7 +319,7 @@ async fn defective_records_are_kept_with_their_bad_values_repaired_or_dropped() 
     // GeoNetwork's page is read: the text beside rdf:resource dropped, the record kept.
     let report = deployment.harvest(&catalog, "oreme").await;
     assert_eq!(report.counts.added, 1, "{report:?}");
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert!(
         errors
             .iter()

@@ -96,7 +96,7 @@ async fn every_fault_ends_the_page_cleanly_and_loses_nothing() {
         assert_eq!(report.status, JobStatus::Partial, "{name}: {report:?}");
         assert_eq!(report.counts.deleted, 0, "{name}");
         assert!(took < Duration::from_secs(15), "{name} took {took:?}");
-        let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+        let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
         let page_errors: Vec<String> = errors
             .iter()
             .filter(|e| e.kind == "page")
@@ -118,11 +118,11 @@ async fn every_fault_ends_the_page_cleanly_and_loses_nothing() {
     }
 
     // Errors are kept for `[harvest] keep_errors_days`, then pruned.
-    assert_eq!(catalog.state().prune_job_errors(90).await.unwrap(), 0);
-    assert_eq!(catalog.state().prune_job_errors(0).await.unwrap(), 7);
+    assert_eq!(catalog.jobs().prune_job_errors(90).await.unwrap(), 0);
+    assert_eq!(catalog.jobs().prune_job_errors(0).await.unwrap(), 7);
     assert!(
         catalog
-            .state()
+            .jobs()
             .job_errors(first.job_id + 1)
             .await
             .unwrap()
@@ -173,7 +173,7 @@ async fn every_fault_ends_the_page_cleanly_and_loses_nothing() {
     );
     let report = retrying.harvest(&catalog, "datasud").await;
     portal.fault_ckan_page("datasud", 3, None);
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].attempts, Some(3));
     assert!(errors[0].message.contains("429"), "{}", errors[0].message);
@@ -229,7 +229,7 @@ async fn rdf_faults_fail_their_page_only() {
         assert!(started.elapsed() < Duration::from_secs(15), "{name}");
         assert_eq!(report.status, JobStatus::Partial, "{name}: {report:?}");
         assert_eq!(report.counts.deleted, 0, "{name}");
-        let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+        let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
         let page: Vec<&fedcat_catalog::JobErrorRow> =
             errors.iter().filter(|e| e.kind == "page").collect();
         eprintln!("{name}: {page:?}");

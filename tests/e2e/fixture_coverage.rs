@@ -363,7 +363,7 @@ async fn every_recorded_record_with_an_identity_is_stored() {
     let (mut total_listed, mut total_stored) = (0, 0);
     for case in &cases {
         let report = deployment.harvest(&catalog, &case.id).await;
-        let stored = catalog.state().live_record_count(&case.id).await.unwrap() as usize;
+        let stored = catalog.records().live_record_count(&case.id).await.unwrap() as usize;
         let c = report.counts;
         total_listed += case.listed;
         total_stored += stored;
@@ -480,7 +480,7 @@ async fn real_records_with_url_oddities_are_kept_and_repaired() {
     let report = deployment.harvest(&catalog, "odd").await;
     let c = report.counts;
     assert_eq!(
-        catalog.state().live_record_count("odd").await.unwrap() as usize,
+        catalog.records().live_record_count("odd").await.unwrap() as usize,
         listed - 1,
         "{report:?}"
     );
@@ -532,7 +532,7 @@ async fn real_records_with_url_oddities_are_kept_and_repaired() {
     assert_eq!(emails, 2);
 
     // The dropped values are warnings of the job naming record, property and value.
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     let warnings: Vec<&str> = errors
         .iter()
         .filter(|e| e.kind == "value")
@@ -554,13 +554,17 @@ async fn real_records_with_url_oddities_are_kept_and_repaired() {
     // space for the `T` of its creation date: all three kept.
     let report = deployment.harvest(&catalog, "oddudata").await;
     assert_eq!(
-        catalog.state().live_record_count("oddudata").await.unwrap(),
+        catalog
+            .records()
+            .live_record_count("oddudata")
+            .await
+            .unwrap(),
         3
     );
     assert_eq!(report.counts.records_repaired, 3, "{:?}", report.counts);
 
     // `fedcat report mapping` lists the most frequent repairs.
-    let repairs = catalog.state().repair_counts("odd", 20).await.unwrap();
+    let repairs = catalog.records().repair_counts("odd", 20).await.unwrap();
     assert!(
         repairs
             .iter()

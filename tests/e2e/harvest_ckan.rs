@@ -213,7 +213,7 @@ async fn records_leave_only_after_a_complete_listing() {
     // The tombstone says which job deleted what.
     assert_eq!(
         catalog
-            .state()
+            .records()
             .records_deleted_by_job(report.job_id)
             .await
             .unwrap(),
@@ -242,7 +242,7 @@ async fn records_leave_only_after_a_complete_listing() {
     assert_eq!(report.counts.deleted, 0);
     assert_eq!(report.counts.failed, 1);
     assert_eq!(count(&server, &datasets_of_source("datasud")).await, 6);
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].kind, "page");
     let url = errors[0].url.as_deref().unwrap();
@@ -279,7 +279,7 @@ async fn records_leave_only_after_a_complete_listing() {
         "{message}"
     );
     assert_eq!(count(&server, &datasets_of_source("datasud")).await, 5);
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert!(
         errors
             .iter()
@@ -318,7 +318,7 @@ async fn html_error_page_is_a_clear_page_error() {
     let catalog = deployment.open().await;
     let report = deployment.harvest(&catalog, "down").await;
     assert_eq!(report.status, JobStatus::Failed);
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert!(
         errors[0].message.contains("expected RDF"),
         "{}",
@@ -346,7 +346,7 @@ async fn unreachable_portal_fails_the_job_and_keeps_the_data() {
     deployment.harvest(&catalog, "datasud").await;
     let report = deployment.harvest(&catalog, "gone").await;
     assert_eq!(report.status, JobStatus::Failed);
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert!(
         errors[0].message.contains("127.0.0.1:9"),
         "{}",

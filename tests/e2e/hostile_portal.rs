@@ -183,7 +183,7 @@ async fn assert_refused(
         (1, 0),
         "{report:?}"
     );
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     let error = &errors[0];
     assert_eq!(error.kind, "page");
@@ -428,7 +428,7 @@ async fn a_next_page_on_another_port_needs_allowed_hosts() {
     );
 
     let report = deployment.harvest(&catalog, "cross-allowed").await;
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert_eq!(report.status, JobStatus::Succeeded, "{report:?} {errors:?}");
     assert!(report.complete_listing);
     assert_eq!(
@@ -459,7 +459,7 @@ async fn a_failed_page_body_reaches_administrators_only() {
     assert_eq!(report.status, JobStatus::Partial, "{report:?}");
     assert_eq!(report.counts.added, datasets_in(DATAGOUV));
 
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].url.as_deref(), Some(second.as_str()));
     assert!(
@@ -574,7 +574,7 @@ async fn dev_zero_child() {
     let report = deployment.harvest(&catalog, "zero").await;
     assert!(started.elapsed() < Duration::from_secs(10), "{report:?}");
     assert_eq!(report.status, JobStatus::Failed, "{report:?}");
-    let errors = catalog.state().job_errors(report.job_id).await.unwrap();
+    let errors = catalog.jobs().job_errors(report.job_id).await.unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(
         errors[0]

@@ -71,7 +71,7 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
         (run.checked, run.ok, run.skipped, run.downloaded),
         (4, 2, 0, 2)
     );
-    let samples = catalog.state().file_samples().await.unwrap();
+    let samples = catalog.quality_state().file_samples().await.unwrap();
     let fixture = crate::fake_portal::fixture_path("ckan/demo.ckan.org_package_show_1.json");
     let (_, sample) = &samples[&urls[0]];
     assert_eq!(sample.sniffed.as_deref(), Some("JSON"));

@@ -205,7 +205,7 @@ impl Catalog {
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<DedupReport, CatalogError> {
         let _guard = self.dedup_lock.lock().await;
-        let pool = self.state().pool();
+        let pool = self.state.pool();
         let changed: Vec<(String, String, String, String, Option<i64>)> = sqlx::query(
             "SELECT r.graph_iri, r.dataset_iri, r.source_id, r.content_hash, d.id
              FROM records r LEFT JOIN dedup_records d ON d.graph_iri = r.graph_iri
@@ -251,7 +251,7 @@ impl Catalog {
                 source: source.clone(),
             })
             .collect();
-        let store = self.store().clone();
+        let store = self.graph_store();
         let base = self.iris().base().to_owned();
         let summaries: Vec<RecordSummary> = tokio::task::spawn_blocking(move || {
             refs.iter()
@@ -287,7 +287,7 @@ impl Catalog {
     }
 
     async fn dedup_totals(&self, mut report: DedupReport) -> Result<DedupReport, CatalogError> {
-        let pool = self.state().pool();
+        let pool = self.state.pool();
         let (clusters, linked): (i64, i64) = sqlx::query_as(
             "SELECT COUNT(DISTINCT cluster_id), COUNT(cluster_id) FROM dedup_records",
         )
@@ -307,7 +307,7 @@ impl Catalog {
         removed: &[i64],
         write_keys: bool,
     ) -> Result<(Vec<i64>, BTreeSet<u64>, BTreeSet<String>), CatalogError> {
-        let mut tx = self.state().pool().begin().await?;
+        let mut tx = self.state.pool().begin().await?;
         let mut touched_keys: BTreeSet<u64> = BTreeSet::new();
         let mut old_clusters: BTreeSet<String> = BTreeSet::new();
         let mut ids = Vec::with_capacity(changed.len());
@@ -375,7 +375,7 @@ impl Catalog {
     ) -> Result<(), CatalogError> {
         self.store_summaries(changed, &summaries, removed, false)
             .await?;
-        let pool = self.state().pool();
+        let pool = self.state.pool();
         let mut members: Vec<Member> = Vec::new();
         for row in sqlx::query("SELECT id, summary, cluster_id FROM dedup_records ORDER BY id")
             .fetch_all(pool)
@@ -440,9 +440,9 @@ impl Catalog {
             .await?;
         tx.commit().await?;
         report.clusters_written = ids.len();
-        let store = self.store().clone();
+        let store = self.graph_store();
         let graph = self.iris().links_graph();
-        tokio::task::spawn_blocking(move || store.replace_graph(graph.as_ref(), &quads)).await??;
+        tokio::task::spawn_blocking(move || store.replace_graphs(&[(graph, quads)])).await??;
         Ok(())
     }
 
@@ -485,7 +485,7 @@ impl Catalog {
         let (changed_ids, touched_keys, mut involved) = self
             .store_summaries(changed, &summaries, removed, true)
             .await?;
-        let pool = self.state().pool();
+        let pool = self.state.pool();
         let mut cache: HashMap<i64, Member> = HashMap::new();
         let mut blocks: HashMap<u64, Vec<(i64, String)>> = HashMap::new();
         let mut pairs: BTreeSet<(i64, i64)> = BTreeSet::new();
@@ -645,7 +645,7 @@ impl Catalog {
         report.clusters_written = ids.len();
         // Remove what the links graph said of the involved clusters and records, then write the
         // recomputed clusters, in one transaction.
-        let store = self.store().clone();
+        let store = self.graph_store();
         let iris = self.iris().clone();
         let datasets: Vec<String> = nodes
             .iter()
@@ -684,7 +684,7 @@ impl Catalog {
             "SELECT graph_iri, cluster_id, is_primary FROM dedup_records
              WHERE cluster_id IS NOT NULL",
         )
-        .fetch_all(self.state().pool())
+        .fetch_all(self.state.pool())
         .await?;
         Ok(rows
             .into_iter()
@@ -707,7 +707,7 @@ impl Catalog {
         &self,
         source: Option<&str>,
     ) -> Result<Vec<ClusterView>, CatalogError> {
-        let pool = self.state().pool();
+        let pool = self.state.pool();
         let rows = sqlx::query(
             "SELECT id, cluster_id, summary, is_primary FROM dedup_records
              WHERE cluster_id IS NOT NULL ORDER BY cluster_id, is_primary DESC, graph_iri",

@@ -64,22 +64,8 @@ pub struct LinkCheck {
     pub file: Option<FileFacts>,
 }
 
-/// What the last download of a file found (QUALITY.md E10, E11, E22, E23, fifth star).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FileFacts {
-    /// Bytes read (at most the byte budget).
-    pub bytes_read: u64,
-    /// The file ended within the budget: its length and digests are the file's.
-    pub complete: bool,
-    /// The format its content has, as an EU file-type code.
-    pub sniffed: Option<String>,
-    /// It parses in that format; `None` when not checkable.
-    pub syntax_valid: Option<bool>,
-    /// An RDF file with IRIs on other hosts.
-    pub external_links: Option<bool>,
-    /// MD5, SHA-1 and SHA-256 of a complete file, lower-case hex.
-    pub digests: Option<[String; 3]>,
-}
+/// What a (partial) download of a file showed; kept by the state database between runs.
+pub type FileFacts = crate::storage::FileSample;
 
 /// How measurements are taken.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

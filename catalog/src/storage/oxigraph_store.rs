@@ -1,12 +1,18 @@
-//! The Oxigraph store: on disk under the data directory, or in memory for tests that do not
-//! need a restart. Writes of record graphs happen in transactions so a reader never sees half
-//! a record.
+//! [`OxigraphStore`], the embedded [`GraphStore`]: Oxigraph on RocksDB under the data
+//! directory, or in memory for tests that do not need a restart. Writes of record graphs happen
+//! in transactions so a reader never sees half a record; new graphs go through the bulk loader.
 
+use super::graph::{GraphReplacement, GraphStore};
 use crate::CatalogError;
 use crate::vocab::dcat::BYTE_SIZE;
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{
-    GraphNameRef, Literal, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term, Triple,
+    GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, QuadRef, Term,
+    Triple,
+};
+use oxigraph::sparql::{
+    PreparedSparqlQuery, PreparedSparqlUpdate, QueryEvaluationError, QueryResults,
+    UpdateEvaluationError,
 };
 use oxigraph::store::Store;
 use std::path::Path;
@@ -14,25 +20,15 @@ use std::path::Path;
 /// Memory the bulk loader may use for one page of new records.
 const BULK_LOAD_MEMORY_MB: usize = 256;
 
-/// A handle on the RDF store; cheap to clone (the store is reference-counted).
+/// The embedded RDF store; cheap to clone (the store is reference-counted).
 #[derive(Clone)]
-pub struct RdfStore {
+pub struct OxigraphStore {
     store: Store,
     /// The store's directory; `None` in memory.
     path: Option<std::path::PathBuf>,
 }
 
-/// One record graph to replace: its IRI, its new quads, and the metadata quads describing it.
-pub(crate) struct GraphReplacement {
-    pub graph: oxigraph::model::NamedNode,
-    pub quads: Vec<Quad>,
-    pub meta: Vec<Quad>,
-    /// True when the graph may already exist (a changed or re-appearing record): its old
-    /// content is cleared first. New records skip the lookups.
-    pub replaces: bool,
-}
-
-impl RdfStore {
+impl OxigraphStore {
     /// Opens (creating if needed) the RocksDB-backed store in `path`.
     pub fn open(path: &Path) -> Result<Self, CatalogError> {
         std::fs::create_dir_all(path).map_err(|source| CatalogError::DataDir {
@@ -53,29 +49,30 @@ impl RdfStore {
         })
     }
 
-    /// The store's directory, which other processes may open read-only; `None` in memory.
-    pub fn path(&self) -> Option<&Path> {
+    /// A read-only view of the store in `path`, which another process writes (a SPARQL
+    /// worker's): it sees the data as of its opening.
+    pub fn open_read_only(path: &Path) -> Result<Self, CatalogError> {
+        Ok(Self {
+            store: Store::open_read_only(path)?,
+            path: Some(path.to_owned()),
+        })
+    }
+}
+
+impl GraphStore for OxigraphStore {
+    fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
 
-    /// The underlying Oxigraph store, for read-only query evaluation.
-    pub fn oxigraph(&self) -> &Store {
-        &self.store
-    }
-
-    /// Number of quads in the store, all graphs included.
-    pub fn len(&self) -> Result<usize, CatalogError> {
+    fn len(&self) -> Result<usize, CatalogError> {
         Ok(self.store.len()?)
     }
 
-    /// True when the store holds no quad.
-    pub fn is_empty(&self) -> Result<bool, CatalogError> {
+    fn is_empty(&self) -> Result<bool, CatalogError> {
         Ok(self.store.is_empty()?)
     }
 
-    /// Replaces each listed record graph and its metadata (the quads of `meta_graph` whose
-    /// subject is the record graph) in one atomic transaction.
-    pub(crate) fn replace_graphs(
+    fn replace_record_graphs(
         &self,
         meta_graph: NamedNodeRef<'_>,
         replacements: &[GraphReplacement],
@@ -112,12 +109,10 @@ impl RdfStore {
         Ok(())
     }
 
-    /// Removes record graphs, their metadata, and the given extra metadata quads (links from the
-    /// source catalogue), atomically.
-    pub(crate) fn remove_graphs(
+    fn remove_record_graphs(
         &self,
         meta_graph: NamedNodeRef<'_>,
-        graphs: &[oxigraph::model::NamedNode],
+        graphs: &[NamedNode],
         extra_meta: &[Quad],
     ) -> Result<(), CatalogError> {
         let mut tx = self.store.start_transaction()?;
@@ -132,8 +127,7 @@ impl RdfStore {
         Ok(())
     }
 
-    /// Inserts quads (catalogue and job descriptions) in one transaction.
-    pub(crate) fn insert_all(&self, quads: &[Quad]) -> Result<(), CatalogError> {
+    fn insert_all(&self, quads: &[Quad]) -> Result<(), CatalogError> {
         let mut tx = self.store.start_transaction()?;
         for quad in quads {
             tx.insert(quad);
@@ -142,9 +136,7 @@ impl RdfStore {
         Ok(())
     }
 
-    /// Removes every quad with `subject` and `predicate` in `graph`, then inserts `quads`, in one
-    /// transaction (used to update single-valued metadata such as a catalogue title).
-    pub(crate) fn set_values(
+    fn set_values(
         &self,
         graph: NamedNodeRef<'_>,
         subject: NamedNodeRef<'_>,
@@ -172,10 +164,10 @@ impl RdfStore {
         Ok(())
     }
 
-    /// The triples of one record graph, as the record was written. Oxigraph stores every
-    /// XSD integer type by value as `xsd:integer`; the one DCAT-AP constrains to a derived
-    /// type, `dcat:byteSize` (`xsd:nonNegativeInteger`), gets its datatype back here.
-    pub fn graph_triples(&self, graph: NamedNodeRef<'_>) -> Result<Vec<Triple>, CatalogError> {
+    /// Oxigraph stores every XSD integer type by value as `xsd:integer`; the one DCAT-AP
+    /// constrains to a derived type, `dcat:byteSize` (`xsd:nonNegativeInteger`), gets its
+    /// datatype back here.
+    fn graph_triples(&self, graph: NamedNodeRef<'_>) -> Result<Vec<Triple>, CatalogError> {
         let mut triples = Vec::new();
         for quad in
             self.store
@@ -195,8 +187,7 @@ impl RdfStore {
         Ok(triples)
     }
 
-    /// Number of quads in one named graph.
-    pub fn graph_len(&self, graph: NamedNodeRef<'_>) -> Result<usize, CatalogError> {
+    fn graph_len(&self, graph: NamedNodeRef<'_>) -> Result<usize, CatalogError> {
         let mut count = 0;
         for quad in
             self.store
@@ -207,15 +198,11 @@ impl RdfStore {
         }
         Ok(count)
     }
-}
 
-impl RdfStore {
-    /// Removes every quad of `graph` whose subject is listed, then inserts `quads`, in one
-    /// transaction (the links graph rewrites only the clusters a harvest touched).
-    pub(crate) fn replace_subjects(
+    fn replace_subjects(
         &self,
         graph: NamedNodeRef<'_>,
-        subjects: &[oxigraph::model::NamedNode],
+        subjects: &[NamedNode],
         quads: &[Quad],
     ) -> Result<(), CatalogError> {
         let mut tx = self.store.start_transaction()?;
@@ -229,13 +216,12 @@ impl RdfStore {
         Ok(())
     }
 
-    /// Objects of `subject predicate ?o` in `graph` that are IRIs.
-    pub(crate) fn iri_objects(
+    fn iri_objects(
         &self,
         graph: NamedNodeRef<'_>,
         subject: NamedNodeRef<'_>,
         predicate: NamedNodeRef<'_>,
-    ) -> Result<Vec<oxigraph::model::NamedNode>, CatalogError> {
+    ) -> Result<Vec<NamedNode>, CatalogError> {
         let mut objects = Vec::new();
         for quad in self.store.quads_for_pattern(
             Some(subject.into()),
@@ -250,11 +236,7 @@ impl RdfStore {
         Ok(objects)
     }
 
-    /// Replaces the whole content of several named graphs, in one transaction.
-    pub(crate) fn replace_graphs_whole(
-        &self,
-        graphs: &[(oxigraph::model::NamedNode, Vec<Quad>)],
-    ) -> Result<(), CatalogError> {
+    fn replace_graphs(&self, graphs: &[(NamedNode, Vec<Quad>)]) -> Result<(), CatalogError> {
         let mut tx = self.store.start_transaction()?;
         for (graph, quads) in graphs {
             tx.clear_graph(graph.as_ref())?;
@@ -266,19 +248,36 @@ impl RdfStore {
         Ok(())
     }
 
-    /// Replaces the whole content of one named graph, in one transaction.
-    pub(crate) fn replace_graph(
-        &self,
-        graph: NamedNodeRef<'_>,
-        quads: &[Quad],
-    ) -> Result<(), CatalogError> {
-        let mut tx = self.store.start_transaction()?;
-        tx.clear_graph(graph)?;
-        for quad in quads {
-            tx.insert(quad);
-        }
-        tx.commit()?;
+    fn bulk_load(&self, quads: Vec<Quad>) -> Result<(), CatalogError> {
+        let mut loader = self
+            .store
+            .bulk_loader()
+            .with_max_memory_size_in_megabytes(BULK_LOAD_MEMORY_MB);
+        loader.load_quads(quads)?;
+        loader.commit()?;
         Ok(())
+    }
+
+    fn subject_quads<'a>(
+        &'a self,
+        subject: NamedOrBlankNodeRef<'a>,
+    ) -> Box<dyn Iterator<Item = Result<Quad, CatalogError>> + 'a> {
+        Box::new(
+            self.store
+                .quads_for_pattern(Some(subject), None, None, None)
+                .map(|quad| quad.map_err(CatalogError::from)),
+        )
+    }
+
+    fn query(
+        &self,
+        query: PreparedSparqlQuery,
+    ) -> Result<QueryResults<'static>, QueryEvaluationError> {
+        query.on_store(&self.store).execute()
+    }
+
+    fn update(&self, update: PreparedSparqlUpdate) -> Result<(), UpdateEvaluationError> {
+        update.on_store(&self.store).execute()
     }
 }
 
