@@ -2,10 +2,12 @@
 //! `id asc`, filtered by organization through `fq`. Each package becomes one DCAT-AP record
 //! (see [`mapping`]).
 
+pub mod config;
 mod mapping;
 
+pub use config::CkanOptions;
+
 use crate::Vocabularies;
-use crate::config::CkanOptions;
 use crate::source::{Page, PageRequest, RecordFailure, Source};
 use crate::{Fetched, HarvestError, SourceConfig};
 use fedcat_catalog::IriMinter;

@@ -4,9 +4,11 @@
 //! source on `/catalog/exports/dcat` for such portals). Each dataset becomes one DCAT-AP record
 //! (see [`mapping`]) with distributions for the portal's standard exports.
 
+pub mod config;
 mod mapping;
 
-use crate::config::OdsOptions;
+pub use config::OdsOptions;
+
 use crate::source::{Page, PageRequest, RecordFailure, Source};
 use crate::{Fetched, HarvestError, SourceConfig, Vocabularies};
 use fedcat_catalog::IriMinter;

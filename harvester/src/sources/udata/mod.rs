@@ -2,9 +2,11 @@
 //! following the `next_page` URL the API gives until it is null, filtered by organization id
 //! or tag. Each dataset becomes one DCAT-AP record (see [`mapping`]).
 
+pub mod config;
 mod mapping;
 
-use crate::config::UdataOptions;
+pub use config::UdataOptions;
+
 use crate::source::{Page, PageRequest, RecordFailure, Source};
 use crate::{Fetched, HarvestError, SourceConfig, Vocabularies};
 use fedcat_catalog::IriMinter;
