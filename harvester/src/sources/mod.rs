@@ -7,6 +7,7 @@
 
 pub mod ckan;
 pub mod dcat;
+mod json_page;
 pub mod ods;
 pub mod udata;
 
@@ -80,15 +81,19 @@ pub(crate) trait KindOptions {
         false
     }
 
-    /// The connector of `config`, a source of this kind; `modified_since` makes its listing
-    /// incremental when the kind can list so.
-    fn build(
-        &self,
-        config: &SourceConfig,
-        iris: &IriMinter,
-        vocabularies: &Arc<Vocabularies>,
-        modified_since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Box<dyn Source>;
+    /// The connector of `config`, a source of this kind.
+    fn build(&self, config: &SourceConfig, context: &BuildContext<'_>) -> Box<dyn Source>;
+}
+
+/// What building a connector needs besides its source's configuration.
+pub(crate) struct BuildContext<'a> {
+    /// Mints the IRIs of its records.
+    pub iris: &'a IriMinter,
+    /// The vocabulary tables its mapping looks values up in.
+    pub vocabularies: &'a Arc<Vocabularies>,
+    /// Set for an incremental listing: only what changed since then (a kind that cannot list so
+    /// ignores it).
+    pub modified_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Builds the connector for a validated source; `modified_since` makes a CKAN or udata listing
@@ -100,10 +105,12 @@ pub fn build_source(
     vocabularies: &Arc<Vocabularies>,
     modified_since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Box<dyn Source>, HarvestError> {
-    Ok(config
-        .kind
-        .options()
-        .build(config, iris, vocabularies, modified_since))
+    let context = BuildContext {
+        iris,
+        vocabularies,
+        modified_since,
+    };
+    Ok(config.kind.options().build(config, &context))
 }
 
 /// A numeric query parameter of a page URL (`start`, `offset`, `page`), if present.

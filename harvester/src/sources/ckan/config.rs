@@ -1,11 +1,11 @@
 //! The keys of a CKAN source besides the shared ones — `organization`, `fq`, `page_size` — and
 //! their validation into [`CkanOptions`], which builds the connector.
 
+use super::CkanApi;
 use crate::config::{KindSpec, OptionType, RawOptions};
-use crate::sources::{KindOptions, SourceKind};
-use crate::{Source, SourceConfig, Vocabularies};
-use fedcat_catalog::IriMinter;
-use std::sync::Arc;
+use crate::sources::json_page::JsonSource;
+use crate::sources::{BuildContext, KindOptions, SourceKind};
+use crate::{Source, SourceConfig};
 
 /// The CKAN kind (`type = "ckan"`), as configuration reads it. Its refusals of other kinds'
 /// filters come from the kinds that take them (`tag`: udata, `where`: ods).
@@ -57,16 +57,8 @@ impl KindOptions for CkanOptions {
         true
     }
 
-    fn build(
-        &self,
-        config: &SourceConfig,
-        iris: &IriMinter,
-        vocabularies: &Arc<Vocabularies>,
-        modified_since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Box<dyn Source> {
-        Box::new(
-            super::CkanSource::new(config, self, iris, vocabularies.clone())
-                .modified_since(modified_since),
-        )
+    fn build(&self, config: &SourceConfig, context: &BuildContext<'_>) -> Box<dyn Source> {
+        let api = CkanApi::new(self).modified_since(context.modified_since);
+        Box::new(JsonSource::new(config, context, api))
     }
 }

@@ -3,10 +3,8 @@
 //! (its catalogue URL says what to list) and may read a `file://` URL.
 
 use crate::config::{KindSpec, OptionType, RawOptions};
-use crate::sources::{KindOptions, SourceKind};
-use crate::{Source, SourceConfig, Vocabularies};
-use fedcat_catalog::IriMinter;
-use std::sync::Arc;
+use crate::sources::{BuildContext, KindOptions, SourceKind};
+use crate::{Source, SourceConfig};
 
 /// What a DCAT source is told of another kind's filter.
 const FILTERS: &str = "a dcat source takes no filter: put it in the catalogue URL";
@@ -58,16 +56,10 @@ impl KindOptions for DcatOptions {
         true
     }
 
-    fn build(
-        &self,
-        config: &SourceConfig,
-        iris: &IriMinter,
-        _vocabularies: &Arc<Vocabularies>,
-        modified_since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Box<dyn Source> {
+    fn build(&self, config: &SourceConfig, context: &BuildContext<'_>) -> Box<dyn Source> {
+        let source = super::DcatSource::new(config, context.iris);
         Box::new(
-            super::DcatSource::new(config, iris)
-                .modified_since(self.modified_since_param.as_deref(), modified_since),
+            source.modified_since(self.modified_since_param.as_deref(), context.modified_since),
         )
     }
 }

@@ -1,11 +1,11 @@
 //! The keys of an Opendatasoft source besides the shared ones — `where`, `page_size` (at most
 //! 100) — and their validation into [`OdsOptions`], which builds the connector.
 
+use super::OdsApi;
 use crate::config::{KindSpec, OptionType, RawOptions};
-use crate::sources::{KindOptions, SourceKind};
-use crate::{Source, SourceConfig, Vocabularies};
-use fedcat_catalog::IriMinter;
-use std::sync::Arc;
+use crate::sources::json_page::JsonSource;
+use crate::sources::{BuildContext, KindOptions, SourceKind};
+use crate::{Source, SourceConfig};
 
 /// What an Opendatasoft source is told of another kind's filter.
 const FILTERS: &str = "an ods source filters with `where` (ODSQL)";
@@ -53,18 +53,7 @@ impl KindOptions for OdsOptions {
     }
 
     /// The Explore API has no modification filter: every run sweeps in full.
-    fn build(
-        &self,
-        config: &SourceConfig,
-        iris: &IriMinter,
-        vocabularies: &Arc<Vocabularies>,
-        _modified_since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Box<dyn Source> {
-        Box::new(super::OdsSource::new(
-            config,
-            self,
-            iris,
-            vocabularies.clone(),
-        ))
+    fn build(&self, config: &SourceConfig, context: &BuildContext<'_>) -> Box<dyn Source> {
+        Box::new(JsonSource::new(config, context, OdsApi::new(self)))
     }
 }

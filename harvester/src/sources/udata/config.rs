@@ -1,11 +1,11 @@
 //! The keys of a udata source besides the shared ones — `organization` (an id), `tag`,
 //! `page_size` — and their validation into [`UdataOptions`], which builds the connector.
 
+use super::UdataApi;
 use crate::config::{KindSpec, OptionType, RawOptions};
-use crate::sources::{KindOptions, SourceKind};
-use crate::{Source, SourceConfig, Vocabularies};
-use fedcat_catalog::IriMinter;
-use std::sync::Arc;
+use crate::sources::json_page::JsonSource;
+use crate::sources::{BuildContext, KindOptions, SourceKind};
+use crate::{Source, SourceConfig};
 
 /// What a udata source is told of another kind's filter.
 const FILTERS: &str = "a udata source filters by organization or tag";
@@ -66,16 +66,8 @@ impl KindOptions for UdataOptions {
         true
     }
 
-    fn build(
-        &self,
-        config: &SourceConfig,
-        iris: &IriMinter,
-        vocabularies: &Arc<Vocabularies>,
-        modified_since: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Box<dyn Source> {
-        Box::new(
-            super::UdataSource::new(config, self, iris, vocabularies.clone())
-                .modified_since(modified_since),
-        )
+    fn build(&self, config: &SourceConfig, context: &BuildContext<'_>) -> Box<dyn Source> {
+        let api = UdataApi::new(self).modified_since(context.modified_since);
+        Box::new(JsonSource::new(config, context, api))
     }
 }
