@@ -1,9 +1,10 @@
-//! The connectors, one folder per portal software: `mod.rs` is the connector (a [`Source`]),
-//! `config.rs` its keys in `sources.toml`, their validation into its options and the `build`
-//! of the connector from them, `mapping.rs` (for JSON APIs) a record to DCAT-AP. Adding a
-//! portal software is one folder here and one arm in [`SourceKind`] (with its line in
-//! [`KINDS`] and in `SourceKind::options`); a key no kind took before also takes its place
-//! in the order of `config::SOURCE_KEYS`.
+//! The connectors, one folder per portal software: `mod.rs` is the connector (a [`Source`],
+//! or for a JSON API the hooks that `json_page::JsonSource` runs), `config.rs` its keys in
+//! `sources.toml`, their validation into its options and the `build` of the connector from
+//! them, `mapping.rs` (for JSON APIs) a record to DCAT-AP. Adding a portal software is one
+//! folder here and one arm in [`SourceKind`] (with its line in [`KINDS`] and in
+//! `SourceKind::options`); a key no kind took before also takes its place in the order of
+//! `config::SOURCE_KEYS`.
 
 pub mod ckan;
 pub mod dcat;
