@@ -4,9 +4,16 @@
 //! an unknown `type` is one problem among the others. [`SourcesFile::from_toml`] then validates
 //! every source and reports *every* problem at once, each with the file, the source's index,
 //! its id when known, and the key.
+//!
+//! This file reads and checks the keys every source shares (id, title, url, schedules,
+//! priority, rate limit, language, allowed hosts, enabled). The keys of one kind of source
+//! (CKAN's `fq`, udata's `tag`, a page size…), its options and their validation live beside
+//! its connector, in `sources/<kind>/config.rs`, which describes the kind to this reading with
+//! a [`KindSpec`] listed in [`crate::sources::KINDS`]; the `type` key selects it.
 
-use serde::Deserialize;
-use std::collections::HashSet;
+use crate::sources::KINDS;
+pub use crate::sources::SourceKind;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -33,41 +40,137 @@ impl fmt::Display for ConfigProblem {
     }
 }
 
-/// The portal software of a source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceType {
-    /// CKAN Action API.
-    Ckan,
-    /// udata API v1 (data.gouv.fr).
-    Udata,
-    /// Opendatasoft Explore API v2.1.
-    Ods,
-    /// A DCAT catalogue in RDF (Turtle, RDF/XML, JSON-LD, N-Triples), Hydra-paged.
-    Dcat,
+/// One kind of source (one portal software) as configuration reads it, declared by its
+/// connector's `config.rs` and listed in [`crate::sources::KINDS`]: the `type` that selects
+/// it, the keys it takes besides the shared ones, what it says of the other kinds' keys, and
+/// the validation of its keys into its options.
+pub struct KindSpec {
+    /// The name `type` gives it (`ckan`).
+    pub name: &'static str,
+    /// The keys it reads besides the shared ones, each with how its value is read. Each is
+    /// also listed, in its place, in `SOURCE_KEYS`.
+    pub keys: &'static [(&'static str, OptionType)],
+    /// Keys of other kinds that a source of this kind is refused with its own message (udata:
+    /// `fq`, "a udata source filters by organization or tag").
+    pub refuses: &'static [(&'static str, &'static str)],
+    /// Keys of other kinds that a source of this kind lets pass unread.
+    pub tolerates: &'static [&'static str],
+    /// Keys of its own, each with the message a source of another kind gets for writing it when
+    /// that kind neither refuses it with its own message nor tolerates it (udata: `tag`, "only
+    /// udata sources take a tag filter").
+    pub elsewhere: &'static [(&'static str, &'static str)],
+    /// Validates its keys of one source into its options, reporting each problem with its key.
+    /// The options come back even after a problem (with defaults in place of bad values), so
+    /// that the shared rules that depend on the kind still apply.
+    pub validate: fn(&RawOptions, &mut dyn FnMut(&str, String)) -> SourceKind,
 }
 
-impl SourceType {
-    /// Every source type, in the order the messages list them.
-    pub const ALL: [Self; 4] = [Self::Ckan, Self::Udata, Self::Ods, Self::Dcat];
+impl fmt::Debug for KindSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KindSpec")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
 
-    /// The name used in configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ckan => "ckan",
-            Self::Udata => "udata",
-            Self::Ods => "ods",
-            Self::Dcat => "dcat",
+impl KindSpec {
+    /// The kind written `name` in configuration (exactly, in lowercase).
+    pub fn named(name: &str) -> Option<&'static Self> {
+        KINDS.iter().copied().find(|kind| kind.name == name)
+    }
+
+    /// True for one of its own keys.
+    fn takes(&self, key: &str) -> bool {
+        self.keys.iter().any(|(own, _)| *own == key)
+    }
+
+    /// What a source of this kind is told of `key`, a key only other kinds take: its own
+    /// message, else the message of the kind that owns the key; `None` when it lets it pass.
+    fn other_kinds_key(&self, key: &str) -> Option<String> {
+        if self.tolerates.iter().any(|tolerated| *tolerated == key) {
+            return None;
+        }
+        let message = self
+            .refuses
+            .iter()
+            .chain(KINDS.iter().flat_map(|kind| kind.elsewhere))
+            .find(|(known, _)| *known == key)
+            .map(|(_, message)| (*message).to_owned());
+        Some(message.unwrap_or_else(|| format!("a {} source does not take it", self.name)))
+    }
+}
+
+/// The names of the kinds as a message lists them: `ckan, udata, ods or dcat`.
+fn type_names() -> String {
+    let names: Vec<&str> = KINDS.iter().map(|kind| kind.name).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => (*last).to_owned(),
+        None => String::new(),
+    }
+}
+
+/// How the value of a kind's key is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionType {
+    /// A string.
+    Text,
+    /// A count (`page_size`): an integer from 1 to `u32::MAX`.
+    Count,
+}
+
+/// The value of a kind's key as read, before its kind validates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionValue {
+    /// A string.
+    Text(String),
+    /// A count.
+    Count(u32),
+}
+
+/// The keys of one source that belong to one kind or another (`organization`, `page_size`…),
+/// as read from its table; a key whose value could not be read is left out. The kind `type`
+/// names validates them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawOptions {
+    values: BTreeMap<String, OptionValue>,
+}
+
+impl RawOptions {
+    /// The string written for `key`, if one was.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        match self.values.get(key)? {
+            OptionValue::Text(text) => Some(text.as_str()),
+            OptionValue::Count(_) => None,
         }
     }
 
-    /// The type written `name` in configuration (exactly, in lowercase).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    /// The count written for `key`, if one was.
+    pub fn count(&self, key: &str) -> Option<u32> {
+        match self.values.get(key)? {
+            OptionValue::Count(count) => Some(*count),
+            OptionValue::Text(_) => None,
+        }
+    }
+
+    /// The keys written, in alphabetical order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
     }
 }
 
-/// The keys a `[[source]]` table may hold, in the order its problems are reported.
+/// How `key` is read when it is a key of some kind of source.
+fn option_type(key: &str) -> Option<OptionType> {
+    KINDS
+        .iter()
+        .flat_map(|kind| kind.keys)
+        .find(|(known, _)| *known == key)
+        .map(|(_, how)| *how)
+}
+
+/// Every key a `[[source]]` table may hold, shared or of a kind, in the order the README lists
+/// them and a source's problems are reported. A kind's new key takes its place here too (a
+/// test checks that every kind's keys are listed).
 const SOURCE_KEYS: [&str; 17] = [
     "id",
     "title",
@@ -98,38 +201,27 @@ pub struct RawSource {
     /// Human title.
     pub title: Option<String>,
     /// Portal software (key `type`).
-    pub source_type: Option<SourceType>,
+    pub source_type: Option<&'static KindSpec>,
     /// Portal base URL; for `dcat`, the catalogue URL (`http(s)://` or `file://`).
     pub url: Option<String>,
-    /// Organization filter (ckan: organization name; udata: organization id).
-    pub organization: Option<String>,
-    /// Tag filter (udata).
-    pub tag: Option<String>,
-    /// Extra CKAN `fq` filter, combined with `organization`.
-    pub fq: Option<String>,
-    /// Opendatasoft ODSQL `where` filter on the catalogue (e.g. `publisher="CNAM"`; key `where`).
-    pub where_clause: Option<String>,
     /// Cron expression (6 or 7 fields, seconds first) for scheduled harvests.
     pub schedule: Option<String>,
     /// Cron expression of full sweeps; when set, the other runs are incremental (ckan, udata,
     /// and dcat with `modified_since_param`).
     pub full_sweep_schedule: Option<String>,
-    /// dcat: the query parameter the catalogue filters by modification time with
-    /// (ckanext-dcat and piveau: `modified_since`).
-    pub modified_since_param: Option<String>,
     /// Higher wins as primary among duplicates (default 0).
     pub priority: i64,
     /// Requests per second allowed to this source's host (an integer or a float in TOML).
     pub rate_limit_per_sec: Option<f64>,
     /// Default language of untagged literals (`fr`, `en`…).
     pub language: Option<String>,
-    /// Records asked per page (CKAN `rows`).
-    pub page_size: Option<u32>,
     /// Hosts, besides the source's own, that the pages of its listing may be on: each as a URL
     /// writes it, `host` or `host:port` (see [`SourceConfig::allowed_hosts`]).
     pub allowed_hosts: Option<Vec<String>>,
     /// A disabled source stays configured but is not harvested (default true).
     pub enabled: bool,
+    /// The keys of one kind or another (filters, page size…), for the kind to validate.
+    pub options: RawOptions,
 }
 
 impl Default for RawSource {
@@ -140,19 +232,14 @@ impl Default for RawSource {
             title: None,
             source_type: None,
             url: None,
-            organization: None,
-            tag: None,
-            fq: None,
-            where_clause: None,
             schedule: None,
             full_sweep_schedule: None,
-            modified_since_param: None,
             priority: 0,
             rate_limit_per_sec: None,
             language: None,
-            page_size: None,
             allowed_hosts: None,
             enabled: true,
+            options: RawOptions::default(),
         }
     }
 }
@@ -162,7 +249,7 @@ impl RawSource {
     /// wrong TOML type, an unknown `type` name, a number out of range — is reported through
     /// `problem` (with the key relative to the source, e.g. `priority` or `allowed_hosts[1]`)
     /// and returned in the set of rejected keys, so that validation does not also call it
-    /// missing.
+    /// missing. A key of some kind is read whatever the source's `type`, as that kind reads it.
     pub fn from_table(
         table: &toml::Table,
         problem: &mut impl FnMut(&str, String),
@@ -175,39 +262,21 @@ impl RawSource {
                 "title" => string(value).map(|text| raw.title = Some(text)),
                 "type" => string(value)
                     .and_then(|name| {
-                        SourceType::from_name(&name).ok_or_else(|| {
-                            format!("{name:?} is not a source type: use ckan, udata, ods or dcat")
+                        KindSpec::named(&name).ok_or_else(|| {
+                            format!("{name:?} is not a source type: use {}", type_names())
                         })
                     })
                     .map(|kind| raw.source_type = Some(kind)),
                 "url" => string(value).map(|text| raw.url = Some(text)),
-                "organization" => string(value).map(|text| raw.organization = Some(text)),
-                "tag" => string(value).map(|text| raw.tag = Some(text)),
-                "fq" => string(value).map(|text| raw.fq = Some(text)),
-                "where" => string(value).map(|text| raw.where_clause = Some(text)),
                 "schedule" => string(value).map(|text| raw.schedule = Some(text)),
                 "full_sweep_schedule" => {
                     string(value).map(|text| raw.full_sweep_schedule = Some(text))
-                }
-                "modified_since_param" => {
-                    string(value).map(|text| raw.modified_since_param = Some(text))
                 }
                 "priority" => integer(value).map(|number| raw.priority = number),
                 "rate_limit_per_sec" => {
                     number(value).map(|number| raw.rate_limit_per_sec = Some(number))
                 }
                 "language" => string(value).map(|text| raw.language = Some(text)),
-                "page_size" => integer(value)
-                    .and_then(|size| {
-                        u32::try_from(size).map_err(|_| {
-                            if size < 0 {
-                                format!("must be positive, got {size}")
-                            } else {
-                                format!("must be at most {}, got {size}", u32::MAX)
-                            }
-                        })
-                    })
-                    .map(|size| raw.page_size = Some(size)),
                 "allowed_hosts" => match value.as_array() {
                     None => Err(wrong_type("an array of strings", value)),
                     Some(entries) => {
@@ -235,7 +304,19 @@ impl RawSource {
                     }
                     None => Err(wrong_type("true or false", value)),
                 },
-                _ => Err(unknown_key(key)),
+                other => match option_type(other) {
+                    Some(OptionType::Text) => string(value).map(|text| {
+                        raw.options
+                            .values
+                            .insert(other.to_owned(), OptionValue::Text(text));
+                    }),
+                    Some(OptionType::Count) => count(value).map(|number| {
+                        raw.options
+                            .values
+                            .insert(other.to_owned(), OptionValue::Count(number));
+                    }),
+                    None => Err(unknown_key(other)),
+                },
             };
             if let Err(message) = read {
                 problem(key, message);
@@ -259,6 +340,17 @@ fn integer(value: &toml::Value) -> Result<i64, String> {
     value
         .as_integer()
         .ok_or_else(|| wrong_type("an integer", value))
+}
+
+/// A TOML integer that counts something (`page_size`): from 1 to `u32::MAX`.
+fn count(value: &toml::Value) -> Result<u32, String> {
+    let number = integer(value)?;
+    match u32::try_from(number) {
+        Ok(0) => Err("must be positive".into()),
+        Ok(number) => Ok(number),
+        Err(_) if number < 0 => Err(format!("must be positive, got {number}")),
+        Err(_) => Err(format!("must be at most {}, got {number}", u32::MAX)),
+    }
 }
 
 /// A TOML float, or an integer taken as one (`rate_limit_per_sec = 1`).
@@ -335,69 +427,6 @@ fn key_order(key: &str) -> (usize, usize) {
         rank,
         rest.trim_end_matches(']').parse::<usize>().unwrap_or(0),
     )
-}
-
-/// Options of a CKAN source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CkanOptions {
-    /// Organization name filter (`fq=organization:NAME`).
-    pub organization: Option<String>,
-    /// Extra `fq` clause.
-    pub fq: Option<String>,
-    /// `rows` per page.
-    pub page_size: u32,
-}
-
-/// Options of a udata source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UdataOptions {
-    /// Organization id filter (an ObjectId: udata rejects slugs here).
-    pub organization: Option<String>,
-    /// Tag filter.
-    pub tag: Option<String>,
-    /// `page_size` per page.
-    pub page_size: u32,
-}
-
-/// Options of an Opendatasoft source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OdsOptions {
-    /// ODSQL `where` clause on the catalogue.
-    pub where_clause: Option<String>,
-    /// `limit` per page (at most 100 on the Explore API).
-    pub page_size: u32,
-}
-
-/// Options of a DCAT source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DcatOptions {
-    /// The query parameter for incremental listings, if the endpoint has one.
-    pub modified_since_param: Option<String>,
-}
-
-/// What kind of source, with its kind-specific options.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceKind {
-    /// CKAN Action API.
-    Ckan(CkanOptions),
-    /// udata API v1.
-    Udata(UdataOptions),
-    /// Opendatasoft Explore API v2.1.
-    Ods(OdsOptions),
-    /// DCAT RDF catalogue.
-    Dcat(DcatOptions),
-}
-
-impl SourceKind {
-    /// The configuration name of the kind.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Ckan(_) => "ckan",
-            Self::Udata(_) => "udata",
-            Self::Ods(_) => "ods",
-            Self::Dcat(_) => "dcat",
-        }
-    }
 }
 
 /// A validated source.
@@ -693,10 +722,6 @@ fn validate_source(
         );
         ok = false;
     }
-    if raw.page_size == Some(0) {
-        problem("page_size", "must be positive".into());
-        ok = false;
-    }
     let mut allowed_hosts = Vec::new();
     for (index, entry) in raw.allowed_hosts.iter().flatten().enumerate() {
         let key = format!("allowed_hosts[{index}]");
@@ -724,110 +749,35 @@ fn validate_source(
     let kind = match raw.source_type {
         None => {
             if !rejected.contains("type") {
-                problem("type", "missing (ckan, udata, ods or dcat)".into());
+                problem("type", format!("missing ({})", type_names()));
             }
             None
         }
-        Some(SourceType::Ckan) => {
-            if raw.tag.is_some() {
-                problem("tag", "only udata sources take a tag filter".into());
-                ok = false;
-            }
-            if raw.where_clause.is_some() {
-                problem("where", "only ods sources take a where filter".into());
-                ok = false;
-            }
-            if let Some(org) = raw.organization.as_deref()
-                && org.trim().is_empty()
-            {
-                problem("organization", "empty".into());
-                ok = false;
-            }
-            Some(SourceKind::Ckan(CkanOptions {
-                organization: raw.organization.clone(),
-                fq: raw.fq.clone(),
-                page_size: raw.page_size.unwrap_or(100),
-            }))
-        }
-        Some(SourceType::Dcat) => {
-            for (key, present) in [
-                ("organization", raw.organization.is_some()),
-                ("tag", raw.tag.is_some()),
-                ("fq", raw.fq.is_some()),
-                ("where", raw.where_clause.is_some()),
-            ] {
-                if present {
-                    problem(
-                        key,
-                        "a dcat source takes no filter: put it in the catalogue URL".into(),
-                    );
+        Some(spec) => {
+            // A key only other kinds take: refused, unless this kind lets it pass.
+            for key in raw.options.keys() {
+                if !spec.takes(key)
+                    && let Some(message) = spec.other_kinds_key(key)
+                {
+                    problem(key, message);
                     ok = false;
                 }
             }
-            Some(SourceKind::Dcat(DcatOptions {
-                modified_since_param: raw.modified_since_param.clone(),
-            }))
+            let mut kind_ok = true;
+            let kind = (spec.validate)(&raw.options, &mut |key: &str, message: String| {
+                kind_ok = false;
+                problem(key, message);
+            });
+            ok &= kind_ok;
+            Some(kind)
         }
-        Some(SourceType::Udata) => {
-            for (key, present) in [
-                ("fq", raw.fq.is_some()),
-                ("where", raw.where_clause.is_some()),
-            ] {
-                if present {
-                    problem(key, "a udata source filters by organization or tag".into());
-                    ok = false;
-                }
-            }
-            // udata answers 400 to a slug here (PRODUCERS.md 2.2): say so before harvesting.
-            if let Some(org) = raw.organization.as_deref()
-                && !(org.len() == 24 && org.bytes().all(|b| b.is_ascii_hexdigit()))
-            {
-                problem(
-                    "organization",
-                    format!(
-                        "{org:?} is not a udata organization id (24 hex digits); udata's \
-                         dataset filter rejects slugs — find the id at /api/1/organizations/SLUG/"
-                    ),
-                );
-                ok = false;
-            }
-            Some(SourceKind::Udata(UdataOptions {
-                organization: raw.organization.clone(),
-                tag: raw.tag.clone(),
-                page_size: raw.page_size.unwrap_or(100),
-            }))
-        }
-        Some(SourceType::Ods) => {
-            for (key, present) in [
-                ("organization", raw.organization.is_some()),
-                ("tag", raw.tag.is_some()),
-                ("fq", raw.fq.is_some()),
-            ] {
-                if present {
-                    problem(key, "an ods source filters with `where` (ODSQL)".into());
-                    ok = false;
-                }
-            }
-            if raw.page_size.is_some_and(|size| size > 100) {
-                problem(
-                    "page_size",
-                    "the Explore API returns at most 100 datasets per page".into(),
-                );
-                ok = false;
-            }
-            Some(SourceKind::Ods(OdsOptions {
-                where_clause: raw.where_clause.clone(),
-                page_size: raw.page_size.unwrap_or(100),
-            }))
-        }
-    };
-    let incremental_capable = match &kind {
-        Some(SourceKind::Ckan(_) | SourceKind::Udata(_)) => true,
-        Some(SourceKind::Dcat(options)) => options.modified_since_param.is_some(),
-        _ => false,
     };
     // Without a known type (missing or unknown, already reported) the kind's rules cannot apply.
-    if raw.full_sweep_schedule.is_some() && kind.is_some() && !incremental_capable {
+    if raw.full_sweep_schedule.is_some()
+        && kind
+            .as_ref()
+            .is_some_and(|kind| !kind.lists_incrementally())
+    {
         problem(
             "full_sweep_schedule",
             "only ckan, udata and dcat sources with `modified_since_param` list incrementally; \
@@ -836,20 +786,9 @@ fn validate_source(
         );
         ok = false;
     }
-    if raw.modified_since_param.is_some()
-        && kind
-            .as_ref()
-            .is_some_and(|kind| !matches!(kind, SourceKind::Dcat(_)))
-    {
-        problem(
-            "modified_since_param",
-            "only dcat sources take it (ckan and udata know their own)".into(),
-        );
-        ok = false;
-    }
     if let (Some(url), Some(kind)) = (&url, &kind)
         && url.scheme() == "file"
-        && !matches!(kind, SourceKind::Dcat(_))
+        && !kind.reads_files()
     {
         problem("url", "file:// URLs are only for dcat sources".into());
         ok = false;
@@ -875,6 +814,21 @@ fn validate_source(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::ckan::CkanOptions;
+    use crate::sources::ods::OdsOptions;
+
+    /// Every kind's keys have their place in the reported order, and a key two kinds take is
+    /// read the same way for both.
+    #[test]
+    fn every_key_of_every_kind_is_listed_and_read_one_way() {
+        for kind in KINDS {
+            for (key, how) in kind.keys {
+                assert!(SOURCE_KEYS.contains(key), "{}: {key}", kind.name);
+                assert_eq!(option_type(key), Some(*how), "{}: {key}", kind.name);
+            }
+        }
+        assert_eq!(type_names(), "ckan, udata, ods or dcat");
+    }
 
     #[test]
     fn reports_every_problem_with_its_key() {

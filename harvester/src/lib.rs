@@ -18,10 +18,10 @@ pub mod source;
 pub mod sources;
 pub mod vocabulary;
 
-pub use config::{ConfigProblem, SourceConfig, SourceKind, SourcesFile};
+pub use config::{ConfigProblem, SourceConfig, SourcesFile};
 pub use error::HarvestError;
 pub use fetch_loop::{HarvestOptions, HarvestReport, ProgressEvent, harvest_source};
 pub use http::{Fetched, HttpClient, HttpSettings, Validators};
 pub use source::{Page, PageRequest, RecordFailure, Source};
-pub use sources::build_source;
+pub use sources::{SourceKind, build_source};
 pub use vocabulary::{Lookup, Vocabularies, VocabularyKind};

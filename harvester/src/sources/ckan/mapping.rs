@@ -5,22 +5,12 @@
 use crate::mapping::{
     MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
 };
-use crate::vocabulary::{Lookup, Vocabularies, VocabularyKind};
-use fedcat_catalog::IriMinter;
+use crate::sources::json_page::{MappingContext, resources};
+use crate::vocabulary::{Lookup, VocabularyKind};
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
 use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs};
 use serde_json::Value;
-
-/// What the mapping needs to know besides the package.
-pub(super) struct MappingContext<'a> {
-    pub source_id: &'a str,
-    pub portal_base: &'a str,
-    pub language: Option<&'a str>,
-    pub iris: &'a IriMinter,
-    pub vocabularies: &'a Vocabularies,
-    pub page_url: &'a str,
-}
 
 /// A value from the package or, failing that, from its `extras` list (`[{key, value}]`), under
 /// the first of `keys` present.
@@ -154,20 +144,9 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Option<M
 
     let licence = licence(ctx, &dataset, package, &mut out);
 
-    if let Some(resources) = package.get("resources").and_then(Value::as_array) {
-        let mut seen_ids = std::collections::HashSet::new();
-        for (index, resource) in resources.iter().enumerate() {
-            // Some portals reuse a resource id inside one package (datasud.fr serves WMS and
-            // WFS under the same id); the position then tells them apart.
-            let local = match string(resource, "id") {
-                Some(rid) if seen_ids.insert(rid) => rid.to_owned(),
-                Some(rid) => format!("{rid}-{index}"),
-                None => format!("{id}-{index}"),
-            };
-            let distribution = ctx.iris.entity("distribution", ctx.source_id, &local);
-            map_resource(ctx, resource, &distribution, licence.as_ref(), &mut out);
-            out.add(dataset.clone(), dcat::HAS_DISTRIBUTION, distribution);
-        }
+    for (resource, distribution) in resources(ctx, package, id) {
+        map_resource(ctx, resource, &distribution, licence.as_ref(), &mut out);
+        out.add(dataset.clone(), dcat::HAS_DISTRIBUTION, distribution);
     }
 
     Some(finish_record(id, dataset, out.into_triples(), ctx.page_url))

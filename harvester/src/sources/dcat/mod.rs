@@ -5,7 +5,10 @@
 //! (udata/data.gouv.fr). Each page is split into one record per `dcat:Dataset` ([`split`]),
 //! keeping every triple of the record.
 
+pub mod config;
 mod split;
+
+pub use config::DcatOptions;
 
 use crate::mapping::{MappedRecord, finish_record};
 use crate::repair::{IriRepair, repair_iri};

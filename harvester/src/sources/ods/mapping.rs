@@ -7,22 +7,12 @@
 use crate::mapping::{
     MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
 };
-use crate::vocabulary::{Vocabularies, VocabularyKind};
-use fedcat_catalog::IriMinter;
+use crate::sources::json_page::MappingContext;
+use crate::vocabulary::VocabularyKind;
 use fedcat_catalog::oxigraph::model::NamedNode;
 use fedcat_catalog::oxigraph::model::vocab::rdf;
 use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs};
 use serde_json::Value;
-
-/// What the mapping needs to know besides the dataset.
-pub(super) struct MappingContext<'a> {
-    pub source_id: &'a str,
-    pub portal_base: &'a str,
-    pub language: Option<&'a str>,
-    pub iris: &'a IriMinter,
-    pub vocabularies: &'a Vocabularies,
-    pub page_url: &'a str,
-}
 
 /// ODS gives `keyword` as a list or a single string, `theme` as a list or a comma-separated
 /// string (quirks seen by udata's ODS harvester).

@@ -8,21 +8,12 @@ use crate::mapping::{
     MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
 };
 use crate::repair::{IriRepair, repair_iri};
-use crate::vocabulary::{Vocabularies, VocabularyKind};
-use fedcat_catalog::IriMinter;
+use crate::sources::json_page::{MappingContext, resources};
+use crate::vocabulary::VocabularyKind;
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
 use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, prov, rdfs, spdx, vcard};
 use serde_json::Value;
-
-/// What the mapping needs to know besides the dataset.
-pub(super) struct MappingContext<'a> {
-    pub source_id: &'a str,
-    pub language: Option<&'a str>,
-    pub iris: &'a IriMinter,
-    pub vocabularies: &'a Vocabularies,
-    pub page_url: &'a str,
-}
 
 fn object<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
     value.get(key).filter(|v| v.is_object())
@@ -98,25 +89,16 @@ pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Opt
     spatial(ctx, &dataset, dataset_json, &mut out);
     harvest_provenance(&dataset, dataset_json, &mut out);
 
-    if let Some(resources) = dataset_json.get("resources").and_then(Value::as_array) {
-        let mut seen_ids = std::collections::HashSet::new();
-        for (index, resource) in resources.iter().enumerate() {
-            let local = match string(resource, "id") {
-                Some(rid) if seen_ids.insert(rid) => rid.to_owned(),
-                Some(rid) => format!("{rid}-{index}"),
-                None => format!("{id}-{index}"),
-            };
-            let distribution = ctx.iris.entity("distribution", ctx.source_id, &local);
-            map_resource(
-                ctx,
-                resource,
-                &dataset,
-                &distribution,
-                licence.as_ref(),
-                &mut out,
-            );
-            out.add(dataset.clone(), dcat::HAS_DISTRIBUTION, distribution);
-        }
+    for (resource, distribution) in resources(ctx, dataset_json, id) {
+        map_resource(
+            ctx,
+            resource,
+            &dataset,
+            &distribution,
+            licence.as_ref(),
+            &mut out,
+        );
+        out.add(dataset.clone(), dcat::HAS_DISTRIBUTION, distribution);
     }
 
     Some(finish_record(id, dataset, out.into_triples(), ctx.page_url))
