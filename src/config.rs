@@ -4,8 +4,7 @@
 //! Nothing else has to sit beside it: the vocabulary tables and the DCAT-AP 3.0.1 SHACL shapes
 //! are compiled into the binary, and `vocabularies_dir` and `[shacl]` only override them.
 
-use fedcat_catalog::CatalogError;
-use fedcat_catalog::shacl::{BuiltInShapes, ShaclShapes};
+use fedcat_catalog::shacl::BuiltInShapes;
 use fedcat_harvester::config::toml_problem;
 use fedcat_harvester::{ConfigProblem, HarvestOptions, HttpSettings, SourcesFile, Vocabularies};
 use serde::Deserialize;
@@ -192,50 +191,7 @@ impl Default for SparqlLimits {
     }
 }
 
-/// Where one set of SHACL shapes comes from (`[shacl]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ShapesSource {
-    /// DCAT-AP 3.0.1's official set, compiled into the binary: the default.
-    BuiltIn(BuiltInShapes),
-    /// A Turtle file, or a directory whose `*.ttl` files are merged, named in `[shacl]`.
-    Path(PathBuf),
-    /// No validation (`[shacl] enabled = false`): the indicator is reported as not measured.
-    Off,
-}
-
-impl ShapesSource {
-    /// Reads and parses the shapes; `None` when validation is off.
-    pub fn load(&self) -> Result<Option<ShaclShapes>, CatalogError> {
-        match self {
-            Self::BuiltIn(set) => ShaclShapes::built_in(*set).map(Some),
-            Self::Path(path) => ShaclShapes::load(path).map(Some),
-            Self::Off => Ok(None),
-        }
-    }
-}
-
-/// The three sets of shapes records are validated against (`[shacl]`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShaclSettings {
-    /// Core shapes: DCAT-AP compliance (M13) and `report mapping`'s SHACL summary
-    /// (`shapes_dir`).
-    pub core: ShapesSource,
-    /// Recommended-properties shapes (E13, `recommended_shapes`).
-    pub recommended: ShapesSource,
-    /// Controlled-vocabulary shapes (E14, `vocabulary_shapes`).
-    pub vocabularies: ShapesSource,
-}
-
-impl Default for ShaclSettings {
-    /// The built-in DCAT-AP 3.0.1 sets.
-    fn default() -> Self {
-        Self {
-            core: ShapesSource::BuiltIn(BuiltInShapes::Core),
-            recommended: ShapesSource::BuiltIn(BuiltInShapes::Recommended),
-            vocabularies: ShapesSource::BuiltIn(BuiltInShapes::Vocabularies),
-        }
-    }
-}
+pub use fedcat_domain::{ShaclSettings, ShapesSource};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -308,6 +264,21 @@ pub struct AppConfig {
 }
 
 impl AppConfig {
+    /// What the domain layer (quality, search sync, duplicates, the after-harvest pipeline)
+    /// needs of this configuration.
+    pub fn domain(&self) -> fedcat_domain::DomainConfig {
+        fedcat_domain::DomainConfig {
+            data_dir: self.data_dir.clone(),
+            source_ids: self.sources.sources.iter().map(|s| s.id.clone()).collect(),
+            vocabularies: self.vocabularies.clone(),
+            shacl: self.shacl.clone(),
+            dedup_enabled: self.dedup_enabled,
+            dedup_options: self.dedup_options(),
+            score_table: self.score_table.clone(),
+            strict_head: self.strict_head,
+        }
+    }
+
     /// How duplicates are linked: the threshold and every source's priority.
     pub fn dedup_options(&self) -> fedcat_catalog::dedup::DedupOptions {
         fedcat_catalog::dedup::DedupOptions {

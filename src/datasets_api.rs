@@ -424,7 +424,7 @@ pub async fn describe(
             format!("{id} holds no dcat:Dataset"),
         )));
     };
-    let links = crate::quality::link_checks(&state.catalog)
+    let links = fedcat_domain::quality::link_checks(&state.catalog)
         .await
         .unwrap_or_default();
     let mut body = summary(&document);
@@ -461,7 +461,7 @@ async fn quality_breakdown(catalog: &Catalog, source: &str, key: &str) -> Value 
     let graph = catalog.iris().quality_graph(source, key);
     let store = catalog.graph_store();
     let rows = tokio::task::spawn_blocking(move || {
-        crate::report::select(
+        fedcat_domain::report::select(
             &*store,
             &format!(
                 "PREFIX dqv: <http://www.w3.org/ns/dqv#>
@@ -498,7 +498,7 @@ async fn provenance(catalog: &Catalog, graph: &str) -> Value {
     let store = catalog.graph_store();
     let graph = graph.to_owned();
     let rows = tokio::task::spawn_blocking(move || {
-        crate::report::select(
+        fedcat_domain::report::select(
             &*store,
             &format!(
                 "PREFIX prov: <http://www.w3.org/ns/prov#>

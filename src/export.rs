@@ -269,7 +269,7 @@ fn page_graphs(catalog: &Catalog, page: &Page) -> Result<(Vec<NamedNode>, usize)
         meta.as_str()
     );
     let store = catalog.graphs();
-    let count = crate::report::select(
+    let count = fedcat_domain::report::select(
         store,
         &format!("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ {pattern} }}"),
     )?;
@@ -277,7 +277,7 @@ fn page_graphs(catalog: &Catalog, page: &Page) -> Result<(Vec<NamedNode>, usize)
         Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
         _ => 0,
     };
-    let rows = crate::report::select(
+    let rows = fedcat_domain::report::select(
         store,
         &format!(
             "SELECT DISTINCT ?g ?catalog ?key WHERE {{ {pattern} }} ORDER BY ?catalog ?key LIMIT {} OFFSET {}",

@@ -1,7 +1,8 @@
 //! The job runner of `fedcat serve`: starts harvest jobs on each source's cron schedule and on
 //! request (`POST /api/sources/{id}/harvest`), never two jobs of one source at once, and at
 //! most `[harvest] max_concurrent_jobs` jobs in all. A job holds its source's lease in the state
-//! database ([`claim_source`]), which also keeps out a `fedcat harvest` of the same source.
+//! database ([`claim_source`]), which keeps out a job of the source in any process sharing the
+//! database, not only in this one.
 
 use crate::AppConfig;
 use crate::harvest::{claim_source, harvest_one, http_client, summary_line};
@@ -28,6 +29,8 @@ pub enum StartError {
 #[derive(Clone)]
 pub struct JobRunner {
     config: Arc<AppConfig>,
+    /// What the after-harvest work needs of `config`.
+    domain: Arc<fedcat_domain::DomainConfig>,
     catalog: Catalog,
     client: Arc<HttpClient>,
     /// The sources whose lease this runner holds, for display only: exclusion is the lease's.
@@ -60,6 +63,7 @@ impl JobRunner {
         let client = http_client(&config)?;
         let slots = Arc::new(Semaphore::new(config.max_concurrent_jobs.max(1)));
         Ok(Self {
+            domain: Arc::new(config.domain()),
             config: Arc::new(config),
             catalog,
             client,
@@ -79,7 +83,7 @@ impl JobRunner {
     /// change other sources' documents).
     async fn sync_search(&self) {
         if let Some(index) = &self.search {
-            match crate::search::sync_all(&self.config, &self.catalog, index).await {
+            match fedcat_domain::search_sync::sync_all(&self.domain, &self.catalog, index).await {
                 Ok((written, deleted)) => {
                     tracing::info!("search index: {written} document(s) written, {deleted} deleted")
                 }
@@ -166,8 +170,8 @@ impl JobRunner {
             drop(slot);
             drop(guard);
             drop(claim);
-            crate::pipeline::after_harvest(
-                &runner.config,
+            fedcat_domain::pipeline::after_harvest(
+                &runner.domain,
                 &runner.catalog,
                 std::slice::from_ref(&source.id),
                 runner.search.as_deref(),
@@ -229,7 +233,7 @@ impl JobRunner {
                 let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
                 tokio::time::sleep(wait).await;
                 for source in runner.config.sources.sources.iter().filter(|s| s.enabled) {
-                    match crate::quality::check_source_links(
+                    match fedcat_domain::quality::check_source_links(
                         &runner.catalog,
                         &checker,
                         &source.id,
@@ -246,9 +250,12 @@ impl JobRunner {
                             tracing::error!(source = %source.id, "link check failed: {error}")
                         }
                     }
-                    if let Err(error) =
-                        crate::quality::snapshot_source(&runner.config, &runner.catalog, &source.id)
-                            .await
+                    if let Err(error) = fedcat_domain::quality::snapshot_source(
+                        &runner.domain,
+                        &runner.catalog,
+                        &source.id,
+                    )
+                    .await
                     {
                         tracing::error!(source = %source.id, "quality snapshot failed: {error}");
                     }
@@ -302,8 +309,8 @@ impl JobRunner {
 }
 
 /// Logs a step after a harvest (see [`crate::pipeline`]).
-fn log_step(step: crate::pipeline::Step<'_>) {
-    use crate::pipeline::Step;
+fn log_step(step: fedcat_domain::pipeline::Step<'_>) {
+    use fedcat_domain::pipeline::Step;
     match step {
         Step::Duplicates(Ok(line))
         | Step::Quality {

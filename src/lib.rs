@@ -8,15 +8,10 @@ pub mod ckan_api;
 pub mod ckan_fq;
 pub mod config;
 pub mod datasets_api;
-pub mod duplicates;
 pub mod export;
 pub mod harvest;
 pub mod jobs;
 pub mod openapi;
-pub mod pipeline;
-pub mod quality;
-pub mod report;
-pub mod search;
 pub mod server;
 pub mod web;
 

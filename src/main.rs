@@ -259,8 +259,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             // `serve` may hold the index: it repairs it from the store when it next starts.
-            let index =
-                fedcat_catalog::search::SearchIndex::open(&fedcat::search::index_dir(&config));
+            let index = fedcat_catalog::search::SearchIndex::open(
+                &fedcat_domain::search_sync::index_dir(&config.domain()),
+            );
             if let Err(error) = &index {
                 eprintln!(
                     "search index not updated ({error}); `fedcat serve` or `fedcat reindex` will bring it up to date"
@@ -269,32 +270,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             // As before: a failed duplicate linking fails the command; a quality snapshot or
             // the search index that could not be updated is reported, and repaired later.
             let mut duplicates_failed = false;
-            fedcat::pipeline::after_harvest(
-                &config,
+            fedcat_domain::pipeline::after_harvest(
+                &config.domain(),
                 &catalog,
                 &harvested,
                 index.as_ref().ok(),
                 &|line| eprintln!("{line}"),
                 &mut |step| {
-                    if matches!(step, fedcat::pipeline::Step::Duplicates(Err(_))) {
+                    if matches!(step, fedcat_domain::pipeline::Step::Duplicates(Err(_))) {
                         duplicates_failed = true;
                     }
                     match step {
-                        fedcat::pipeline::Step::Duplicates(Ok(line))
-                        | fedcat::pipeline::Step::Quality {
+                        fedcat_domain::pipeline::Step::Duplicates(Ok(line))
+                        | fedcat_domain::pipeline::Step::Quality {
                             outcome: Ok(line), ..
                         } => {
                             println!("{line}")
                         }
-                        fedcat::pipeline::Step::Search(Ok((written, deleted))) => println!(
+                        fedcat_domain::pipeline::Step::Search(Ok((written, deleted))) => println!(
                             "search index: {written} document(s) written, {deleted} deleted"
                         ),
-                        fedcat::pipeline::Step::Duplicates(Err(error))
-                        | fedcat::pipeline::Step::Quality {
+                        fedcat_domain::pipeline::Step::Duplicates(Err(error))
+                        | fedcat_domain::pipeline::Step::Quality {
                             outcome: Err(error),
                             ..
                         }
-                        | fedcat::pipeline::Step::Search(Err(error)) => eprintln!("{error}"),
+                        | fedcat_domain::pipeline::Step::Search(Err(error)) => eprintln!("{error}"),
                     }
                 },
             )
@@ -324,9 +325,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("cannot listen on {}", config.listen))?;
             let address = listener.local_addr()?;
             println!("fedcat listening on http://{address} (SPARQL at http://{address}/sparql)");
-            let index = match fedcat_catalog::search::SearchIndex::open(&fedcat::search::index_dir(
-                &config,
-            )) {
+            let index = match fedcat_catalog::search::SearchIndex::open(
+                &fedcat_domain::search_sync::index_dir(&config.domain()),
+            ) {
                 Ok(index) => Some(std::sync::Arc::new(index)),
                 Err(error) => {
                     eprintln!("search disabled: {error}");
@@ -357,14 +358,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Reindex => {
             let config = load_config(&cli.config)?;
             let catalog = open_catalog(&config).await?;
-            let index =
-                fedcat_catalog::search::SearchIndex::open(&fedcat::search::index_dir(&config))
-                    .context("cannot open the search index (is `fedcat serve` running?)")?;
+            let index = fedcat_catalog::search::SearchIndex::open(
+                &fedcat_domain::search_sync::index_dir(&config.domain()),
+            )
+            .context("cannot open the search index (is `fedcat serve` running?)")?;
             index.clear()?;
-            let (written, _) = fedcat::search::sync_all(&config, &catalog, &index)
-                .await
-                .map_err(anyhow::Error::msg)
-                .context("reindex failed")?;
+            let (written, _) =
+                fedcat_domain::search_sync::sync_all(&config.domain(), &catalog, &index)
+                    .await
+                    .map_err(anyhow::Error::msg)
+                    .context("reindex failed")?;
             println!("search index rebuilt: {written} dataset(s)");
             Ok(ExitCode::SUCCESS)
         }
@@ -385,10 +388,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let clusters = catalog.duplicate_clusters(source).await?;
                 print!(
                     "{}",
-                    fedcat::duplicates::render(&clusters, config.dedup_threshold)
+                    fedcat_domain::duplicates::render(&clusters, config.dedup_threshold)
                 );
             } else {
-                let links = fedcat::quality::link_checks(&catalog)
+                let links = fedcat_domain::quality::link_checks(&catalog)
                     .await
                     .map_err(anyhow::Error::msg)?;
                 report(&config, &catalog, kind, &sources, &links).await?;
@@ -402,7 +405,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let checker = fedcat_harvester::linkcheck::LinkChecker::new(config.linkcheck.clone())
                 .map_err(anyhow::Error::msg)?;
             for source in selected {
-                let run = fedcat::quality::check_source_links(
+                let run = fedcat_domain::quality::check_source_links(
                     &catalog,
                     &checker,
                     &source.id,
@@ -425,10 +428,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     run.checked - run.ok,
                     run.skipped
                 );
-                let indicators = fedcat::quality::snapshot_source(&config, &catalog, &source.id)
-                    .await
-                    .map_err(anyhow::Error::msg)?;
-                println!("{}", fedcat::quality::summary_line(&source.id, &indicators));
+                let indicators =
+                    fedcat_domain::quality::snapshot_source(&config.domain(), &catalog, &source.id)
+                        .await
+                        .map_err(anyhow::Error::msg)?;
+                println!(
+                    "{}",
+                    fedcat_domain::quality::summary_line(&source.id, &indicators)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -490,13 +497,14 @@ async fn report(
             .map(|s| s.id.as_str())
             .collect()
     };
-    let shapes = fedcat::quality::ShapeSets::load(config).map_err(anyhow::Error::msg)?;
-    let facts = fedcat::quality::facts(&config.vocabularies);
+    let shapes =
+        fedcat_domain::quality::ShapeSets::load(&config.domain()).map_err(anyhow::Error::msg)?;
+    let facts = fedcat_domain::quality::facts(&config.vocabularies);
     let today = chrono::Utc::now().date_naive();
 
     for source in selected {
         if let ReportKind::Quality = kind {
-            let assessor = fedcat::quality::Assessor {
+            let assessor = fedcat_domain::quality::Assessor {
                 facts: &facts,
                 shapes: &shapes,
                 table: &config.score_table,
@@ -504,15 +512,19 @@ async fn report(
                 today,
                 strict_head: config.strict_head,
             };
-            let assessments =
-                fedcat::quality::assess_source(catalog.graphs(), catalog.iris(), source, &assessor)
-                    .map_err(anyhow::Error::msg)
-                    .with_context(|| format!("quality report of {source}"))?;
-            let indicators = fedcat::quality::indicators(&assessments);
-            println!("{}", fedcat::quality::render(source, &indicators));
+            let assessments = fedcat_domain::quality::assess_source(
+                catalog.graphs(),
+                catalog.iris(),
+                source,
+                &assessor,
+            )
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("quality report of {source}"))?;
+            let indicators = fedcat_domain::quality::indicators(&assessments);
+            println!("{}", fedcat_domain::quality::render(source, &indicators));
             continue;
         }
-        let mut mapping = fedcat::report::source_mapping(
+        let mut mapping = fedcat_domain::report::source_mapping(
             catalog.graphs(),
             catalog.iris(),
             source,
@@ -521,7 +533,7 @@ async fn report(
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("mapping report of {source}"))?;
         mapping.repairs = catalog.records().repair_counts(source, 20).await?;
-        println!("{}", fedcat::report::render(&mapping, 10));
+        println!("{}", fedcat_domain::report::render(&mapping, 10));
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! Leases: exclusive claims on a piece of work (the harvest of one source) kept in the state
-//! database, so that every process sharing the database — `fedcat serve`, a `fedcat harvest`
-//! started beside it, later several workers — excludes the others, not only tasks of one
-//! process. A [`Lease`] is renewed in the background while held and given back when dropped;
+//! database, so that every process sharing the database — `fedcat serve`, a `fedcat harvest`,
+//! later several workers — excludes the others, not only tasks of one process. A [`Lease`] is renewed in the background while held and given back when dropped;
 //! if its process dies, it expires after [`LEASE_TTL_SECS`] and the work may run again — at
 //! once when the dead holder ran on this machine (a killed `fedcat harvest` run again).
 //!

@@ -62,8 +62,11 @@ pub struct KindSpec {
     /// Validates its keys of one source into its options, reporting each problem with its key.
     /// The options come back even after a problem (with defaults in place of bad values), so
     /// that the shared rules that depend on the kind still apply.
-    pub validate: fn(&RawOptions, &mut dyn FnMut(&str, String)) -> SourceKind,
+    pub validate: ValidateKind,
 }
+
+/// A kind's validation: its raw keys in, its options out, each problem reported with its key.
+pub type ValidateKind = fn(&RawOptions, &mut dyn FnMut(&str, String)) -> SourceKind;
 
 impl fmt::Debug for KindSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -87,7 +90,7 @@ impl KindSpec {
     /// What a source of this kind is told of `key`, a key only other kinds take: its own
     /// message, else the message of the kind that owns the key; `None` when it lets it pass.
     fn other_kinds_key(&self, key: &str) -> Option<String> {
-        if self.tolerates.iter().any(|tolerated| *tolerated == key) {
+        if self.tolerates.contains(&key) {
             return None;
         }
         let message = self

@@ -316,7 +316,7 @@ async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &s
     let graph = state.catalog.iris().quality_graph(source, key);
     let store = state.catalog.graph_store();
     let rows = tokio::task::spawn_blocking(move || {
-        crate::report::select(
+        fedcat_domain::report::select(
             &*store,
             &format!(
                 "PREFIX sh: <http://www.w3.org/ns/shacl#>

@@ -322,13 +322,13 @@ async fn mapping_report_through_the_binary() {
 /// the diff); the indicators add up to the records.
 async fn quality_snapshot(deployment: &Deployment) {
     let catalog = deployment.open().await;
-    let facts = fedcat::quality::facts(&deployment.config.vocabularies);
-    let shapes = fedcat::quality::ShapeSets::load(&deployment.config).unwrap();
+    let facts = fedcat_domain::quality::facts(&deployment.config.vocabularies);
+    let shapes = fedcat_domain::quality::ShapeSets::load(&deployment.config.domain()).unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
     let mut lines = vec!["source\trecord\tmqa\text\trating\tstars".to_owned()];
     for source in ["datasud", "www2022", "spf2025", "ods", "capatlantique"] {
         let links = std::collections::HashMap::new();
-        let assessor = fedcat::quality::Assessor {
+        let assessor = fedcat_domain::quality::Assessor {
             facts: &facts,
             shapes: &shapes,
             table: &deployment.config.score_table,
@@ -336,10 +336,14 @@ async fn quality_snapshot(deployment: &Deployment) {
             today,
             strict_head: false,
         };
-        let assessments =
-            fedcat::quality::assess_source(catalog.graphs(), catalog.iris(), source, &assessor)
-                .unwrap();
-        let indicators = fedcat::quality::indicators(&assessments);
+        let assessments = fedcat_domain::quality::assess_source(
+            catalog.graphs(),
+            catalog.iris(),
+            source,
+            &assessor,
+        )
+        .unwrap();
+        let indicators = fedcat_domain::quality::indicators(&assessments);
         assert_eq!(indicators.datasets, assessments.len());
         assert_eq!(indicators.bands.iter().sum::<usize>(), assessments.len());
         assert_eq!(indicators.stars.iter().sum::<usize>(), assessments.len());
@@ -420,7 +424,8 @@ async fn killed_harvest_leaves_a_consistent_store() {
     {
         let catalog = deployment.open().await;
         let records =
-            fedcat::report::source_records(catalog.graphs(), catalog.iris(), "datasud").unwrap();
+            fedcat_domain::report::source_records(catalog.graphs(), catalog.iris(), "datasud")
+                .unwrap();
         assert!(
             !records.is_empty() && records.len() < 7,
             "{} records",
@@ -444,7 +449,7 @@ async fn killed_harvest_leaves_a_consistent_store() {
         let reference_catalog = reference.open().await;
         reference.harvest(&reference_catalog, "datasud").await;
         let complete: std::collections::HashMap<String, std::collections::HashSet<_>> =
-            fedcat::report::source_records(
+            fedcat_domain::report::source_records(
                 reference_catalog.graphs(),
                 reference_catalog.iris(),
                 "datasud",

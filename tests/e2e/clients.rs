@@ -15,7 +15,7 @@ async fn ckanapi_sparqlwrapper_rdflib_and_pyshacl_work_against_fedcat() {
     let catalog = deployment.open().await;
     for source in ["datasud", "spf2025"] {
         deployment.harvest(&catalog, source).await;
-        fedcat::quality::snapshot_source(&deployment.config, &catalog, source)
+        fedcat_domain::quality::snapshot_source(&deployment.config.domain(), &catalog, source)
             .await
             .unwrap();
     }

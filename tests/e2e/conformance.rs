@@ -10,7 +10,7 @@ use crate::fake_portal::{
     FakePortal, ckan_packages, ods_v21_datasets, udata_dataset_dir, udata_datasets,
 };
 use crate::support::{Deployment, source_toml};
-use fedcat::report::source_conformance;
+use fedcat_domain::report::source_conformance;
 
 /// Findings allowed when, and only when, the source record lacks the information:
 /// (property path, message start, reason).
@@ -59,7 +59,7 @@ async fn mapped_fixtures_conform_to_dcat_ap_3() {
     .concat();
     // No `[shacl]`: the built-in shapes.
     let deployment = Deployment::new(&sources, "");
-    let shapes = fedcat::quality::ShapeSets::load(&deployment.config)
+    let shapes = fedcat_domain::quality::ShapeSets::load(&deployment.config.domain())
         .unwrap()
         .core
         .unwrap();

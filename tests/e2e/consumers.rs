@@ -172,7 +172,7 @@ async fn ckan_harvesters_read_the_catalogue() {
     }
     const TOTAL: u64 = 32;
     let index = std::sync::Arc::new(fedcat_catalog::search::SearchIndex::in_memory().unwrap());
-    fedcat::search::sync_all(&deployment.config, &catalog, &index)
+    fedcat_domain::search_sync::sync_all(&deployment.config.domain(), &catalog, &index)
         .await
         .unwrap();
     let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index));

@@ -41,9 +41,10 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     let catalog = deployment.open().await;
     deployment.harvest(&catalog, "local").await;
     deployment.harvest(&catalog, "datasud").await;
-    let before = fedcat::quality::snapshot_source(&deployment.config, &catalog, "local")
-        .await
-        .unwrap();
+    let before =
+        fedcat_domain::quality::snapshot_source(&deployment.config.domain(), &catalog, "local")
+            .await
+            .unwrap();
     assert_eq!(before.working_links_share, None, "nothing checked yet");
     assert!(before.not_measured.contains(&"M5"));
 
@@ -55,7 +56,7 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     .unwrap();
     let recheck_after = chrono::Duration::hours(24);
     let budget = Some(1 << 20);
-    let run = fedcat::quality::check_source_links(
+    let run = fedcat_domain::quality::check_source_links(
         &catalog,
         &checker,
         "local",
@@ -83,7 +84,7 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     );
     assert!(!samples.contains_key(&urls[1]), "a 404 is not downloaded");
     // Checked within the day: not checked again.
-    let again = fedcat::quality::check_source_links(
+    let again = fedcat_domain::quality::check_source_links(
         &catalog,
         &checker,
         "local",
@@ -95,9 +96,10 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     .unwrap();
     assert_eq!((again.checked, again.skipped, again.downloaded), (0, 4, 0));
 
-    let after = fedcat::quality::snapshot_source(&deployment.config, &catalog, "local")
-        .await
-        .unwrap();
+    let after =
+        fedcat_domain::quality::snapshot_source(&deployment.config.domain(), &catalog, "local")
+            .await
+            .unwrap();
     assert_eq!(after.datasets, 1);
     assert_eq!(after.distributions, 3);
     assert_eq!(after.working_links_share, Some(2.0 / 3.0));
@@ -117,7 +119,7 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
         after.mqa_mean >= before.mqa_mean + 50.0,
         "{before:?} {after:?}"
     );
-    fedcat::quality::snapshot_source(&deployment.config, &catalog, "datasud")
+    fedcat_domain::quality::snapshot_source(&deployment.config.domain(), &catalog, "datasud")
         .await
         .unwrap();
 

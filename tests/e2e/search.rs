@@ -53,15 +53,20 @@ async fn searchable() -> Searchable {
         .await
         .unwrap();
     for source in ["www2022", "datasud", "datagouv"] {
-        fedcat::quality::snapshot_source(&deployment.config, &catalog, source)
+        fedcat_domain::quality::snapshot_source(&deployment.config.domain(), &catalog, source)
             .await
             .unwrap();
     }
-    let index =
-        Arc::new(SearchIndex::open(&fedcat::search::index_dir(&deployment.config)).unwrap());
-    let (written, deleted) = fedcat::search::sync_all(&deployment.config, &catalog, &index)
-        .await
-        .unwrap();
+    let index = Arc::new(
+        SearchIndex::open(&fedcat_domain::search_sync::index_dir(
+            &deployment.config.domain(),
+        ))
+        .unwrap(),
+    );
+    let (written, deleted) =
+        fedcat_domain::search_sync::sync_all(&deployment.config.domain(), &catalog, &index)
+            .await
+            .unwrap();
     assert_eq!((written, deleted), (366 + 7 + 7, 0));
     let app = fedcat::server::app(&catalog, &deployment.config, None, Some(index.clone()));
     let server = crate::support::serve_router(app, deployment.config.server).await;
@@ -293,13 +298,15 @@ async fn search_relevance_facets_paging_collapse_and_problems() {
     s.index.sync(&["datasud"], Vec::new()).unwrap();
     let (_, _, lost) = get(server, "?source=datasud").await;
     assert_eq!(lost["total"], 0);
-    let repaired = fedcat::search::sync_all(&s.deployment.config, &s.catalog, &s.index)
-        .await
-        .unwrap();
+    let repaired =
+        fedcat_domain::search_sync::sync_all(&s.deployment.config.domain(), &s.catalog, &s.index)
+            .await
+            .unwrap();
     assert_eq!(repaired, (7, 0));
-    let idle = fedcat::search::sync_all(&s.deployment.config, &s.catalog, &s.index)
-        .await
-        .unwrap();
+    let idle =
+        fedcat_domain::search_sync::sync_all(&s.deployment.config.domain(), &s.catalog, &s.index)
+            .await
+            .unwrap();
     assert_eq!(idle, (0, 0));
 }
 

@@ -80,7 +80,7 @@ impl Deployment {
         catalog: &Catalog,
     ) -> (String, std::sync::Arc<fedcat_catalog::search::SearchIndex>) {
         let index = std::sync::Arc::new(fedcat_catalog::search::SearchIndex::in_memory().unwrap());
-        fedcat::search::sync_all(&self.config, catalog, &index)
+        fedcat_domain::search_sync::sync_all(&self.config.domain(), catalog, &index)
             .await
             .unwrap();
         let app = fedcat::server::app(catalog, &self.config, None, Some(index.clone()));

@@ -85,7 +85,7 @@ async fn served() -> (String, Deployment) {
     // Two snapshots per producer: two points on each line of the chart.
     for _ in 0..2 {
         for source in ["datasud", "datagouv", "spf2025"] {
-            fedcat::quality::snapshot_source(&deployment.config, &catalog, source)
+            fedcat_domain::quality::snapshot_source(&deployment.config.domain(), &catalog, source)
                 .await
                 .unwrap();
         }

@@ -4,7 +4,7 @@
 //! prints it or logs it; a step that fails does not stop the next ones (the harvested records
 //! are kept whatever happens after).
 
-use crate::AppConfig;
+use crate::DomainConfig;
 use fedcat_catalog::Catalog;
 use fedcat_catalog::search::SearchIndex;
 
@@ -28,7 +28,7 @@ pub enum Step<'a> {
 /// (none: the search step is skipped). `progress` receives the duplicate linker's progress
 /// lines, `on_step` each step's outcome.
 pub async fn after_harvest(
-    config: &AppConfig,
+    config: &DomainConfig,
     catalog: &Catalog,
     sources: &[String],
     index: Option<&SearchIndex>,
@@ -37,7 +37,7 @@ pub async fn after_harvest(
 ) {
     if config.dedup_enabled {
         let linked = catalog
-            .link_duplicates(&config.dedup_options(), progress)
+            .link_duplicates(&config.dedup_options, progress)
             .await
             .map(|report| crate::duplicates::summary_line(&report))
             .map_err(|error| {
@@ -54,7 +54,7 @@ pub async fn after_harvest(
     }
     if let Some(index) = index {
         // Every source: a job's duplicates and scores can change other sources' documents.
-        let synced = crate::search::sync_all(config, catalog, index)
+        let synced = crate::search_sync::sync_all(config, catalog, index)
             .await
             .map_err(|error| format!("search index update failed: {error}"));
         on_step(Step::Search(synced));

@@ -4,7 +4,7 @@ use super::*;
 
 /// Assesses `source` now and keeps its indicators in the time series.
 pub async fn snapshot_source(
-    config: &AppConfig,
+    config: &DomainConfig,
     catalog: &Catalog,
     source: &str,
 ) -> Result<Indicators, String> {

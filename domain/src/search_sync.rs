@@ -3,14 +3,14 @@
 //! cluster, and synchronised into the index (only what changed is rewritten). `serve` repairs
 //! the index at start-up the same way; `fedcat reindex` rebuilds it from scratch.
 
-use crate::AppConfig;
+use crate::DomainConfig;
 use fedcat_catalog::Catalog;
 use fedcat_catalog::oxigraph::model::Term;
 use fedcat_catalog::search::{SearchDocument, SearchIndex};
 use std::collections::HashMap;
 
 /// Where the index lives.
-pub fn index_dir(config: &AppConfig) -> std::path::PathBuf {
+pub fn index_dir(config: &DomainConfig) -> std::path::PathBuf {
     config.data_dir.join("search")
 }
 
@@ -180,16 +180,11 @@ pub async fn sync_sources(
 /// Brings the index up to date for every configured source, and drops the documents of sources
 /// no longer configured. Returns (written, deleted).
 pub async fn sync_all(
-    config: &AppConfig,
+    config: &DomainConfig,
     catalog: &Catalog,
     index: &SearchIndex,
 ) -> Result<(usize, usize), String> {
-    let mut sources: Vec<&str> = config
-        .sources
-        .sources
-        .iter()
-        .map(|s| s.id.as_str())
-        .collect();
+    let mut sources: Vec<&str> = config.source_ids.iter().map(String::as_str).collect();
     let indexed = index.ids_by_source().map_err(|e| e.to_string())?;
     let gone: Vec<String> = indexed
         .keys()

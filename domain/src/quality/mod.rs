@@ -16,7 +16,7 @@ pub use indicators::{Indicators, indicators, render};
 pub use links::{AVAILABILITY_CHECKS, LinkRun, check_source_links, link_checks};
 pub use snapshot::{snapshot_source, summary_line};
 
-use crate::AppConfig;
+use crate::DomainConfig;
 use fedcat_catalog::oxigraph::model::Triple;
 use fedcat_catalog::oxigraph::model::vocab::rdf;
 use fedcat_catalog::oxigraph::model::{NamedNode, NamedOrBlankNode, Term};

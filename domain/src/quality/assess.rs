@@ -26,8 +26,8 @@ const AUTHORITY: &str = "http://publications.europa.eu/resource/authority/";
 
 impl ShapeSets {
     /// Parses the shapes in force (the built-in sets from the binary, overrides from disk).
-    pub fn load(config: &AppConfig) -> Result<Self, String> {
-        let load = |source: &crate::config::ShapesSource| source.load().map_err(|e| e.to_string());
+    pub fn load(config: &DomainConfig) -> Result<Self, String> {
+        let load = |source: &crate::ShapesSource| source.load().map_err(|e| e.to_string());
         let concepts = VocabularyKind::ALL
             .iter()
             .flat_map(|kind| config.vocabularies.concepts(*kind))
