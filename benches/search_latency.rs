@@ -158,7 +158,7 @@ async fn main() {
     tokio::spawn(async move {
         fedcat::server::serve(listener, app, limits, std::future::pending())
             .await
-            .unwrap()
+            .unwrap();
     });
 
     let client = reqwest::Client::new();

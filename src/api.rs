@@ -1,86 +1,31 @@
 //! The job API: sources and their harvest jobs as JSON, and the admin action that starts a
 //! harvest. `POST /api/sources/{id}/harvest` needs `Authorization: Bearer <[admin] token>`.
 
-use crate::AppConfig;
+use crate::http::{AdminToken, ApiError, AppState, ErrorCode, MaybeAdmin, Problem};
 use crate::jobs::{JobRunner, StartError};
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use fedcat_catalog::Catalog;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-#[derive(Clone)]
-struct ApiState {
-    config: Arc<AppConfig>,
-    catalog: Catalog,
-    runner: Option<JobRunner>,
+/// The job API and the indicators, under `/api`, each with its OpenAPI operation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sources))
+        .routes(routes!(source_jobs))
+        .routes(routes!(start_harvest))
+        .routes(routes!(job))
+        .routes(routes!(indicators))
 }
 
-/// The `/api/…` routes of this version; `index` serves `/api/datasets`.
-pub fn router(
-    config: &AppConfig,
-    catalog: Catalog,
-    runner: Option<JobRunner>,
-    index: Option<Arc<fedcat_catalog::search::SearchIndex>>,
-) -> Router {
-    let datasets = Router::new()
-        .route("/api/datasets", get(crate::datasets_api::search))
-        .route("/api/publishers", get(crate::datasets_api::publishers))
-        .route("/api/openapi.json", get(crate::openapi::serve))
-        .route(
-            "/api/datasets/{source}/{*key}",
-            get(crate::datasets_api::dataset),
-        )
-        .with_state(crate::datasets_api::DatasetsState {
-            config: Arc::new(config.clone()),
-            catalog: catalog.clone(),
-            index,
-        });
-    Router::new()
-        .route("/api/sources", get(sources))
-        .route("/api/sources/{id}/jobs", get(source_jobs))
-        .route("/api/sources/{id}/harvest", post(start_harvest))
-        .route("/api/jobs/{id}", get(job))
-        .route("/api/indicators", get(indicators))
-        .with_state(ApiState {
-            config: Arc::new(config.clone()),
-            catalog,
-            runner,
-        })
-        .merge(datasets)
-}
-
-/// An RFC 9457 problem: `type` and `code` are stable (derived from the fixed title), `detail`
-/// says what happened this time.
-pub(crate) fn problem(status: StatusCode, title: &str, detail: impl Into<String>) -> Response {
-    let code = title.replace(' ', "-");
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        Json(json!({
-            "type": format!("https://w3id.org/fedcat/problems/{code}"),
-            "code": code,
-            "status": status.as_u16(),
-            "title": title,
-            "detail": detail.into(),
-        })),
-    )
-        .into_response()
-}
-
-/// A 500 problem with the error's text.
-pub(crate) fn internal(error: impl std::fmt::Display) -> Response {
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal error",
-        error.to_string(),
-    )
-}
-
-async fn sources(State(state): State<ApiState>) -> Response {
+/// Configured sources, running state and last job.
+#[utoipa::path(get, path = "/api/sources", responses(
+    (status = 200, description = "sources", body = Vec<serde_json::Value>),
+))]
+async fn sources(State(state): State<AppState>) -> Response {
     let running = state
         .runner
         .as_ref()
@@ -90,7 +35,7 @@ async fn sources(State(state): State<ApiState>) -> Response {
     for source in &state.config.sources.sources {
         let last_job = match state.catalog.jobs().jobs(Some(&source.id), 1).await {
             Ok(mut jobs) => jobs.pop(),
-            Err(e) => return internal(e),
+            Err(e) => return ApiError::internal(e).into_response(),
         };
         out.push(json!({
             "id": source.id,
@@ -107,67 +52,57 @@ async fn sources(State(state): State<ApiState>) -> Response {
     Json(Value::Array(out)).into_response()
 }
 
-async fn source_jobs(State(state): State<ApiState>, Path(id): Path<String>) -> Response {
+/// A source's last 100 jobs, newest first.
+#[utoipa::path(get, path = "/api/sources/{id}/jobs",
+    params(("id" = String, Path, description = "source id")),
+    responses(
+        (status = 200, description = "jobs", body = Vec<serde_json::Value>),
+        (status = 404, description = "no such source", body = Problem),
+))]
+async fn source_jobs(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     if state.config.sources.get(&id).is_none() {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "unknown source",
-            format!("no source {id:?}"),
-        );
+        return ApiError::new(ErrorCode::UnknownSource, format!("no source {id:?}"))
+            .into_response();
     }
     match state.catalog.jobs().jobs(Some(&id), 100).await {
         Ok(jobs) => Json(jobs).into_response(),
-        Err(e) => internal(e),
+        Err(e) => ApiError::internal(e).into_response(),
     }
 }
 
-/// Whether the request carries `Authorization: Bearer <the configured admin token>`.
-fn is_admin_request(config: &AppConfig, headers: &HeaderMap) -> bool {
-    let Some(expected) = config.admin_token.as_deref() else {
-        return false;
-    };
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| same_token(token.trim(), expected))
-}
-
-/// `GET /api/jobs/{id}`: the job, its errors and the records it deleted. An administrator
-/// (Bearer admin token) also gets each error's `detail`: the start of the response body a
-/// portal answered, which may quote internal pages and so is never public.
+/// One job with its errors and the records it deleted. An administrator (Bearer admin token)
+/// also gets each error's `detail`: the start of the response body a portal answered, which
+/// may quote internal pages and so is never public.
+#[utoipa::path(get, path = "/api/jobs/{id}",
+    params(("id" = i64, Path, description = "job id")),
+    responses(
+        (status = 200, description = "the job", body = serde_json::Value),
+        (status = 404, description = "no such job", body = Problem),
+))]
 async fn job(
-    State(state): State<ApiState>,
+    MaybeAdmin(admin): MaybeAdmin,
+    State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
     let Ok(job_id) = id.parse::<i64>() else {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "unknown job",
-            format!("no job {id:?}"),
-        );
+        return ApiError::new(ErrorCode::UnknownJob, format!("no job {id:?}")).into_response();
     };
     let job = match state.catalog.jobs().job(job_id).await {
         Ok(Some(job)) => job,
         Ok(None) => {
-            return problem(
-                StatusCode::NOT_FOUND,
-                "unknown job",
-                format!("no job {job_id}"),
-            );
+            return ApiError::new(ErrorCode::UnknownJob, format!("no job {job_id}"))
+                .into_response();
         }
-        Err(e) => return internal(e),
+        Err(e) => return ApiError::internal(e).into_response(),
     };
     let errors = match state.catalog.jobs().job_errors(job_id).await {
         Ok(errors) => errors,
-        Err(e) => return internal(e),
+        Err(e) => return ApiError::internal(e).into_response(),
     };
     let deleted = match state.catalog.records().records_deleted_by_job(job_id).await {
         Ok(deleted) => deleted,
-        Err(e) => return internal(e),
+        Err(e) => return ApiError::internal(e).into_response(),
     };
-    let admin = is_admin_request(&state.config, &headers);
     let mut body = serde_json::to_value(&job).unwrap_or(Value::Null);
     let mut error_items = serde_json::to_value(&errors).unwrap_or(Value::Null);
     if admin && let Some(items) = error_items.as_array_mut() {
@@ -195,54 +130,29 @@ async fn job(
     response
 }
 
-/// Compares a given token with the expected one in constant time: every byte up to the longer
-/// length is compared (a missing byte as 0) and the length difference is folded into the result,
-/// so the time depends on neither where the tokens differ nor whether their lengths do.
-pub(crate) fn same_token(given: &str, expected: &str) -> bool {
-    let (given, expected) = (given.as_bytes(), expected.as_bytes());
-    let mut difference = given.len() ^ expected.len();
-    for i in 0..given.len().max(expected.len()) {
-        let a = given.get(i).copied().unwrap_or(0);
-        let b = expected.get(i).copied().unwrap_or(0);
-        difference |= usize::from(a ^ b);
-    }
-    std::hint::black_box(difference) == 0
-}
-
+/// Starts a harvest of the source now (admin token).
+#[utoipa::path(post, path = "/api/sources/{id}/harvest",
+    params(("id" = String, Path, description = "source id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "started"),
+        (status = 401, description = "no or wrong admin token", body = Problem),
+        (status = 403, description = "no admin token configured", body = Problem),
+        (status = 404, description = "no such source", body = Problem),
+        (status = 409, description = "already running or disabled", body = Problem),
+        (status = 503, description = "no job runner, or the state database cannot say", body = Problem),
+))]
 async fn start_harvest(
-    State(state): State<ApiState>,
+    _admin: AdminToken,
+    State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Response {
-    let Some(expected) = state.config.admin_token.as_deref() else {
-        return problem(
-            StatusCode::FORBIDDEN,
-            "write endpoints disabled",
-            "no [admin] token (or FEDCAT_ADMIN_TOKEN) is configured",
-        );
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if !given.is_some_and(|token| same_token(token.trim(), expected)) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [
-                (header::WWW_AUTHENTICATE, "Bearer"),
-                (header::CONTENT_TYPE, "application/problem+json"),
-            ],
-            Json(json!({"status": 401, "title": "unauthorized",
-                        "detail": "send Authorization: Bearer <admin token>"})),
-        )
-            .into_response();
-    }
     let Some(runner) = &state.runner else {
-        return problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no job runner",
+        return ApiError::new(
+            ErrorCode::NoJobRunner,
             "this server does not run harvest jobs",
-        );
+        )
+        .into_response();
     };
     match runner.start(&id).await {
         Ok(_) => (
@@ -251,36 +161,40 @@ async fn start_harvest(
             Json(json!({"source": id, "status": "started"})),
         )
             .into_response(),
-        Err(StartError::UnknownSource) => problem(
-            StatusCode::NOT_FOUND,
-            "unknown source",
-            format!("no source {id:?}"),
-        ),
-        Err(StartError::Disabled) => problem(
-            StatusCode::CONFLICT,
-            "source disabled",
+        Err(StartError::UnknownSource) => {
+            ApiError::new(ErrorCode::UnknownSource, format!("no source {id:?}")).into_response()
+        }
+        Err(StartError::Disabled) => ApiError::new(
+            ErrorCode::SourceDisabled,
             format!("source {id:?} is disabled in the sources file"),
-        ),
-        Err(StartError::AlreadyRunning) => problem(
-            StatusCode::CONFLICT,
-            "already running",
+        )
+        .into_response(),
+        Err(StartError::AlreadyRunning) => ApiError::new(
+            ErrorCode::AlreadyRunning,
             format!("a job of source {id:?} is already running"),
-        ),
-        Err(StartError::Storage) => problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "state database unavailable",
+        )
+        .into_response(),
+        Err(StartError::Storage) => ApiError::new(
+            ErrorCode::StateDatabaseUnavailable,
             "the state database could not say whether a job of this source is running",
-        ),
+        )
+        .into_response(),
     }
 }
 
 /// `/api/indicators` filters.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct IndicatorQuery {
+    /// Source id.
     producer: Option<String>,
+    /// Publisher name within the source (without it: whole sources).
     publisher: Option<String>,
+    /// RFC 3339 time or date prefix (inclusive).
     from: Option<String>,
+    /// RFC 3339 time or date prefix (inclusive).
     to: Option<String>,
+    /// `csv` for CSV (or `Accept: text/csv`).
     format: Option<String>,
 }
 
@@ -313,23 +227,28 @@ const INDICATOR_COLUMNS: [(&str, &str); 25] = [
     ("median_days_since_modified", "/median_days_since_modified"),
 ];
 
-/// `GET /api/indicators[?producer=ID][&publisher=NAME][&from=T][&to=T][&format=csv]`: each
-/// producer's openness indicators after every harvest and link check, oldest first — whole
-/// sources, or one publisher's datasets within them (JSON, or CSV with `format=csv` or
-/// `Accept: text/csv`).
+/// Openness indicators per producer over time: each producer's indicators after every harvest
+/// and link check, oldest first — whole sources, or one publisher's datasets within them (JSON,
+/// or CSV with `format=csv` or `Accept: text/csv`).
+#[utoipa::path(get, path = "/api/indicators", params(IndicatorQuery), responses(
+    (status = 200, description = "snapshots", content(
+        (serde_json::Value = "application/json"),
+        (String = "text/csv"))),
+    (status = 404, description = "no such producer", body = Problem),
+))]
 async fn indicators(
-    State(state): State<ApiState>,
+    State(state): State<AppState>,
     Query(query): Query<IndicatorQuery>,
     headers: HeaderMap,
 ) -> Response {
     if let Some(producer) = &query.producer
         && state.config.sources.get(producer).is_none()
     {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "unknown producer",
+        return ApiError::new(
+            ErrorCode::UnknownProducer,
             format!("no source {producer:?} in the sources file"),
-        );
+        )
+        .into_response();
     }
     let rows = match state
         .catalog
@@ -344,7 +263,7 @@ async fn indicators(
         .await
     {
         Ok(rows) => rows,
-        Err(error) => return internal(error),
+        Err(error) => return ApiError::internal(error).into_response(),
     };
     let mut snapshots = Vec::with_capacity(rows.len());
     for row in rows {
@@ -403,22 +322,4 @@ async fn indicators(
         csv.push('\n');
     }
     ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_token;
-
-    #[test]
-    fn same_token_needs_every_byte_and_the_length() {
-        assert!(same_token("0123456789abcdef", "0123456789abcdef"));
-        assert!(same_token("", ""));
-        assert!(!same_token("0123456789abcdeF", "0123456789abcdef"));
-        assert!(!same_token("x123456789abcdef", "0123456789abcdef"));
-        // A prefix, a longer token, and a difference hidden by zero bytes are all refused.
-        assert!(!same_token("0123456789abcde", "0123456789abcdef"));
-        assert!(!same_token("0123456789abcdef0", "0123456789abcdef"));
-        assert!(!same_token("abc\0", "abc"));
-        assert!(!same_token("", "0123456789abcdef"));
-    }
 }

@@ -5,7 +5,7 @@
 //! Every dataset record is a package (duplicates are not collapsed: each portal's copy is its
 //! own package); its publisher is its organization.
 
-use crate::AppConfig;
+use crate::http::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -19,22 +19,11 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// What the CKAN routes need.
-#[derive(Clone)]
-pub struct CkanState {
-    /// Configuration.
-    pub config: Arc<AppConfig>,
-    /// The catalogue.
-    pub catalog: Catalog,
-    /// The search index (503-style errors without it).
-    pub index: Option<Arc<SearchIndex>>,
-}
-
 /// The most rows `package_search` returns, as CKAN's default `ckan.search.rows_max`.
 pub const MAX_ROWS: usize = 1000;
 
 /// The routes, under both prefixes.
-pub fn router(state: CkanState) -> axum::Router {
+pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route(
             "/api/3/action/{action}",
@@ -44,7 +33,6 @@ pub fn router(state: CkanState) -> axum::Router {
             "/api/action/{action}",
             axum::routing::get(get_action).post(post_action),
         )
-        .with_state(state)
 }
 
 fn help(action: &str) -> String {
@@ -100,7 +88,7 @@ fn package_name(document: &SearchDocument) -> String {
 }
 
 async fn get_action(
-    State(state): State<CkanState>,
+    State(state): State<AppState>,
     Path(action): Path<String>,
     Query(params): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -112,7 +100,7 @@ async fn get_action(
 }
 
 async fn post_action(
-    State(state): State<CkanState>,
+    State(state): State<AppState>,
     Path(action): Path<String>,
     headers: HeaderMap,
     body: Bytes,
@@ -163,7 +151,7 @@ fn number_param(params: &Map<String, Value>, name: &str, default: usize) -> Resu
     }
 }
 
-async fn run(state: CkanState, action: &str, params: Map<String, Value>) -> Response {
+async fn run(state: AppState, action: &str, params: Map<String, Value>) -> Response {
     let Some(index) = state.index.clone() else {
         return fail(
             action,
@@ -289,7 +277,7 @@ fn organizations(index: &SearchIndex) -> Result<Vec<(String, String, u64)>, Stri
 }
 
 async fn package_search(
-    state: &CkanState,
+    state: &AppState,
     index: &Arc<SearchIndex>,
     action: &str,
     params: &Map<String, Value>,
@@ -435,7 +423,7 @@ async fn package_search(
 }
 
 async fn package_show(
-    state: &CkanState,
+    state: &AppState,
     index: &Arc<SearchIndex>,
     action: &str,
     params: &Map<String, Value>,

@@ -310,7 +310,7 @@ impl AppConfig {
                 file: name.clone(),
                 key: key.to_owned(),
                 message,
-            })
+            });
         };
 
         let data_dir = dir.join(raw.data_dir.as_deref().unwrap_or("data"));

@@ -3,64 +3,147 @@
 //! with its distributions, quality summary, duplicates and provenance, or its RDF graph when
 //! `Accept` asks for Turtle or JSON-LD.
 
-use crate::AppConfig;
-use crate::api::{internal, problem};
+use crate::http::{ApiError, AppState, ErrorCode, Problem};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use fedcat_catalog::Catalog;
 use fedcat_catalog::node_keys::{node_key, subject_key};
 use fedcat_catalog::oxigraph::io::{RdfFormat, RdfSerializer};
 use fedcat_catalog::oxigraph::model::{Term, Triple};
 use fedcat_catalog::search::{FACETS, SearchDocument, SearchIndex, SearchQuery, Sort};
+use fedcat_domain::queries;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// What the dataset routes need.
-#[derive(Clone)]
-pub struct DatasetsState {
-    /// Configuration.
-    pub config: Arc<AppConfig>,
-    /// The catalogue.
-    pub catalog: Catalog,
-    /// The search index; `None` when it could not be opened (the routes then answer 503).
-    pub index: Option<Arc<SearchIndex>>,
+/// The dataset routes and the publishers, under `/api`, each with its OpenAPI operation.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(publishers))
+        .routes(routes!(dataset))
 }
 
 /// The largest page.
 pub const MAX_PAGE_SIZE: usize = 100;
 
-/// Query parameters of `GET /api/datasets`.
-#[derive(Debug, Default, Deserialize)]
+/// Query parameters of `GET /api/datasets`. Numbers and booleans are read as text so that a
+/// bad one is a 400 naming the parameter, not a generic rejection.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DatasetQuery {
+    /// Words, French or English, accents optional; at most 1,000 characters and 32 levels of
+    /// parentheses (400 beyond); `field:` syntax only for the facets and `modified`, any other
+    /// `name:` is read as words.
     q: Option<String>,
+    /// Publisher name (facet value).
     publisher: Option<String>,
+    /// Source id.
     source: Option<String>,
+    /// EU data-theme code, e.g. `HEAL`.
     theme: Option<String>,
+    /// EU file-type code, e.g. `CSV`.
     format: Option<String>,
+    /// EU licence code, e.g. `ETALAB_2_0`.
     licence: Option<String>,
+    /// Keyword.
     keyword: Option<String>,
+    /// EU language code, e.g. `FRA`.
     language: Option<String>,
+    /// `excellent`, `good`, `sufficient` or `bad` (MQA).
     rating: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[param(format = Date)]
     modified_after: Option<String>,
+    /// Order: `relevance`, `modified`, `title` or `quality`.
     sort: Option<String>,
+    /// From 1; page × page_size at most `[search] max_result_window` (10,000 by default), 400
+    /// beyond.
+    #[param(value_type = Option<u32>, minimum = 1)]
     page: Option<String>,
+    /// 1 to 100, default 20.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     page_size: Option<String>,
+    /// One result per duplicate cluster (default true).
+    #[param(value_type = Option<bool>)]
     collapse: Option<String>,
 }
 
+/// A page of search results (the body of `GET /api/datasets`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SearchResults {
+    /// Matching datasets (clusters counted once when collapsed).
+    total: u64,
+    /// The page.
+    page: u32,
+    /// Its size.
+    page_size: u32,
+    /// Whether duplicate clusters are collapsed.
+    collapse: bool,
+    /// The datasets of the page.
+    results: Vec<DatasetSummary>,
+    /// Facet name → values with their counts over the whole result set.
+    facets: std::collections::BTreeMap<String, Vec<FacetCount>>,
+}
+
+/// One value of a facet.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FacetCount {
+    /// The value.
+    value: String,
+    /// How many results have it.
+    count: u64,
+}
+
+/// One dataset in a page of results.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DatasetSummary {
+    /// `{source}/{key}`.
+    id: String,
+    /// The dataset IRI.
+    dataset: String,
+    /// Source id.
+    source: String,
+    /// Title.
+    title: String,
+    /// Description.
+    description: Option<String>,
+    /// Publisher name.
+    publisher: Option<String>,
+    /// EU data-theme codes.
+    themes: Vec<String>,
+    /// EU file-type codes.
+    formats: Vec<String>,
+    /// EU licence codes.
+    licences: Vec<String>,
+    /// Keywords.
+    keywords: Vec<String>,
+    /// Last modification (ISO 8601).
+    modified: Option<String>,
+    /// MQA score.
+    mqa_score: Option<u32>,
+    /// MQA rating.
+    rating: Option<String>,
+    /// The other copies of the dataset (its duplicate cluster).
+    also_published_at: Vec<serde_json::Value>,
+}
+
 fn invalid(detail: String) -> Response {
-    problem(StatusCode::BAD_REQUEST, "invalid parameter", detail)
+    ApiError::new(ErrorCode::InvalidParameter, detail).into_response()
 }
 
 fn unavailable() -> Response {
-    problem(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "search unavailable",
+    ApiError::new(
+        ErrorCode::SearchUnavailable,
         "the search index could not be opened; run `fedcat reindex`",
     )
+    .into_response()
 }
 
 fn summary(document: &SearchDocument) -> Value {
@@ -147,8 +230,8 @@ pub fn parse_query(
         }
     };
     let collapse = match query.collapse.as_deref() {
-        None | Some("true") | Some("1") => true,
-        Some("false") | Some("0") => false,
+        None | Some("true" | "1") => true,
+        Some("false" | "0") => false,
         Some(other) => {
             return Err(format!("collapse is true or false, not {other:?}"));
         }
@@ -217,11 +300,13 @@ pub fn search_entries(
     Ok((results, out))
 }
 
-/// `GET /api/datasets`.
-pub async fn search(
-    State(state): State<DatasetsState>,
-    Query(query): Query<DatasetQuery>,
-) -> Response {
+/// Full-text search with facets.
+#[utoipa::path(get, path = "/api/datasets", params(DatasetQuery), responses(
+    (status = 200, description = "a page of results with facet counts", body = SearchResults),
+    (status = 400, description = "a bad parameter", body = Problem),
+    (status = 503, description = "no search index", body = Problem),
+))]
+pub async fn search(State(state): State<AppState>, Query(query): Query<DatasetQuery>) -> Response {
     let Some(index) = state.index.clone() else {
         return unavailable();
     };
@@ -237,10 +322,10 @@ pub async fn search(
             return invalid(format!("q: {error}"));
         }
         Ok(Err(error)) => {
-            return internal(error);
+            return ApiError::internal(error).into_response();
         }
         Err(error) => {
-            return internal(error);
+            return ApiError::internal(error).into_response();
         }
     };
     let facets: serde_json::Map<String, Value> = FACETS
@@ -325,9 +410,21 @@ fn distributions(
         .collect()
 }
 
-/// `GET /api/datasets/{source}/{key}`.
+/// One dataset: metadata, distributions and link status, quality, duplicates, provenance; its
+/// RDF with `Accept` `text/turtle`, `application/ld+json`, `application/n-triples` or
+/// `application/rdf+xml`.
+#[utoipa::path(get, path = "/api/datasets/{source}/{*key}",
+    params(("source" = String, Path, description = "source id"),
+           ("key" = String, Path, description = "record key (may hold slashes)")),
+    responses(
+        (status = 200, description = "the dataset", content(
+            (serde_json::Value = "application/json"),
+            (String = "text/turtle"),
+            (serde_json::Value = "application/ld+json"))),
+        (status = 404, description = "no such dataset", body = Problem),
+))]
 pub async fn dataset(
-    State(state): State<DatasetsState>,
+    State(state): State<AppState>,
     Path((source, key)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -339,51 +436,56 @@ pub async fn dataset(
         match tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref())).await {
             Ok(Ok(triples)) => triples,
             Ok(Err(error)) => {
-                return internal(error);
+                return ApiError::internal(error).into_response();
             }
             Err(error) => {
-                return internal(error);
+                return ApiError::internal(error).into_response();
             }
         }
     };
     if triples.is_empty() {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "dataset not found",
+        return ApiError::new(
+            ErrorCode::DatasetNotFound,
             format!("no dataset {source}/{key} in the catalogue"),
-        );
+        )
+        .into_response();
     }
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let rdf = [
-        ("text/turtle", RdfFormat::Turtle),
-        (
-            "application/ld+json",
-            RdfFormat::JsonLd {
-                profile: Default::default(),
-            },
-        ),
-        ("application/n-triples", RdfFormat::NTriples),
-        ("application/rdf+xml", RdfFormat::RdfXml),
-    ]
-    .into_iter()
-    .find(|(media, _)| accept.contains(media));
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    // JSON first: it is this route's own answer; the record's RDF by `Accept`. A header naming
+    // nothing offered gets the JSON too.
+    let json_ld = RdfFormat::JsonLd {
+        profile: Default::default(),
+    };
+    let rdf = fedcat_sparql::negotiate::choose(
+        accept,
+        &[
+            ("application/json", None),
+            ("text/turtle", Some(("text/turtle", RdfFormat::Turtle))),
+            (
+                "application/ld+json",
+                Some(("application/ld+json", json_ld)),
+            ),
+            (
+                "application/n-triples",
+                Some(("application/n-triples", RdfFormat::NTriples)),
+            ),
+            (
+                "application/rdf+xml",
+                Some(("application/rdf+xml", RdfFormat::RdfXml)),
+            ),
+        ],
+    )
+    .flatten();
     if let Some((media, format)) = rdf {
         let mut serializer = RdfSerializer::from_format(format).for_writer(Vec::new());
         for triple in &triples {
             if serializer.serialize_triple(triple).is_err() {
-                return problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error",
-                    "serialisation failed",
-                );
+                return ApiError::new(ErrorCode::Internal, "serialisation failed").into_response();
             }
         }
         return match serializer.finish() {
             Ok(bytes) => ([(header::CONTENT_TYPE, media)], bytes).into_response(),
-            Err(error) => internal(error),
+            Err(error) => ApiError::internal(error).into_response(),
         };
     }
     match describe(&state, &source, &key, &triples).await {
@@ -408,7 +510,7 @@ pub async fn record_triples(
 
 /// Everything the dataset page and `/api/datasets/{source}/{key}` show, as JSON.
 pub async fn describe(
-    state: &DatasetsState,
+    state: &AppState,
     source: &str,
     key: &str,
     triples: &[Triple],
@@ -418,23 +520,29 @@ pub async fn describe(
     let id = format!("{source}/{key}");
     let document = SearchDocument::from_graph(&source, &key, triples);
     let Some(document) = document else {
-        return Err(Box::new(problem(
-            StatusCode::NOT_FOUND,
-            "dataset not found",
-            format!("{id} holds no dcat:Dataset"),
-        )));
+        return Err(Box::new(
+            ApiError::new(
+                ErrorCode::DatasetNotFound,
+                format!("{id} holds no dcat:Dataset"),
+            )
+            .into_response(),
+        ));
     };
     let links = fedcat_domain::quality::link_checks(&state.catalog)
         .await
-        .unwrap_or_default();
+        .map_err(|error| Box::new(ApiError::internal(error).into_response()))?;
     let mut body = summary(&document);
     body["descriptions"] = json!(document.descriptions);
     body["titles"] = json!(document.titles);
     body["distributions"] = Value::Array(distributions(triples, &document.dataset, &links));
     // Quality and duplicates from the index (what the last assessment and linking found).
-    if let Some(index) = &state.index
-        && let Ok(Some(indexed)) = index.get(&id)
-    {
+    let indexed = match &state.index {
+        Some(index) => index
+            .get(&id)
+            .map_err(|error| Box::new(ApiError::internal(error).into_response()))?,
+        None => None,
+    };
+    if let (Some(index), Some(indexed)) = (&state.index, indexed) {
         body["mqa_score"] = json!(indexed.mqa_score);
         body["rating"] = json!(indexed.rating);
         if let Some(cluster) = &indexed.cluster {
@@ -447,8 +555,9 @@ pub async fn describe(
             body["duplicates"] = json!({"cluster": cluster, "members": members});
         }
     }
-    body["quality"] = quality_breakdown(&state.catalog, &source, &key).await;
-    body["provenance"] = provenance(&state.catalog, graph.as_str()).await;
+    let (quality, provenance) = quality_and_provenance(&state.catalog, &source, &key).await?;
+    body["quality"] = quality;
+    body["provenance"] = provenance;
     body["rdf"] = json!({
         "graph": graph.as_str(),
         "turtle": format!("/api/datasets/{id}"),
@@ -456,76 +565,53 @@ pub async fn describe(
     Ok(body)
 }
 
-/// The dimension scores and totals of the record's DQV assessment.
-async fn quality_breakdown(catalog: &Catalog, source: &str, key: &str) -> Value {
-    let graph = catalog.iris().quality_graph(source, key);
-    let store = catalog.graph_store();
-    let rows = tokio::task::spawn_blocking(move || {
-        fedcat_domain::report::select(
-            &*store,
-            &format!(
-                "PREFIX dqv: <http://www.w3.org/ns/dqv#>
-                 SELECT ?metric ?value WHERE {{ GRAPH <{}> {{
-                   ?m dqv:isMeasurementOf ?metric ; dqv:value ?value .
-                   FILTER(CONTAINS(STR(?metric), \"coring\")) }} }}",
-                graph.as_str()
-            ),
-        )
+/// The record's quality breakdown (`mqa_findability`…, `ext_…`, totals as `mqa_scoring`) and
+/// its provenance, read with the typed queries.
+async fn quality_and_provenance(
+    catalog: &Catalog,
+    source: &str,
+    key: &str,
+) -> Result<(Value, Value), Box<Response>> {
+    let (store, iris) = (catalog.graph_store(), catalog.iris().clone());
+    let (source, key) = (source.to_owned(), key.to_owned());
+    let read = tokio::task::spawn_blocking(move || {
+        let scores = queries::quality_scores(&*store, &iris, &source, &key)?;
+        let graph = iris.record_graph(&source, &key);
+        let provenance = queries::provenance(&*store, &iris, &graph)?;
+        Ok::<_, fedcat_catalog::CatalogError>((scores, provenance))
     })
     .await;
-    let mut out = serde_json::Map::new();
-    if let Ok(Ok(rows)) = rows {
-        for row in rows {
-            if let (Some(metric), Some(value)) = (
-                row[0].as_ref().and_then(text),
-                row[1].as_ref().and_then(text),
-            ) {
-                let name = if metric.starts_with("https://piveau.eu/") {
-                    format!("mqa_{}", metric.rsplit('#').next().unwrap_or_default())
-                } else {
-                    format!("ext_{}", metric.rsplit('#').next().unwrap_or_default())
-                };
-                out.insert(name, json!(value.parse::<i64>().unwrap_or_default()));
-            }
-        }
-    }
-    Value::Object(out)
+    let (scores, provenance) = match read {
+        Ok(Ok(read)) => read,
+        Ok(Err(error)) => return Err(Box::new(ApiError::internal(error).into_response())),
+        Err(error) => return Err(Box::new(ApiError::internal(error).into_response())),
+    };
+    let quality: serde_json::Map<String, Value> = scores
+        .into_iter()
+        .map(|score| {
+            let name = match score.dimension {
+                Some(dimension) => format!("{}_{dimension}Scoring", score.method),
+                None => format!("{}_scoring", score.method),
+            };
+            (name, json!(score.points))
+        })
+        .collect();
+    let provenance = provenance.map_or(Value::Null, |p| {
+        json!({
+            "harvested_at": p.harvested_at,
+            "original_url": p.original_url,
+            "source_catalog": p.source_catalog,
+        })
+    });
+    Ok((Value::Object(quality), provenance))
 }
 
-/// Where the record came from: source catalogue, harvest time, original URL.
-async fn provenance(catalog: &Catalog, graph: &str) -> Value {
-    let meta = catalog.iris().meta_graph();
-    let store = catalog.graph_store();
-    let graph = graph.to_owned();
-    let rows = tokio::task::spawn_blocking(move || {
-        fedcat_domain::report::select(
-            &*store,
-            &format!(
-                "PREFIX prov: <http://www.w3.org/ns/prov#>
-                 SELECT ?time ?url ?catalog WHERE {{ GRAPH <{}> {{
-                   <{graph}> prov:generatedAtTime ?time .
-                   OPTIONAL {{ <{graph}> prov:hadPrimarySource ?url }}
-                   OPTIONAL {{ <{graph}> <http://purl.org/dc/terms/isPartOf> ?catalog }} }} }}",
-                meta.as_str()
-            ),
-        )
-    })
-    .await;
-    match rows {
-        Ok(Ok(rows)) if !rows.is_empty() => {
-            let row = &rows[0];
-            json!({
-                "harvested_at": row[0].as_ref().and_then(text),
-                "original_url": row[1].as_ref().and_then(text),
-                "source_catalog": row[2].as_ref().and_then(text),
-            })
-        }
-        _ => Value::Null,
-    }
-}
-
-/// `GET /api/publishers`: every publisher with its number of datasets (all copies counted).
-pub async fn publishers(State(state): State<DatasetsState>) -> Response {
+/// Publishers with their number of datasets (all copies counted).
+#[utoipa::path(get, path = "/api/publishers", responses(
+    (status = 200, description = "publishers", body = serde_json::Value),
+    (status = 503, description = "no search index", body = Problem),
+))]
+pub async fn publishers(State(state): State<AppState>) -> Response {
     let Some(index) = state.index.clone() else {
         return unavailable();
     };
@@ -540,7 +626,7 @@ pub async fn publishers(State(state): State<DatasetsState>) -> Response {
                 .collect();
             Json(json!({"publishers": publishers})).into_response()
         }
-        Ok(Err(error)) => internal(error),
-        Err(error) => internal(error),
+        Ok(Err(error)) => ApiError::internal(error).into_response(),
+        Err(error) => ApiError::internal(error).into_response(),
     }
 }

@@ -11,7 +11,7 @@
 //! a page — the catalogue's, its datasets', its Hydra links — is under the same public base.
 
 use crate::AppConfig;
-use crate::api::{internal, problem};
+use crate::http::{ApiError, AppState, ErrorCode};
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,6 @@ use fedcat_catalog::oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 use serde::Deserialize;
-use std::sync::Arc;
 
 /// Default and largest page sizes.
 pub const DEFAULT_PAGE_SIZE: usize = 100;
@@ -28,15 +27,6 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 pub const MAX_PAGE_SIZE: usize = 1000;
 /// The longest `publisher` filter, in characters.
 pub const MAX_FILTER_CHARS: usize = 1000;
-
-/// What the export routes need.
-#[derive(Clone)]
-pub struct ExportState {
-    /// Configuration (sources, base IRI).
-    pub config: Arc<AppConfig>,
-    /// The catalogue.
-    pub catalog: Catalog,
-}
 
 /// Query parameters of `/catalog`.
 #[derive(Debug, Default, Deserialize)]
@@ -56,7 +46,8 @@ fn iri(text: &str) -> NamedNode {
     NamedNode::new_unchecked(text)
 }
 
-/// The format an extension or `Accept` asks for: (media type, format).
+/// The format an extension or `Accept` asks for: (media type, format). `Accept` is read by the
+/// one content negotiation (`fedcat_sparql::negotiate`), `q` values included.
 fn format_for(extension: Option<&str>, accept: &str) -> Option<(&'static str, RdfFormat)> {
     let by_extension = |ext: &str| match ext {
         "ttl" => Some(("text/turtle", RdfFormat::Turtle)),
@@ -73,20 +64,7 @@ fn format_for(extension: Option<&str>, accept: &str) -> Option<(&'static str, Rd
     if let Some(ext) = extension {
         return by_extension(ext);
     }
-    for (media, ext) in [
-        ("text/turtle", "ttl"),
-        ("application/rdf+xml", "rdf"),
-        ("application/ld+json", "jsonld"),
-        ("application/n-triples", "nt"),
-    ] {
-        if accept.contains(media) {
-            return by_extension(ext);
-        }
-    }
-    if accept.is_empty() || accept.contains("*/*") || accept.contains("text/*") {
-        return by_extension("ttl");
-    }
-    None
+    fedcat_sparql::negotiate::rdf_answer(Some(accept).filter(|a| !a.trim().is_empty()))
 }
 
 fn serialize(triples: &[Triple], media: &'static str, format: RdfFormat) -> Response {
@@ -102,32 +80,24 @@ fn serialize(triples: &[Triple], media: &'static str, format: RdfFormat) -> Resp
         serializer = match serializer.with_prefix(prefix, namespace) {
             Ok(s) => s,
             Err(_) => {
-                return problem(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error",
-                    "bad prefix",
-                );
+                return ApiError::new(ErrorCode::Internal, "bad prefix").into_response();
             }
         };
     }
     let mut writer = serializer.for_writer(Vec::new());
     for triple in triples {
         if let Err(error) = writer.serialize_triple(triple) {
-            return internal(error);
+            return ApiError::internal(error).into_response();
         }
     }
     match writer.finish() {
         Ok(bytes) => ([(header::CONTENT_TYPE, media)], bytes).into_response(),
-        Err(error) => internal(error),
+        Err(error) => ApiError::internal(error).into_response(),
     }
 }
 
 fn not_acceptable() -> Response {
-    problem(
-        StatusCode::NOT_ACCEPTABLE,
-        "not acceptable",
-        "the catalogue is served as text/turtle, application/rdf+xml, application/ld+json or application/n-triples",
-    )
+    ApiError::new(ErrorCode::NotAcceptable, "the catalogue is served as text/turtle, application/rdf+xml, application/ld+json or application/n-triples").into_response()
 }
 
 /// A record graph as exported: its triples, and a `dct:identifier` for the dataset when it has
@@ -238,60 +208,23 @@ fn parse(query: &CatalogQuery) -> Result<Page, String> {
     })
 }
 
-/// `text` as a SPARQL string literal, every character that could end it escaped (oxrdf's
-/// N-Triples form, which is valid SPARQL).
-fn sparql_string(text: &str) -> String {
-    Literal::new_simple_literal(text).to_string()
-}
-
 /// The record graphs of one page, in a stable order (source catalogue, record key), and the
 /// number of records matching.
-fn page_graphs(catalog: &Catalog, page: &Page) -> Result<(Vec<NamedNode>, usize), String> {
-    let meta = catalog.iris().meta_graph();
-    let mut filters = String::new();
-    if let Some(since) = &page.modified_since {
-        filters.push_str(&format!(
-            "GRAPH ?g {{ ?d a <{DCAT}Dataset> ; <{DCT}modified> ?m }}
-             FILTER(SUBSTR(STR(?m), 1, 10) >= {})",
-            sparql_string(since)
-        ));
-    }
-    if let Some(publisher) = &page.publisher {
-        filters.push_str(&format!(
-            "GRAPH ?g {{ ?d a <{DCAT}Dataset> ; <{DCT}publisher> ?p .
-                        OPTIONAL {{ ?p <{FOAF}name> ?name }} }}
-             FILTER(STR(COALESCE(?name, ?p)) = {})",
-            sparql_string(publisher)
-        ));
-    }
-    let pattern = format!(
-        "GRAPH <{}> {{ ?g <{DCT}isPartOf> ?catalog ; <https://w3id.org/fedcat/ns#recordKey> ?key }} {filters}",
-        meta.as_str()
-    );
-    let store = catalog.graphs();
-    let count = fedcat_domain::report::select(
-        store,
-        &format!("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ {pattern} }}"),
-    )?;
-    let total = match count.first().and_then(|row| row[0].clone()) {
-        Some(Term::Literal(l)) => l.value().parse().unwrap_or(0),
-        _ => 0,
+fn page_graphs(
+    catalog: &Catalog,
+    page: &Page,
+) -> Result<(Vec<NamedNode>, usize), fedcat_catalog::CatalogError> {
+    let filter = fedcat_domain::queries::PageFilter {
+        modified_since: page.modified_since.clone(),
+        publisher: page.publisher.clone(),
     };
-    let rows = fedcat_domain::report::select(
-        store,
-        &format!(
-            "SELECT DISTINCT ?g ?catalog ?key WHERE {{ {pattern} }} ORDER BY ?catalog ?key LIMIT {} OFFSET {}",
-            page.size, page.offset
-        ),
-    )?;
-    let graphs = rows
-        .into_iter()
-        .filter_map(|row| match &row[0] {
-            Some(Term::NamedNode(g)) => Some(g.clone()),
-            _ => None,
-        })
-        .collect();
-    Ok((graphs, total))
+    fedcat_domain::queries::catalogue_page(
+        catalog.graphs(),
+        catalog.iris(),
+        &filter,
+        page.size,
+        page.offset,
+    )
 }
 
 /// The triples of one page of the catalogue.
@@ -302,7 +235,7 @@ fn catalogue_page(
     page_url: &dyn Fn(usize) -> String,
 ) -> Result<Vec<Triple>, String> {
     let iris = catalog.iris();
-    let (graphs, total) = page_graphs(catalog, page)?;
+    let (graphs, total) = page_graphs(catalog, page).map_err(|e| e.to_string())?;
     let root = iris.catalog();
     let p = |local: &str| iri(local);
     let mut out = vec![
@@ -460,7 +393,7 @@ fn catalogue_page(
 }
 
 async fn catalogue(
-    state: ExportState,
+    state: AppState,
     extension: Option<String>,
     query: CatalogQuery,
     raw_query: Option<String>,
@@ -476,7 +409,7 @@ async fn catalogue(
     };
     let page = match parse(&query) {
         Ok(page) => page,
-        Err(detail) => return problem(StatusCode::BAD_REQUEST, "invalid parameter", detail),
+        Err(detail) => return ApiError::new(ErrorCode::InvalidParameter, detail).into_response(),
     };
     // The page is named by the URL the client asked for, under the public base IRI (the
     // request's Host is the client's to write, and would be written into the page): a
@@ -522,8 +455,8 @@ async fn catalogue(
             .await;
     match triples {
         Ok(Ok(triples)) => serialize(&triples, media, format),
-        Ok(Err(error)) => internal(error),
-        Err(error) => internal(error),
+        Ok(Err(error)) => ApiError::internal(error).into_response(),
+        Err(error) => ApiError::internal(error).into_response(),
     }
 }
 
@@ -553,7 +486,7 @@ fn requested_page_iri(
 
 /// `GET /catalog`: the format by `Accept` (Turtle by default).
 pub async fn catalog_negotiated(
-    State(state): State<ExportState>,
+    State(state): State<AppState>,
     Query(query): Query<CatalogQuery>,
     RawQuery(raw_query): RawQuery,
     headers: HeaderMap,
@@ -562,11 +495,7 @@ pub async fn catalog_negotiated(
 }
 
 /// The export routes.
-pub fn router(config: &AppConfig, catalog: Catalog) -> axum::Router {
-    let state = ExportState {
-        config: Arc::new(config.clone()),
-        catalog,
-    };
+pub fn router() -> axum::Router<AppState> {
     let mut router = axum::Router::new()
         .route("/catalog", axum::routing::get(catalog_negotiated))
         .route("/dataset/{source}/{file}", axum::routing::get(dataset))
@@ -575,7 +504,7 @@ pub fn router(config: &AppConfig, catalog: Catalog) -> axum::Router {
         router = router.route(
             &format!("/catalog.{extension}"),
             axum::routing::get(
-                move |State(state): State<ExportState>,
+                move |State(state): State<AppState>,
                       Query(query): Query<CatalogQuery>,
                       RawQuery(raw_query): RawQuery,
                       headers: HeaderMap| async move {
@@ -584,7 +513,7 @@ pub fn router(config: &AppConfig, catalog: Catalog) -> axum::Router {
             ),
         );
     }
-    router.with_state(state)
+    router
 }
 
 /// The most triples one dereferenced IRI answers with.
@@ -596,17 +525,13 @@ const MAX_DESCRIPTION_TRIPLES: usize = 10_000;
 /// (`text/html` first) is sent to its page (`303 See Other`), and the catalogue itself to its
 /// export. An IRI the store knows nothing about is `404`.
 pub async fn describe(
-    State(state): State<ExportState>,
+    State(state): State<AppState>,
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
     let base = state.config.base_iri.trim_end_matches('/').to_owned();
     let Ok(target) = NamedNode::new(format!("{base}{}", uri.path())) else {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "not found",
-            "not an IRI fedcat mints",
-        );
+        return ApiError::new(ErrorCode::NotFound, "not an IRI fedcat mints").into_response();
     };
     let accept = headers
         .get(header::ACCEPT)
@@ -616,7 +541,7 @@ pub async fn describe(
     if target == state.catalog.iris().catalog() {
         return see_other("/catalog");
     }
-    let wants_html = prefers_html(&accept);
+    let wants_html = fedcat_sparql::negotiate::prefers_html(Some(&accept));
     let Some((media, format)) = format_for(None, &accept).or_else(|| {
         // A browser's Accept names no RDF format: the description is Turtle.
         wants_html.then_some(("text/turtle", RdfFormat::Turtle))
@@ -628,15 +553,15 @@ pub async fn describe(
     let described = tokio::task::spawn_blocking(move || description(&catalog, &subject)).await;
     let (triples, record) = match described {
         Ok(Ok(found)) => found,
-        Ok(Err(error)) => return internal(error),
-        Err(error) => return internal(error),
+        Ok(Err(error)) => return ApiError::internal(error).into_response(),
+        Err(error) => return ApiError::internal(error).into_response(),
     };
     if triples.is_empty() {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "not found",
+        return ApiError::new(
+            ErrorCode::NotFound,
             format!("{target} describes nothing fedcat holds"),
-        );
+        )
+        .into_response();
     }
     let is_dataset = triples.iter().any(|t| {
         t.subject == NamedOrBlankNode::from(target.clone())
@@ -662,21 +587,6 @@ fn see_other(location: &str) -> Response {
         [(header::LOCATION, location.to_owned())],
     )
         .into_response()
-}
-
-/// Whether `text/html` comes before any RDF format in `Accept` (a browser).
-fn prefers_html(accept: &str) -> bool {
-    let html = accept.find("text/html");
-    let rdf = [
-        "text/turtle",
-        "application/rdf+xml",
-        "application/ld+json",
-        "application/n-triples",
-    ]
-    .iter()
-    .filter_map(|m| accept.find(m))
-    .min();
-    matches!((html, rdf), (Some(h), Some(r)) if h < r) || (html.is_some() && rdf.is_none())
 }
 
 /// What a dereferenced IRI answers: its triples, and the (source, key) of its record.
@@ -721,7 +631,7 @@ fn description(catalog: &Catalog, subject: &NamedNode) -> Result<Description, St
 
 /// `GET /dataset/{source}/{key}.{ext}`: one dataset's record graph.
 pub async fn dataset(
-    State(state): State<ExportState>,
+    State(state): State<AppState>,
     Path((source, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -745,12 +655,12 @@ pub async fn dataset(
             let (_, triples) = exported_record(triples);
             serialize(&triples, media, format)
         }
-        Ok(Ok(_)) => problem(
-            StatusCode::NOT_FOUND,
-            "dataset not found",
+        Ok(Ok(_)) => ApiError::new(
+            ErrorCode::DatasetNotFound,
             format!("no dataset {source}/{key} in the catalogue"),
-        ),
-        Ok(Err(error)) => internal(error),
-        Err(error) => internal(error),
+        )
+        .into_response(),
+        Ok(Err(error)) => ApiError::internal(error).into_response(),
+        Err(error) => ApiError::internal(error).into_response(),
     }
 }

@@ -13,15 +13,19 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 
 /// Why a job was not started.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StartError {
     /// No such source in the configuration.
+    #[error("no such source in the sources file")]
     UnknownSource,
     /// The source is disabled.
+    #[error("the source is disabled in the sources file")]
     Disabled,
     /// A job of this source is already running (here or in another process).
+    #[error("a job of this source is already running")]
     AlreadyRunning,
     /// The state database could not say (its error is in the log).
+    #[error("the state database could not say whether a job of this source is running")]
     Storage,
 }
 
@@ -85,7 +89,9 @@ impl JobRunner {
         if let Some(index) = &self.search {
             match fedcat_domain::search_sync::sync_all(&self.domain, &self.catalog, index).await {
                 Ok((written, deleted)) => {
-                    tracing::info!("search index: {written} document(s) written, {deleted} deleted")
+                    tracing::info!(
+                        "search index: {written} document(s) written, {deleted} deleted"
+                    );
                 }
                 Err(error) => tracing::error!("search index update failed: {error}"),
             }
@@ -159,10 +165,10 @@ impl JobRunner {
             .await
             {
                 Ok(report) => {
-                    tracing::info!(source = %source.id, job = report.job_id, "{}", summary_line(&report))
+                    tracing::info!(source = %source.id, job = report.job_id, "{}", summary_line(&report));
                 }
                 Err(error) => {
-                    tracing::error!(source = %source.id, error = %error, "harvest stopped")
+                    tracing::error!(source = %source.id, error = %error, "harvest stopped");
                 }
             }
             // The job is over: the source may run again while the catalogue-wide work that
@@ -186,7 +192,7 @@ impl JobRunner {
     pub async fn start_all(&self) {
         for source in self.config.sources.sources.iter().filter(|s| s.enabled) {
             if let Err(e) = self.start(&source.id).await {
-                tracing::warn!(source = %source.id, "not started: {e:?}");
+                tracing::warn!(source = %source.id, "not started: {e}");
             }
         }
     }
@@ -244,10 +250,10 @@ impl JobRunner {
                     .await
                     {
                         Ok(run) => {
-                            tracing::info!(source = %source.id, "{} link(s) checked, {} answering, {} file(s) downloaded", run.checked, run.ok, run.downloaded)
+                            tracing::info!(source = %source.id, "{} link(s) checked, {} answering, {} file(s) downloaded", run.checked, run.ok, run.downloaded);
                         }
                         Err(error) => {
-                            tracing::error!(source = %source.id, "link check failed: {error}")
+                            tracing::error!(source = %source.id, "link check failed: {error}");
                         }
                     }
                     if let Err(error) = fedcat_domain::quality::snapshot_source(
@@ -298,7 +304,7 @@ impl JobRunner {
                                 "scheduled run skipped: the previous job is still running"
                             ),
                             Err(e) => {
-                                tracing::warn!(source = %source_id, "scheduled run not started: {e:?}")
+                                tracing::warn!(source = %source_id, "scheduled run not started: {e}");
                             }
                         }
                     }
@@ -316,10 +322,10 @@ fn log_step(step: fedcat_domain::pipeline::Step<'_>) {
         | Step::Quality {
             outcome: Ok(line), ..
         } => {
-            tracing::info!("{line}")
+            tracing::info!("{line}");
         }
         Step::Search(Ok((written, deleted))) => {
-            tracing::info!("search index: {written} document(s) written, {deleted} deleted")
+            tracing::info!("search index: {written} document(s) written, {deleted} deleted");
         }
         Step::Duplicates(Err(error))
         | Step::Quality {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod datasets_api;
 pub mod export;
 pub mod harvest;
+pub mod http;
 pub mod jobs;
 pub mod openapi;
 pub mod server;

@@ -285,7 +285,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         | fedcat_domain::pipeline::Step::Quality {
                             outcome: Ok(line), ..
                         } => {
-                            println!("{line}")
+                            println!("{line}");
                         }
                         fedcat_domain::pipeline::Step::Search(Ok((written, deleted))) => println!(
                             "search index: {written} document(s) written, {deleted} deleted"

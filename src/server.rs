@@ -6,13 +6,14 @@
 
 use crate::AppConfig;
 use crate::config::ServerLimits;
+use crate::http::{ApiError, AppState, ErrorCode};
 use crate::jobs::JobRunner;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use fedcat_catalog::{Catalog, GraphStore};
+use fedcat_catalog::Catalog;
 use fedcat_sparql::SparqlConfig;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::io;
@@ -42,11 +43,9 @@ pub fn app(
     runner: Option<JobRunner>,
     index: Option<std::sync::Arc<fedcat_catalog::search::SearchIndex>>,
 ) -> Router {
-    let web_index = index.clone();
-    let web_runner = runner.clone();
-    let store = catalog.graph_store();
+    let state = AppState::new(config, catalog.clone(), runner, index);
     let sparql = fedcat_sparql::router(
-        store.clone(),
+        catalog.graph_store(),
         SparqlConfig {
             limits: fedcat_sparql::QueryLimits {
                 timeout: config.sparql_timeout,
@@ -64,30 +63,19 @@ pub fn app(
     );
     // The read-only data routes are open to scripts of any origin (CORS `*`); the pages and the
     // admin's forms are not. `/sparql` brings its own CORS layer.
+    let (rest, _) = crate::openapi::rest_router().split_for_parts();
+    let data = Router::new()
+        .merge(rest)
+        .route("/api/openapi.json", get(crate::openapi::serve))
+        .merge(crate::ckan_api::router())
+        .merge(crate::export::router())
+        .layer(data_cors());
     let routes = Router::new()
         .route("/health", get(health))
-        .with_state(store)
-        .merge(sparql)
-        .merge(
-            crate::api::router(config, catalog.clone(), runner, index.clone()).layer(data_cors()),
-        )
-        .merge(
-            crate::ckan_api::router(crate::ckan_api::CkanState {
-                config: std::sync::Arc::new(config.clone()),
-                catalog: catalog.clone(),
-                index,
-            })
-            .layer(data_cors()),
-        )
-        .merge(crate::export::router(config, catalog.clone()).layer(data_cors()))
-        .merge(crate::web::router(crate::web::WebState::new(
-            crate::datasets_api::DatasetsState {
-                config: std::sync::Arc::new(config.clone()),
-                catalog: catalog.clone(),
-                index: web_index,
-            },
-            web_runner,
-        )));
+        .merge(data)
+        .merge(crate::web::router())
+        .with_state(state)
+        .merge(sparql);
     harden(routes, config)
 }
 
@@ -173,15 +161,16 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> axum::respo
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     tracing::error!(panic = message, "a request handler panicked; answered 500");
-    crate::api::problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal error",
+    ApiError::new(
+        ErrorCode::Internal,
         "the request failed; the server's log says why",
     )
+    .into_response()
 }
 
 /// `/health`: 200 when the store answers, 503 otherwise.
-async fn health(State(store): State<Arc<dyn GraphStore>>) -> impl IntoResponse {
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let store = state.catalog.graph_store();
     let probe = tokio::task::spawn_blocking(move || store.is_empty()).await;
     match probe {
         Ok(Ok(_)) => (

@@ -123,7 +123,7 @@ impl Catalog {
                         return;
                     }
                     Err(error) => {
-                        tracing::warn!(lease = %lease_name, %error, "lease renewal failed")
+                        tracing::warn!(lease = %lease_name, %error, "lease renewal failed");
                     }
                 }
             }

@@ -195,7 +195,7 @@ impl ShaclShapes {
                 .iter()
                 .map(|result| Violation {
                     focus: result.focus_node().to_string(),
-                    path: result.result_path().map(|p| p.to_string()),
+                    path: result.result_path().map(std::string::ToString::to_string),
                     severity: result
                         .severity()
                         .as_str()

@@ -2,13 +2,15 @@
 //! the server: the quality assessment of a source's records (SHACL, MQA measures, scores, DQV
 //! graphs) and its producer indicators ([`quality`]), link checks and file downloads, the search
 //! index kept in step with the store ([`search_sync`]), the duplicate and mapping reports
-//! ([`duplicates`], [`report`]), and the sequence that follows every harvest ([`pipeline`]).
+//! ([`duplicates`], [`report`]), the typed reads the HTTP layer makes ([`queries`]), and the
+//! sequence that follows every harvest ([`pipeline`]).
 //! It reads and writes through [`fedcat_catalog::Catalog`] and its storage traits only; the
 //! binary gives it a [`DomainConfig`] taken from its configuration.
 
 pub mod duplicates;
 pub mod pipeline;
 pub mod quality;
+pub mod queries;
 pub mod report;
 pub mod search_sync;
 

@@ -289,7 +289,10 @@ fn summarise(conformance: &[RecordConformance]) -> ShaclSummary {
 }
 
 /// Runs an internal SELECT over the union of all graphs (a report's or a page's query).
-pub fn select(store: &dyn GraphStore, query: &str) -> Result<Vec<Vec<Option<Term>>>, String> {
+pub(crate) fn select(
+    store: &dyn GraphStore,
+    query: &str,
+) -> Result<Vec<Vec<Option<Term>>>, String> {
     store.select(query).map_err(|e| e.to_string())
 }
 

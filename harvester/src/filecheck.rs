@@ -166,7 +166,7 @@ fn check_csv(bytes: &[u8], complete: bool) -> Result<(), String> {
         if let Err(error) = record {
             // A partial read may cut a quoted field that spans lines: not the file's fault.
             if !complete && matches!(error.kind(), csv::ErrorKind::UnequalLengths { .. }) {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = error.position().map_or(0, csv::Position::line);
                 let lines = text.iter().filter(|b| **b == b'\n').count() as u64;
                 if line + 1 >= lines {
                     return Ok(());

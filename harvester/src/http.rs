@@ -130,7 +130,10 @@ impl HttpClient {
         let Some(quota) = Quota::with_period(period) else {
             return;
         };
-        let mut limiters = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        let mut limiters = self
+            .limiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let stricter = limiters
             .get(host)
             .is_none_or(|(_, existing_period)| period > *existing_period);
@@ -143,7 +146,10 @@ impl HttpClient {
     }
 
     fn limiter(&self, host: &str) -> Option<Arc<DefaultDirectRateLimiter>> {
-        let limiters = self.limiters.lock().unwrap_or_else(|e| e.into_inner());
+        let limiters = self
+            .limiters
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         limiters.get(host).map(|(l, _)| l.clone())
     }
 

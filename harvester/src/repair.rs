@@ -107,7 +107,7 @@ fn looks_like_web_address(text: &str) -> bool {
             .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
         && labels
             .last()
-            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_alphabetic()))
+            .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(char::is_alphabetic))
 }
 
 /// The URL as a string, with what RFC 3987 forbids after the authority percent-encoded.

@@ -11,7 +11,7 @@
 mod evaluate;
 mod executor;
 pub mod html;
-mod negotiate;
+pub mod negotiate;
 mod nesting;
 mod protocol;
 pub mod worker;

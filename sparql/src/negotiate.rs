@@ -1,4 +1,7 @@
-//! Content negotiation for query results (SPARQL 1.1 Protocol §2.1.3 leaves it to HTTP).
+//! Content negotiation, the one fedcat uses everywhere: query results (SPARQL 1.1 Protocol
+//! §2.1.3 leaves it to HTTP), the DCAT export, dereferenced IRIs and the dataset API. `Accept`
+//! is read as RFC 9110 §12.5.1 says: media ranges ordered by their `q`, ties in the client's
+//! order, `q=0` refused, `type/*` and `*/*` ranges.
 
 use oxigraph::io::{JsonLdProfileSet, RdfFormat};
 use oxigraph::sparql::results::QueryResultsFormat;
@@ -33,7 +36,7 @@ fn parse_accept(header: &str) -> Vec<Range<'_>> {
 
 /// Picks the first offered format the client accepts. `offers` lists (media type, value) in
 /// the server's order of preference; the first one is the default for `*/*` or no header.
-fn choose<T: Copy>(accept: Option<&str>, offers: &[(&str, T)]) -> Option<T> {
+pub fn choose<T: Copy>(accept: Option<&str>, offers: &[(&str, T)]) -> Option<T> {
     let Some(header) = accept.filter(|h| !h.trim().is_empty()) else {
         return offers.first().map(|(_, v)| *v);
     };
@@ -93,9 +96,54 @@ pub fn graph_format(accept: Option<&str>) -> Option<RdfFormat> {
     )
 }
 
+/// The RDF format for a graph fedcat serves (export, dereferenced IRI), with the media type
+/// it is answered with; Turtle by default.
+pub fn rdf_answer(accept: Option<&str>) -> Option<(&'static str, RdfFormat)> {
+    graph_format(accept).map(|format| (format.media_type(), format))
+}
+
+/// Whether the client prefers an HTML page to any RDF format (a browser): `text/html` ranks
+/// above every RDF media type, by quality then by the client's order; `*/*` alone is not.
+pub fn prefers_html(accept: Option<&str>) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Answer {
+        Rdf,
+        Html,
+    }
+    choose(
+        accept,
+        &[
+            ("text/turtle", Answer::Rdf),
+            ("application/rdf+xml", Answer::Rdf),
+            ("application/ld+json", Answer::Rdf),
+            ("application/n-triples", Answer::Rdf),
+            ("text/html", Answer::Html),
+        ],
+    ) == Some(Answer::Html)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_browser_prefers_html_a_client_asking_for_rdf_does_not() {
+        let firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        assert!(prefers_html(Some(firefox)));
+        assert!(!prefers_html(Some("text/turtle, text/html")));
+        assert!(prefers_html(Some("text/turtle;q=0.5, text/html")));
+        assert!(!prefers_html(Some("*/*")));
+        assert!(!prefers_html(None));
+        assert_eq!(
+            rdf_answer(Some("application/ld+json;q=0.4, application/rdf+xml;q=0.9")),
+            Some(("application/rdf+xml", RdfFormat::RdfXml))
+        );
+        assert_eq!(
+            rdf_answer(None).map(|(media, _)| media),
+            Some("text/turtle")
+        );
+        assert_eq!(rdf_answer(Some("image/png")), None);
+    }
 
     #[test]
     fn quality_orders_choices() {

@@ -7,9 +7,9 @@
 //! come from another origin. Failed logins are counted per client address: past
 //! `[admin] login_attempts_per_minute` within a minute, the login answers 429.
 
-use super::WebState;
 use crate::AppConfig;
-use crate::api::same_token;
+use crate::http::AppState;
+use crate::http::same_token;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
@@ -276,12 +276,12 @@ fn see_sources(cookie: Option<String>) -> Response {
 /// `/sources`; 401 for a wrong one, 429 past the failures allowed per minute, 403 from another
 /// origin or when no token is configured.
 pub(super) async fn login(
-    State(state): State<WebState>,
+    State(state): State<AppState>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let config = &state.datasets.config;
+    let config = &state.config;
     if !same_origin(&headers, config) {
         return cross_origin();
     }
@@ -323,11 +323,11 @@ pub(super) async fn login(
 
 /// `POST /admin/logout` (form `csrf`): ends the session and clears the cookie.
 pub(super) async fn logout(
-    State(state): State<WebState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !same_origin(&headers, &state.datasets.config) {
+    if !same_origin(&headers, &state.config) {
         return cross_origin();
     }
     if let Some(csrf) = state.admin.csrf_of(&headers) {
@@ -337,18 +337,18 @@ pub(super) async fn logout(
         }
         state.admin.close(&headers);
     }
-    see_sources(Some(session_cookie(&state.datasets.config, "", 0)))
+    see_sources(Some(session_cookie(&state.config, "", 0)))
 }
 
 /// `POST /sources/{id}/harvest` (form `csrf`) from the admin's button: starts a job. 401 without
 /// a live session, 403 with a missing or wrong form token or from another origin.
 pub(super) async fn harvest_now(
-    State(state): State<WebState>,
+    State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !same_origin(&headers, &state.datasets.config) {
+    if !same_origin(&headers, &state.config) {
         return cross_origin();
     }
     let Some(csrf) = state.admin.csrf_of(&headers) else {
@@ -371,7 +371,14 @@ pub(super) async fn harvest_now(
     };
     match runner.start(&id).await {
         Ok(_) => see_sources(None),
-        Err(error) => (StatusCode::CONFLICT, format!("{error:?}")).into_response(),
+        Err(error) => {
+            let status = match error {
+                crate::jobs::StartError::UnknownSource => StatusCode::NOT_FOUND,
+                crate::jobs::StartError::Storage => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::CONFLICT,
+            };
+            (status, error.to_string()).into_response()
+        }
     }
 }
 

@@ -5,13 +5,14 @@
 //! comes from [`i18n`]. A URL from a harvested record is a link only when it is http(s) or ftp
 //! ([`safe_link`]); the admin's session and forms are in `admin`.
 
-mod admin;
+pub(crate) mod admin;
 mod charts;
 pub mod i18n;
 
 use charts::{bands_chart, html_escape, line_chart, shares_chart, trend_chart};
 
-use crate::datasets_api::{DatasetQuery, DatasetsState, describe, parse_query, record_triples};
+use crate::datasets_api::{DatasetQuery, describe, parse_query, record_triples};
+use crate::http::AppState;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -44,37 +45,8 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// What the pages need: the dataset routes' state, in `serve` the job runner behind the admin's
-/// "harvest now" button, and the admin sessions.
-#[derive(Clone)]
-pub struct WebState {
-    /// Catalogue, configuration, index.
-    pub datasets: DatasetsState,
-    /// Starts harvests; `None` when the server runs no jobs.
-    pub runner: Option<crate::jobs::JobRunner>,
-    /// The admin sessions and failed logins (in memory).
-    pub(crate) admin: std::sync::Arc<admin::Sessions>,
-}
-
-impl WebState {
-    /// The pages' state, with no admin session yet.
-    pub fn new(datasets: DatasetsState, runner: Option<crate::jobs::JobRunner>) -> Self {
-        Self {
-            datasets,
-            runner,
-            admin: std::sync::Arc::default(),
-        }
-    }
-}
-
-impl axum::extract::FromRef<WebState> for DatasetsState {
-    fn from_ref(state: &WebState) -> Self {
-        state.datasets.clone()
-    }
-}
-
 /// The page routes.
-pub fn router(state: WebState) -> axum::Router {
+pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/", get(search_page))
         .route("/datasets/{source}/{*key}", get(dataset_page))
@@ -86,7 +58,6 @@ pub fn router(state: WebState) -> axum::Router {
             "/sources/{id}/harvest",
             axum::routing::post(admin::harvest_now),
         )
-        .with_state(state)
 }
 
 /// `url` when it may be written as a link (`href`): an absolute http, https or ftp URL. Any
@@ -172,7 +143,7 @@ fn merge(mut base: Value, extra: Value) -> minijinja::Value {
 
 /// `/`: search with facets.
 async fn search_page(
-    State(state): State<DatasetsState>,
+    State(state): State<AppState>,
     Query(query): Query<DatasetQuery>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -189,9 +160,8 @@ async fn search_page(
     let outcome =
         tokio::task::spawn_blocking(move || crate::datasets_api::search_entries(&index, &search))
             .await;
-    let (results, entries) = match outcome {
-        Ok(Ok(done)) => done,
-        _ => return (StatusCode::INTERNAL_SERVER_ERROR, "search failed").into_response(),
+    let Ok(Ok((results, entries))) = outcome else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "search failed").into_response();
     };
     let without_page: Vec<(String, String)> =
         pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
@@ -260,7 +230,7 @@ fn query_text(pairs: &[(String, String)]) -> String {
 
 /// `/datasets/{source}/{key}`: one dataset.
 async fn dataset_page(
-    State(state): State<DatasetsState>,
+    State(state): State<AppState>,
     Path((source, key)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Response {
@@ -297,7 +267,17 @@ async fn dataset_page(
             json!({"name": "total", "mqa": quality["mqa_scoring"], "ext": quality["ext_scoring"]}),
         );
     }
-    let findings = shacl_findings(&state, &source, &key, lang).await;
+    let findings = match shacl_findings(&state, &source, &key, lang).await {
+        Ok(findings) => findings,
+        Err(error) => {
+            tracing::error!(%error, "SHACL findings unreadable");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be built",
+            )
+                .into_response();
+        }
+    };
     let dataset = described["dataset"].as_str().unwrap_or_default();
     let sparql = format!("SELECT ?p ?o WHERE {{ GRAPH ?g {{ <{dataset}> ?p ?o }} }}");
     let sparql_url = url_with("/sparql", &[("query".into(), sparql)]);
@@ -312,36 +292,23 @@ async fn dataset_page(
 
 /// The SHACL results of the record's last assessment (its DQV graph), in plain words: which
 /// property, how serious, what the shape says.
-async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &str) -> Vec<String> {
-    let graph = state.catalog.iris().quality_graph(source, key);
-    let store = state.catalog.graph_store();
+async fn shacl_findings(
+    state: &AppState,
+    source: &str,
+    key: &str,
+    lang: &str,
+) -> Result<Vec<String>, fedcat_catalog::CatalogError> {
+    let (store, iris) = (state.catalog.graph_store(), state.catalog.iris().clone());
+    let (source, key) = (source.to_owned(), key.to_owned());
     let rows = tokio::task::spawn_blocking(move || {
-        fedcat_domain::report::select(
-            &*store,
-            &format!(
-                "PREFIX sh: <http://www.w3.org/ns/shacl#>
-                 SELECT ?report ?severity ?path ?message WHERE {{ GRAPH <{}> {{
-                   ?report sh:result ?r . ?r sh:resultSeverity ?severity .
-                   OPTIONAL {{ ?r sh:resultPath ?path }} OPTIONAL {{ ?r sh:resultMessage ?message }} }} }}
-                 ORDER BY ?report ?severity ?path",
-                graph.as_str()
-            ),
-        )
+        fedcat_domain::queries::shacl_findings(&*store, &iris, &source, &key)
     })
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .unwrap_or_default();
+    .await??;
     let english = lang == "en";
     let mut out: Vec<String> = rows
         .into_iter()
-        .map(|row| {
-            let text = |i: usize| match &row[i] {
-                Some(fedcat_catalog::oxigraph::model::Term::NamedNode(n)) => n.as_str().to_owned(),
-                Some(fedcat_catalog::oxigraph::model::Term::Literal(l)) => l.value().to_owned(),
-                _ => String::new(),
-            };
-            let set = match text(0).rsplit_once("#shacl") {
+        .map(|finding| {
+            let set = match finding.report.rsplit_once("#shacl") {
                 Some((_, "")) => "DCAT-AP",
                 Some((_, "-recommended")) => {
                     if english {
@@ -359,7 +326,7 @@ async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &s
                 }
                 _ => "SHACL",
             };
-            let severity = match text(1).rsplit('#').next().unwrap_or_default() {
+            let severity = match finding.severity.rsplit('#').next().unwrap_or_default() {
                 "Violation" => {
                     if english {
                         "Non-conformity"
@@ -376,14 +343,14 @@ async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &s
                 }
                 _ => "Information",
             };
-            let path = text(2);
+            let path = finding.path.unwrap_or_default();
             let property = path
                 .rsplit(['#', '/'])
                 .next()
                 .filter(|p| !p.is_empty())
                 .map(|p| format!(" « {p} »"))
                 .unwrap_or_default();
-            let message = text(3);
+            let message = finding.message.unwrap_or_default();
             if english {
                 format!("{severity} ({set}) on{property}: {message}")
             } else {
@@ -392,7 +359,7 @@ async fn shacl_findings(state: &DatasetsState, source: &str, key: &str, lang: &s
         })
         .collect();
     out.dedup();
-    out
+    Ok(out)
 }
 
 /// The SPARQL page for browsers (given to the `sparql` crate as its page renderer): the
@@ -426,7 +393,7 @@ pub fn sparql_page(lang: &str, query: &str, results: Option<&str>) -> String {
 }
 
 /// `/indicators`: the latest indicators of each producer and their trend.
-async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQuery) -> Response {
+async fn indicators_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let pairs = pairs(&raw);
     let (lang, base) = page_context("/indicators", &pairs);
     let rows = match state
@@ -577,11 +544,11 @@ async fn indicators_page(State(state): State<DatasetsState>, RawQuery(raw): RawQ
 /// `/sources`: each source with its schedule, last job and its first errors; the "harvest now"
 /// button for the admin.
 async fn sources_page(
-    State(web): State<WebState>,
+    State(web): State<AppState>,
     RawQuery(raw): RawQuery,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let state = web.datasets.clone();
+    let state = web.clone();
     // The admin's forms carry the session's CSRF token.
     let csrf = web.admin.csrf_of(&headers);
     let admin = csrf.is_some();

@@ -144,7 +144,7 @@ fn ckan_python() -> String {
 async fn ckan_consumer(args: &[&str]) -> serde_json::Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consumers/ckan_consumers.py");
     let mut all: Vec<std::ffi::OsString> = vec![script.into()];
-    all.extend(args.iter().map(|a| a.into()));
+    all.extend(args.iter().map(std::convert::Into::into));
     let stdout = run_checker(&ckan_python(), all, "ckan done").await;
     crate::support::json_line(&stdout)
 }

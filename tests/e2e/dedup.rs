@@ -344,7 +344,7 @@ async fn links_follow_harvests_incrementally_and_cluster_iris_stay() {
         .unwrap()
         .to_owned();
     portal.edit_ckan_package("datasud", &package, |p| {
-        p["title"] = Value::from("Déchetteries (mise à jour)")
+        p["title"] = Value::from("Déchetteries (mise à jour)");
     });
     deployment.harvest(&catalog, "datasud").await;
     let edited = link(&catalog, &deployment).await;

@@ -12,7 +12,8 @@
 //!   id and `tag`;
 //! - Opendatasoft `/api/explore/v2.1/catalog/datasets` pages by `limit`/`offset` with the API's
 //!   limits (`limit` ≤ 100, `offset + limit` < 10,000, else 400 with ODS's error body);
-//! - single recorded files, an HTML page served where data is expected, and failures on demand.
+//! - single recorded files, an HTML page served where data is expected, and failures on demand
+//!   (HTTP 500 on a page of any API, other faults on CKAN pages).
 //!
 //! Nothing here invents a record: every dataset comes from a recorded file, except the
 //! Opendatasoft v2.1 catalogue, of which no real response is recorded: its datasets are the
@@ -64,6 +65,19 @@ pub enum HydraStyle {
     PagedCollection,
     /// `hydra:PartialCollectionView` + `hydra:next` (udata).
     PartialCollectionView,
+}
+
+/// The fake portal's APIs, for the fault hook they share ([`FakePortal::fail_page`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Api {
+    /// CKAN `package_search`, paged by `start`.
+    Ckan,
+    /// udata `/api/1/datasets/`, paged by `page`.
+    Udata,
+    /// Opendatasoft `catalog/datasets`, paged by `offset`.
+    Ods,
+    /// A re-paged DCAT collection, paged by the page number in its path.
+    Dcat,
 }
 
 #[derive(Clone)]
@@ -126,6 +140,9 @@ struct PortalState {
     ods: HashMap<String, Vec<Value>>,
     repaged: HashMap<String, RepagedCollection>,
     file_collections: HashMap<String, FileCollection>,
+    /// udata, Opendatasoft and re-paged DCAT pages that answer HTTP 500: (API, portal, what the
+    /// API pages by). CKAN keeps its own (`CkanPortal::failing_starts`).
+    failing_pages: HashSet<(Api, String, u64)>,
     requests: Vec<String>,
 }
 
@@ -300,6 +317,24 @@ impl FakePortal {
             portal.failing_starts.insert(start);
         } else {
             portal.failing_starts.remove(&start);
+        }
+    }
+
+    /// Makes page `at` of portal `name` answer 500 (or recover with `failing = false`), `at`
+    /// being what the API pages by: CKAN's `start` (as [`Self::fail_ckan_page`]), udata's
+    /// `page`, Opendatasoft's `offset`, the number of a re-paged DCAT collection's page.
+    pub fn fail_page(&self, api: Api, name: &str, at: u64, failing: bool) {
+        match api {
+            Api::Ckan => self.fail_ckan_page(name, at, failing),
+            Api::Udata | Api::Ods | Api::Dcat => {
+                let mut state = self.state.lock().unwrap();
+                let key = (api, name.to_owned(), at);
+                if failing {
+                    state.failing_pages.insert(key);
+                } else {
+                    state.failing_pages.remove(&key);
+                }
+            }
         }
     }
 
@@ -831,6 +866,10 @@ async fn udata_datasets_page(
     state
         .requests
         .push(format!("/udata/{portal}/datasets?{params:?}"));
+    let at: u64 = params.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    if page_fails(&state, Api::Udata, &portal, at) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+    }
     let base = state.base.clone();
     let Some(datasets) = state.udata.get(&portal) else {
         return (StatusCode::NOT_FOUND, "no such portal").into_response();
@@ -906,6 +945,13 @@ async fn ods_datasets_page(
     state
         .requests
         .push(format!("/ods/{portal}/datasets?{params:?}"));
+    let at: u64 = params
+        .get("offset")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    if page_fails(&state, Api::Ods, &portal, at) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
+    }
     let Some(datasets) = state.ods.get(&portal) else {
         return (StatusCode::NOT_FOUND, "no such portal").into_response();
     };
@@ -943,6 +989,9 @@ async fn repaged_page(
             .requests
             .push(format!("/dcat/{name}/page/{number}?{query}")),
         None => state.requests.push(format!("/dcat/{name}/page/{number}")),
+    }
+    if page_fails(&state, Api::Dcat, &name, number as u64) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
     }
     if let Some((content_type, body)) = state.page_overrides.get(&(name.clone(), number)) {
         return ([(header::CONTENT_TYPE, content_type.clone())], body.clone()).into_response();
@@ -1027,6 +1076,11 @@ async fn single_file(
         .push(format!("/files/{path}"));
     let content_type = format_of(&path).media_type();
     ([(header::CONTENT_TYPE, content_type)], fixture_bytes(&path)).into_response()
+}
+
+/// True when page `at` of portal `name` of `api` was made to fail ([`FakePortal::fail_page`]).
+fn page_fails(state: &PortalState, api: Api, name: &str, at: u64) -> bool {
+    state.failing_pages.contains(&(api, name.to_owned(), at))
 }
 
 async fn html_page() -> Response {

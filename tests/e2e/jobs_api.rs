@@ -144,3 +144,103 @@ async fn a_job_left_running_by_a_dead_process_is_abandoned() {
         "{stderr}"
     );
 }
+
+/// The OpenAPI description is generated from the REST handlers and their routes are registered
+/// with it: every documented operation is routed (requested with placeholder parameters, it
+/// never meets the router's bare 404 or a 405), the expected operations are all there, and
+/// every error it answers is a problem whose code is in the code table, with no internal text.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_documented_operation_is_routed_and_errors_come_from_the_code_table() {
+    let deployment = Deployment::new(
+        &source_toml("a", "dcat", "http://127.0.0.1:9/c.ttl", ""),
+        &format!("[admin]\ntoken = \"{TOKEN}\"\n"),
+    );
+    let catalog = deployment.open().await;
+    let app = fedcat::server::app(&catalog, &deployment.config, None, None);
+    let server = crate::support::serve_router(app, deployment.config.server).await;
+    let document = fedcat::openapi::document();
+    assert_eq!(document["openapi"], "3.1.0");
+    let codes: Vec<&str> = fedcat::http::ErrorCode::ALL
+        .iter()
+        .map(|code| code.code())
+        .collect();
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "delete"] {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            assert!(
+                operation["responses"]
+                    .as_object()
+                    .is_some_and(|r| !r.is_empty()),
+                "{method} {path} documents no answer"
+            );
+            operations.push(format!("{method} {path}"));
+            let url = format!(
+                "{server}{}",
+                path.replace("{source}", "a")
+                    .replace("{key}", "some/key")
+                    .replace("{id}", "1")
+            );
+            let response = reqwest::Client::new()
+                .request(method.to_uppercase().parse().unwrap(), &url)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            let body = response.text().await.unwrap();
+            assert_ne!(status, 405, "{method} {path} is not routed for {method}");
+            if status >= 400 {
+                assert!(
+                    content_type.starts_with("application/problem+json"),
+                    "{method} {path}: {status} {content_type} {body}"
+                );
+                let problem: Value = serde_json::from_str(&body).unwrap();
+                let code = problem["code"].as_str().unwrap_or_default();
+                assert!(codes.contains(&code), "{method} {path}: code {code:?}");
+                assert_eq!(
+                    problem["type"],
+                    format!("https://w3id.org/fedcat/problems/{code}")
+                );
+                assert_eq!(problem["status"], status);
+            }
+        }
+    }
+    operations.sort();
+    assert_eq!(
+        operations,
+        [
+            "get /api/datasets",
+            "get /api/datasets/{source}/{key}",
+            "get /api/indicators",
+            "get /api/jobs/{id}",
+            "get /api/publishers",
+            "get /api/sources",
+            "get /api/sources/{id}/jobs",
+            "post /api/sources/{id}/harvest",
+        ]
+    );
+    // The admin route refuses before its handler runs, with the table's codes.
+    let unauthorized = reqwest::Client::new()
+        .post(format!("{server}/api/sources/a/harvest"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorized.status(), 401);
+    assert_eq!(
+        unauthorized.headers().get("www-authenticate").unwrap(),
+        "Bearer"
+    );
+    let problem: Value = serde_json::from_str(&unauthorized.text().await.unwrap()).unwrap();
+    assert_eq!(problem["code"], "unauthorized");
+    assert_eq!(
+        post(&format!("{server}/api/sources/a/harvest"), Some(TOKEN)).await,
+        503
+    );
+}

@@ -5,6 +5,7 @@
 mod cli;
 mod clients;
 mod conformance;
+mod connector_compliance;
 mod consumers;
 mod dcat;
 mod dedup;
