@@ -3,9 +3,16 @@
 //! Oxigraph checks its cancellation token only where it reads the store: a cross join of
 //! materialised results, a sort or a property-path closure can go on computing, and growing,
 //! long after the token fired. So a query on a store on disk runs in its own process
-//! (`fedcat sparql-worker`, reading the store read-only) with a memory limit set on that
-//! process; at the time limit the process is killed, which stops its work at once and gives its
-//! memory back. A stack overflow or an allocation failure kills only that process.
+//! (`fedcat sparql-worker`) with a memory limit set on that process; at the time limit the
+//! process is killed, which stops its work at once and gives its memory back. A stack overflow
+//! or an allocation failure kills only that process.
+//!
+//! A worker never opens the live store: RocksDB leaves reading a database that another process
+//! writes undefined (seen here as queries that looped or allocated without end right after a
+//! harvest). It opens a *view*: a checkpoint of the store (hard links to its immutable files)
+//! taken by this process when a query comes and the store has changed since the last view, so a
+//! query sees every write committed before it; the queries that follow share the view until the
+//! store changes again. A view's directory is removed when its last query ends.
 //!
 //! In-memory stores (tests, benchmarks) cannot be shared with another process: their queries run
 //! on a thread of this process with a known stack size and the cancellation token.
@@ -17,7 +24,7 @@ use crate::evaluate::{QueryJob, Reply, evaluate, timed_out};
 use crate::protocol::HtmlPage;
 use fedcat_catalog::GraphStore;
 use oxigraph::sparql::CancellationToken;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -60,9 +67,37 @@ impl Default for QueryLimits {
     }
 }
 
+/// A checkpoint of the store that workers open read-only; its directory goes with it.
+struct View {
+    dir: PathBuf,
+    generation: u64,
+}
+
+impl Drop for View {
+    fn drop(&mut self) {
+        if let Err(error) = std::fs::remove_dir_all(&self.dir) {
+            tracing::warn!(dir = %self.dir.display(), %error, "a SPARQL view was not removed");
+        }
+    }
+}
+
+/// Where the views of the store in `store_path` are taken: beside it, on the same file
+/// system (so that a checkpoint is hard links).
+fn views_dir(store_path: &Path) -> PathBuf {
+    let mut name = store_path
+        .file_name()
+        .map(std::ffi::OsStr::to_os_string)
+        .unwrap_or_default();
+    name.push("-views");
+    store_path.with_file_name(name)
+}
+
 /// Runs queries under the limits.
 pub(crate) struct Executor {
     store: Arc<dyn GraphStore>,
+    /// The newest view, shared by the queries that start while it is fresh.
+    view: tokio::sync::Mutex<Option<Arc<View>>>,
+    views_taken: std::sync::atomic::AtomicU64,
     worker: Option<PathBuf>,
     limits: QueryLimits,
     html_page: Option<HtmlPage>,
@@ -77,9 +112,17 @@ impl Executor {
         limits: QueryLimits,
         html_page: Option<HtmlPage>,
     ) -> Self {
+        // Views left by a previous process (killed before it removed them).
+        if worker.is_some()
+            && let Some(path) = store.path()
+        {
+            let _ = std::fs::remove_dir_all(views_dir(path));
+        }
         Self {
             slots: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             waiting: AtomicUsize::new(0),
+            view: tokio::sync::Mutex::new(None),
+            views_taken: std::sync::atomic::AtomicU64::new(0),
             store,
             worker,
             limits,
@@ -100,16 +143,67 @@ impl Executor {
         };
         match (&self.worker, self.store.path()) {
             (Some(program), Some(store_path)) => {
+                let view = match self.fresh_view(store_path).await {
+                    Ok(view) => view,
+                    Err(reply) => return reply,
+                };
                 let worker = Worker {
                     program: program.clone(),
-                    store_path: store_path.to_owned(),
+                    store_path: view.dir.clone(),
                     memory_bytes: self.limits.max_memory_bytes,
                 };
                 // The permit is released after the process was reaped (or, when the client went
-                // away, once it was sent SIGKILL: `kill_on_drop`).
-                worker.run(job, deadline, self.limits.timeout).await
+                // away, once it was sent SIGKILL: `kill_on_drop`); the view after that.
+                let reply = worker.run(job, deadline, self.limits.timeout).await;
+                drop(view);
+                reply
             }
             _ => self.run_in_process(job, deadline, permit).await,
+        }
+    }
+
+    /// The view a worker opens: the newest one while it holds the store's content, else a new
+    /// checkpoint.
+    async fn fresh_view(&self, store_path: &Path) -> Result<Arc<View>, Reply> {
+        let mut newest = self.view.lock().await;
+        let generation = self.store.generation();
+        if let Some(view) = newest.as_ref()
+            && view.generation == generation
+        {
+            return Ok(view.clone());
+        }
+        let number = self
+            .views_taken
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = views_dir(store_path).join(number.to_string());
+        let (store, target) = (self.store.clone(), dir.clone());
+        let taken = tokio::task::spawn_blocking(move || {
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| {
+                    fedcat_catalog::CatalogError::DataDir {
+                        path: parent.to_owned(),
+                        source,
+                    }
+                })?;
+            }
+            store.checkpoint(&target)
+        })
+        .await;
+        match taken {
+            Ok(Ok(())) => {
+                let view = Arc::new(View { dir, generation });
+                *newest = Some(view.clone());
+                Ok(view)
+            }
+            Ok(Err(error)) => {
+                tracing::error!(%error, dir = %dir.display(), "cannot take a view of the store");
+                let _ = std::fs::remove_dir_all(&dir);
+                Err(Reply::text(503, "the store cannot be read now"))
+            }
+            Err(error) => {
+                tracing::error!(%error, "the view task failed");
+                Err(Reply::text(503, "the store cannot be read now"))
+            }
         }
     }
 
@@ -241,9 +335,8 @@ impl Worker {
         else {
             return Reply::text(500, "query evaluation failed");
         };
-        let request = match serde_json::to_vec(&job) {
-            Ok(bytes) => bytes,
-            Err(_) => return Reply::text(500, "query evaluation failed"),
+        let Ok(request) = serde_json::to_vec(&job) else {
+            return Reply::text(500, "query evaluation failed");
         };
         // The answer can be no larger than the memory the worker may use to build it.
         let answer_cap = self.memory_bytes;

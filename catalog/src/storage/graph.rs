@@ -40,6 +40,16 @@ pub trait GraphStore: Send + Sync {
     /// Number of quads, all graphs included.
     fn len(&self) -> Result<usize, CatalogError>;
 
+    /// A number that changes whenever a write is committed, to tell whether a copy taken
+    /// earlier ([`GraphStore::checkpoint`]) is still the store's content.
+    fn generation(&self) -> u64;
+
+    /// Writes a consistent copy of the store as it is now into `target` (which must not exist),
+    /// for another process to open read-only — reading the live store while this process
+    /// writes it is undefined behaviour in RocksDB. On the same file system the copy is hard
+    /// links to the immutable files, so it is cheap.
+    fn checkpoint(&self, target: &Path) -> Result<(), CatalogError>;
+
     /// True when the store holds no quad.
     fn is_empty(&self) -> Result<bool, CatalogError>;
 

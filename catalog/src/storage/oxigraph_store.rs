@@ -24,6 +24,8 @@ const BULK_LOAD_MEMORY_MB: usize = 256;
 #[derive(Clone)]
 pub struct OxigraphStore {
     store: Store,
+    /// Bumped after every committed write (see [`GraphStore::generation`]).
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The store's directory; `None` in memory.
     path: Option<std::path::PathBuf>,
 }
@@ -37,6 +39,7 @@ impl OxigraphStore {
         })?;
         Ok(Self {
             store: Store::open(path)?,
+            generation: Default::default(),
             path: Some(path.to_owned()),
         })
     }
@@ -45,6 +48,7 @@ impl OxigraphStore {
     pub fn in_memory() -> Result<Self, CatalogError> {
         Ok(Self {
             store: Store::new()?,
+            generation: Default::default(),
             path: None,
         })
     }
@@ -54,12 +58,29 @@ impl OxigraphStore {
     pub fn open_read_only(path: &Path) -> Result<Self, CatalogError> {
         Ok(Self {
             store: Store::open_read_only(path)?,
+            generation: Default::default(),
             path: Some(path.to_owned()),
         })
     }
 }
 
+impl OxigraphStore {
+    /// Notes that a write was committed.
+    fn written(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+}
+
 impl GraphStore for OxigraphStore {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn checkpoint(&self, target: &Path) -> Result<(), CatalogError> {
+        Ok(self.store.backup(target)?)
+    }
+
     fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
@@ -106,6 +127,7 @@ impl GraphStore for OxigraphStore {
             )?;
             loader.commit()?;
         }
+        self.written();
         Ok(())
     }
 
@@ -124,6 +146,7 @@ impl GraphStore for OxigraphStore {
             tx.remove(quad);
         }
         tx.commit()?;
+        self.written();
         Ok(())
     }
 
@@ -133,6 +156,7 @@ impl GraphStore for OxigraphStore {
             tx.insert(quad);
         }
         tx.commit()?;
+        self.written();
         Ok(())
     }
 
@@ -161,6 +185,7 @@ impl GraphStore for OxigraphStore {
             tx.insert(quad);
         }
         tx.commit()?;
+        self.written();
         Ok(())
     }
 
@@ -213,6 +238,7 @@ impl GraphStore for OxigraphStore {
             tx.insert(quad);
         }
         tx.commit()?;
+        self.written();
         Ok(())
     }
 
@@ -245,6 +271,7 @@ impl GraphStore for OxigraphStore {
             }
         }
         tx.commit()?;
+        self.written();
         Ok(())
     }
 
@@ -255,6 +282,7 @@ impl GraphStore for OxigraphStore {
             .with_max_memory_size_in_megabytes(BULK_LOAD_MEMORY_MB);
         loader.load_quads(quads)?;
         loader.commit()?;
+        self.written();
         Ok(())
     }
 
@@ -277,7 +305,9 @@ impl GraphStore for OxigraphStore {
     }
 
     fn update(&self, update: PreparedSparqlUpdate) -> Result<(), UpdateEvaluationError> {
-        update.on_store(&self.store).execute()
+        update.on_store(&self.store).execute()?;
+        self.written();
+        Ok(())
     }
 }
 
