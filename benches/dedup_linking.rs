@@ -10,6 +10,10 @@
 //!
 //! Run: `cargo bench --bench dedup_linking` (release build);
 //! `FEDCAT_BENCH_SIZES=20000,200000 cargo bench --bench dedup_linking` for other sizes.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test or a benchmark reads as one scenario, top to bottom"
+)]
 
 use fedcat_catalog::dedup::{RecordSummary, link};
 use serde_json::Value;

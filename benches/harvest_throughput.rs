@@ -7,6 +7,10 @@
 //!
 //! Run: `cargo bench --bench harvest_throughput` (release build);
 //! `FEDCAT_BENCH_RECORDS=200000 cargo bench --bench harvest_throughput` for the memory check.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test or a benchmark reads as one scenario, top to bottom"
+)]
 
 #[allow(dead_code)]
 #[path = "../tests/e2e/fake_portal.rs"]

@@ -13,6 +13,10 @@
 //! Run: `cargo bench --bench hostile_load` (release build). `FEDCAT_BENCH_QUADS` sets the store
 //! size (default 860,000), `FEDCAT_BENCH_SECS` the attack's length (default 60),
 //! `FEDCAT_BENCH_CLIENTS` the clients (default 64).
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test or a benchmark reads as one scenario, top to bottom"
+)]
 
 use fedcat_catalog::oxigraph::model::{GraphName, NamedNode, Quad};
 use fedcat_catalog::oxigraph::store::Store;

@@ -7,6 +7,10 @@
 //!
 //! Run: `cargo bench --bench quality_scoring` (release build); `FEDCAT_BENCH_ROUNDS` sets the
 //! number of passes (default 2,000).
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test or a benchmark reads as one scenario, top to bottom"
+)]
 
 use fedcat_catalog::quality::measure::{
     LinkCheck, MeasureOptions, QualityFacts, ShaclOutcome, Value, measure,

@@ -8,6 +8,10 @@
 //!
 //! Run: `cargo bench --bench search_latency` (release build). `FEDCAT_BENCH_DATASETS` sets the
 //! index size (default 100,000), `FEDCAT_BENCH_REQUESTS` the requests per client (default 200).
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test or a benchmark reads as one scenario, top to bottom"
+)]
 
 use fedcat_catalog::search::{SearchDocument, SearchIndex};
 use std::collections::HashSet;

@@ -151,6 +151,10 @@ fn number_param(params: &Map<String, Value>, name: &str, default: usize) -> Resu
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "CKAN's action dispatch: one arm per action, with CKAN's own error envelope"
+)]
 async fn run(state: AppState, action: &str, params: Map<String, Value>) -> Response {
     let Some(index) = state.index.clone() else {
         return fail(
@@ -276,6 +280,10 @@ fn organizations(index: &SearchIndex) -> Result<Vec<(String, String, u64)>, Stri
     Ok(out)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "package_search's parameters (q, fq, sort, rows, start, facets) translated one by one into a search"
+)]
 async fn package_search(
     state: &AppState,
     index: &Arc<SearchIndex>,
@@ -306,7 +314,7 @@ async fn package_search(
             .collect(),
         Err(e) => return fail(action, StatusCode::INTERNAL_SERVER_ERROR, "Search Error", e),
     };
-    let query_error = |message| {
+    let query_error = |message: String| {
         fail(
             action,
             StatusCode::BAD_REQUEST,
@@ -319,7 +327,7 @@ async fn package_search(
         &publishers,
     ) {
         Ok(filter) => filter,
-        Err(message) => return query_error(message),
+        Err(error) => return query_error(error.to_string()),
     };
     let q = text_param(params, "q").filter(|q| q.trim() != "*:*" && !q.trim().is_empty());
     if let Some(text) = &q
@@ -331,7 +339,7 @@ async fn package_search(
         text_param(params, "sort").unwrap_or_else(|| "score desc, metadata_modified desc".into());
     let sort = match crate::ckan_fq::parse_sort(&sort_text) {
         Ok(sort) => sort,
-        Err(message) => return query_error(message),
+        Err(error) => return query_error(error.to_string()),
     };
     let search = SearchQuery {
         text: q,
@@ -461,6 +469,10 @@ fn value_of(term: &Term) -> Option<String> {
 }
 
 /// A package dict as CKAN returns it, from the record graph and its index document.
+#[expect(
+    clippy::too_many_lines,
+    reason = "a CKAN package dictionary built field by field, as ckanext-dcat and ckanapi read it"
+)]
 async fn package(catalog: &Catalog, document: &SearchDocument) -> Value {
     let (source, key) = document.id.split_once('/').unwrap_or((&document.id, ""));
     let graph = catalog.iris().record_graph(source, key);

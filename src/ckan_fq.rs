@@ -21,10 +21,30 @@ pub const MAX_FQ_DEPTH: usize = 32;
 const FIELDS: &str =
     "organization, owner_org, tags, res_format, license_id, metadata_modified, metadata_created";
 
+/// Why an `fq` or `sort` parameter was refused, in words for the client (CKAN's "Validation
+/// Error" carries it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FqError(String);
+
+impl From<String> for FqError {
+    fn from(message: String) -> Self {
+        Self(message)
+    }
+}
+
+impl From<&str> for FqError {
+    fn from(message: &str) -> Self {
+        Self(message.to_owned())
+    }
+}
+
 /// Reads `fq`; `publishers` maps an organization's CKAN name to its title (the facet value).
-pub fn parse_fq(fq: &str, publishers: &HashMap<String, String>) -> Result<Option<Filter>, String> {
+pub fn parse_fq(fq: &str, publishers: &HashMap<String, String>) -> Result<Option<Filter>, FqError> {
     if fq.chars().count() > MAX_FQ_CHARS {
-        return Err(format!("fq is longer than {MAX_FQ_CHARS} characters"));
+        return Err(FqError::from(format!(
+            "fq is longer than {MAX_FQ_CHARS} characters"
+        )));
     }
     let tokens = tokenize(fq)?;
     if tokens.is_empty() {
@@ -38,7 +58,7 @@ pub fn parse_fq(fq: &str, publishers: &HashMap<String, String>) -> Result<Option
     };
     let filter = parser.or_expression()?;
     if let Some(token) = parser.tokens.get(parser.at) {
-        return Err(format!("cannot read fq near {token:?}"));
+        return Err(FqError::from(format!("cannot read fq near {token:?}")));
     }
     Ok(Some(filter))
 }
@@ -58,7 +78,7 @@ enum Token {
     Value(String),
 }
 
-fn tokenize(fq: &str) -> Result<Vec<Token>, String> {
+fn tokenize(fq: &str) -> Result<Vec<Token>, FqError> {
     let mut tokens = Vec::new();
     let chars: Vec<char> = fq.chars().collect();
     let mut i = 0;
@@ -152,15 +172,17 @@ impl Parser<'_> {
         self.tokens.get(self.at)
     }
 
-    fn deeper(&mut self) -> Result<(), String> {
+    fn deeper(&mut self) -> Result<(), FqError> {
         self.depth += 1;
         if self.depth > MAX_FQ_DEPTH {
-            return Err(format!("fq is nested deeper than {MAX_FQ_DEPTH} levels"));
+            return Err(FqError::from(format!(
+                "fq is nested deeper than {MAX_FQ_DEPTH} levels"
+            )));
         }
         Ok(())
     }
 
-    fn or_expression(&mut self) -> Result<Filter, String> {
+    fn or_expression(&mut self) -> Result<Filter, FqError> {
         let mut parts = vec![self.and_expression()?];
         while self.peek() == Some(&Token::Or) {
             self.at += 1;
@@ -169,7 +191,7 @@ impl Parser<'_> {
         Ok(one_or(parts, Filter::Any))
     }
 
-    fn and_expression(&mut self) -> Result<Filter, String> {
+    fn and_expression(&mut self) -> Result<Filter, FqError> {
         let mut parts = vec![self.unary()?];
         loop {
             match self.peek() {
@@ -184,7 +206,7 @@ impl Parser<'_> {
         Ok(one_or(parts, Filter::All))
     }
 
-    fn unary(&mut self) -> Result<Filter, String> {
+    fn unary(&mut self) -> Result<Filter, FqError> {
         match self.peek() {
             Some(Token::Not) => {
                 self.at += 1;
@@ -201,7 +223,7 @@ impl Parser<'_> {
         }
     }
 
-    fn primary(&mut self) -> Result<Filter, String> {
+    fn primary(&mut self) -> Result<Filter, FqError> {
         match self.tokens.get(self.at).cloned() {
             Some(Token::Open) => {
                 self.at += 1;
@@ -209,7 +231,7 @@ impl Parser<'_> {
                 let inner = self.or_expression()?;
                 self.depth -= 1;
                 if self.peek() != Some(&Token::Close) {
-                    return Err("unbalanced parentheses in fq".into());
+                    return Err(FqError::from("unbalanced parentheses in fq"));
                 }
                 self.at += 1;
                 Ok(inner)
@@ -229,19 +251,19 @@ impl Parser<'_> {
                         self.depth -= 1;
                         Ok(group)
                     }
-                    _ => Err(format!("fq: {field}: has no value")),
+                    _ => Err(FqError::from(format!("fq: {field}: has no value"))),
                 }
             }
-            Some(Token::Value(word)) => Err(format!(
+            Some(Token::Value(word)) => Err(FqError::from(format!(
                 "fq term {word:?} names no field (use field:value with {FIELDS})"
-            )),
-            Some(other) => Err(format!("cannot read fq near {other:?}")),
-            None => Err("fq ends too early".into()),
+            ))),
+            Some(other) => Err(FqError::from(format!("cannot read fq near {other:?}"))),
+            None => Err(FqError::from("fq ends too early")),
         }
     }
 
     /// `(a OR b AND c)` after `field:`, up to its closing parenthesis.
-    fn value_group(&mut self, field: &str) -> Result<Filter, String> {
+    fn value_group(&mut self, field: &str) -> Result<Filter, FqError> {
         let mut any = Vec::new();
         let mut all = Vec::new();
         loop {
@@ -261,19 +283,23 @@ impl Parser<'_> {
                         any.push(one_or(all, Filter::All));
                     }
                     return match any.len() {
-                        0 => Err(format!("fq: {field}:() holds no value")),
+                        0 => Err(FqError::from(format!("fq: {field}:() holds no value"))),
                         _ => Ok(one_or(any, Filter::Any)),
                     };
                 }
-                _ => return Err(format!("fq: cannot read the values of {field}:(…)")),
+                _ => {
+                    return Err(FqError::from(format!(
+                        "fq: cannot read the values of {field}:(…)"
+                    )));
+                }
             }
         }
     }
 
-    fn term(&self, field: &str, value: &str) -> Result<Filter, String> {
+    fn term(&self, field: &str, value: &str) -> Result<Filter, FqError> {
         // `*` and Solr's `NOW…` are open bounds; a date alone is its midnight (UTC); CKAN
         // writes times without an offset, in UTC.
-        let time = |text: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, String> {
+        let time = |text: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, FqError> {
             let text = text.trim();
             if text == "*" || text.starts_with("NOW") {
                 return Ok(None);
@@ -289,7 +315,7 @@ impl Parser<'_> {
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|t| Some(t.and_utc()))
-                .ok_or_else(|| format!("not a date or time: {text:?}"))
+                .ok_or_else(|| FqError::from(format!("not a date or time: {text:?}")))
         };
         Ok(match field {
             "organization" | "owner_org" => {
@@ -320,7 +346,9 @@ impl Parser<'_> {
                 }
             }
             other => {
-                return Err(format!("fq field {other:?} is not supported ({FIELDS})"));
+                return Err(FqError::from(format!(
+                    "fq field {other:?} is not supported ({FIELDS})"
+                )));
             }
         })
     }
@@ -338,7 +366,7 @@ fn one_or(mut parts: Vec<Filter>, join: fn(Vec<Filter>) -> Filter) -> Filter {
 /// Reads CKAN's `sort` (its first field): `metadata_modified`, `metadata_created` (fedcat's
 /// record times), `title_string`, `name`, `id` and `score`, each `asc` or `desc`
 /// (ckanext-harvest pages by `id asc`). Any other field is refused rather than ignored.
-pub fn parse_sort(sort: &str) -> Result<Sort, String> {
+pub fn parse_sort(sort: &str) -> Result<Sort, FqError> {
     let first = sort.split(',').next().unwrap_or_default().trim();
     let mut words = first.split_whitespace();
     let field = words.next().unwrap_or("score");
@@ -346,11 +374,15 @@ pub fn parse_sort(sort: &str) -> Result<Sort, String> {
         None => field != "title_string",
         Some("desc") => true,
         Some("asc") => false,
-        Some(other) => return Err(format!("sort direction {other:?} is not asc or desc")),
+        Some(other) => {
+            return Err(FqError::from(format!(
+                "sort direction {other:?} is not asc or desc"
+            )));
+        }
     };
     match (field, descending) {
         ("score", true) => Ok(Sort::Relevance),
-        ("score", false) => Err("sort by score is descending only".into()),
+        ("score", false) => Err(FqError::from("sort by score is descending only")),
         ("metadata_modified", true) => Ok(Sort::RecordChanged),
         ("metadata_modified", false) => Ok(Sort::RecordChangedAscending),
         ("metadata_created", true) => Ok(Sort::RecordCreated),
@@ -361,10 +393,10 @@ pub fn parse_sort(sort: &str) -> Result<Sort, String> {
         ("name", true) => Ok(Sort::NameDescending),
         ("id", false) => Ok(Sort::Id),
         ("id", true) => Ok(Sort::IdDescending),
-        (other, _) => Err(format!(
+        (other, _) => Err(FqError::from(format!(
             "sort field {other:?} is not supported (metadata_modified, metadata_created, \
              title_string, name, id, score)"
-        )),
+        ))),
     }
 }
 
@@ -376,7 +408,7 @@ mod tests {
         Filter::Facet(name.into(), value.into())
     }
 
-    fn parse(fq: &str) -> Result<Option<Filter>, String> {
+    fn parse(fq: &str) -> Result<Option<Filter>, FqError> {
         let publishers = HashMap::from([("ars".to_owned(), "ARS Paca".to_owned())]);
         parse_fq(fq, &publishers)
     }
@@ -449,9 +481,14 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         let deep = format!("{}tags:x{}", "(".repeat(40), ")".repeat(40));
-        assert!(parse(&deep).unwrap_err().contains("nested"));
+        assert!(parse(&deep).unwrap_err().to_string().contains("nested"));
         let negations = format!("{}tags:x", "-".repeat(40));
-        assert!(parse(&negations).unwrap_err().contains("nested"));
+        assert!(
+            parse(&negations)
+                .unwrap_err()
+                .to_string()
+                .contains("nested")
+        );
         assert!(parse(&"tags:x ".repeat(1000)).is_err());
     }
 

@@ -293,6 +293,10 @@ impl AppConfig {
     }
 
     /// Reads and validates `file` and the sources file it names.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "every key of fedcat.toml read and checked with its message, so that all problems are reported at once"
+    )]
     pub fn load(file: &Path) -> Result<Self, Vec<ConfigProblem>> {
         let name = file.display().to_string();
         let text = std::fs::read_to_string(file).map_err(|e| {

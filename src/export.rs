@@ -228,6 +228,10 @@ fn page_graphs(
 }
 
 /// The triples of one page of the catalogue.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one DCAT-AP page with its Hydra paging in both pairings, triple by triple"
+)]
 fn catalogue_page(
     config: &AppConfig,
     catalog: &Catalog,

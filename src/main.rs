@@ -157,6 +157,10 @@ fn load_config(path: &Path) -> Result<AppConfig> {
     })
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the command-line dispatch: one arm per subcommand"
+)]
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::CheckConfig => match AppConfig::load(&cli.config) {
@@ -454,7 +458,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     job.id,
                     job.source_id,
                     job.status,
-                    job.started_at,
+                    fedcat_catalog::storage::time_text(&job.started_at),
                     c.pages,
                     fedcat::harvest::not_modified(c.not_modified_pages),
                     c.added,

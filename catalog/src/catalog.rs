@@ -6,7 +6,7 @@
 use crate::hash::content_hash;
 use crate::storage::{
     GraphReplacement, GraphStore, JobState, OxigraphStore, QualityState, RecordState, RecordUpsert,
-    SqliteState, now_text,
+    SqliteState, StateStore, now_text, time_text,
 };
 use crate::vocab::{dcat, dct, fedcat, foaf, prov};
 use crate::{CatalogError, IriMinter};
@@ -47,7 +47,7 @@ const DELETE_BATCH: i64 = 500;
 #[derive(Clone)]
 pub struct Catalog {
     graphs: Arc<dyn GraphStore>,
-    pub(crate) state: SqliteState,
+    pub(crate) state: Arc<dyn StateStore>,
     iris: IriMinter,
     /// One update of the duplicate links at a time (jobs of several sources may end together).
     pub(crate) dedup_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -64,7 +64,7 @@ impl Catalog {
         })?;
         let store_dir = data_dir.join("oxigraph");
         let store = tokio::task::spawn_blocking(move || OxigraphStore::open(&store_dir)).await??;
-        let state = SqliteState::open(&data_dir.join("state.sqlite")).await?;
+        let state = Arc::new(SqliteState::open(&data_dir.join("state.sqlite")).await?);
         Ok(Self {
             graphs: Arc::new(store),
             state,
@@ -81,7 +81,7 @@ impl Catalog {
     ) -> Result<Self, CatalogError> {
         Ok(Self {
             graphs: Arc::new(OxigraphStore::in_memory()?),
-            state: SqliteState::open(state_path).await?,
+            state: Arc::new(SqliteState::open(state_path).await?),
             iris: IriMinter::new(base_iri)?,
             dedup_lock: Default::default(),
             holder: crate::lease::holder_name(),
@@ -110,17 +110,22 @@ impl Catalog {
 
     /// Sources, jobs, their errors and leases.
     pub fn jobs(&self) -> &dyn JobState {
-        &self.state
+        &*self.state
     }
 
     /// Record fingerprints, page memos and value issues.
     pub fn records(&self) -> &dyn RecordState {
-        &self.state
+        &*self.state
     }
 
     /// Link checks, file samples and indicator snapshots.
     pub fn quality_state(&self) -> &dyn QualityState {
-        &self.state
+        &*self.state
+    }
+
+    /// Duplicate linking's summaries, keys, links and clusters.
+    pub(crate) fn dedup_state(&self) -> &dyn crate::storage::DedupState {
+        &*self.state
     }
 
     /// The IRI minter.
@@ -184,7 +189,7 @@ impl Catalog {
             Quad::new(
                 job.clone(),
                 prov::STARTED_AT_TIME,
-                Literal::new_typed_literal(started_at, xsd::DATE_TIME),
+                Literal::new_typed_literal(time_text(&started_at), xsd::DATE_TIME),
                 meta.clone(),
             ),
             Quad::new(job, prov::USED, self.iris.source_catalog(source_id), meta),
@@ -196,6 +201,10 @@ impl Catalog {
 
     /// Writes one page of records of `source_id` for `job_id`: unchanged records are only
     /// marked as seen, new and changed ones replace their graph atomically.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the write path of one page in order: hash, compare with the state, build the graph replacements with their provenance, replace, record the rows; each step hands the next its indexes into the page"
+    )]
     pub async fn write_records(
         &self,
         source_id: &str,

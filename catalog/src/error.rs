@@ -68,6 +68,14 @@ pub enum CatalogError {
     /// A blocking task panicked or was cancelled.
     #[error("background task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// A time column held something that is not an RFC 3339 time.
+    #[error("stored time {value:?} is not RFC 3339: {reason}")]
+    BadTime {
+        /// The stored text.
+        value: String,
+        /// Why it does not parse.
+        reason: String,
+    },
     /// A job id that does not exist was used.
     #[error("harvest job {0} does not exist")]
     UnknownJob(i64),

@@ -8,6 +8,8 @@
 //! exclude each other too — and a process can tell that a holder on its own host has no process
 //! any more (`/proc/{pid}` is gone).
 
+use crate::storage::StateStore;
+#[cfg(test)]
 use crate::storage::{JobState, SqliteState};
 use crate::{Catalog, CatalogError};
 use std::time::Duration;
@@ -22,7 +24,7 @@ const RENEW_EVERY: Duration = Duration::from_secs(LEASE_TTL_SECS / 3);
 pub struct Lease {
     name: String,
     holder: String,
-    state: SqliteState,
+    state: std::sync::Arc<dyn StateStore>,
     renewal: tokio::task::JoinHandle<()>,
 }
 

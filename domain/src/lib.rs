@@ -8,12 +8,14 @@
 //! binary gives it a [`DomainConfig`] taken from its configuration.
 
 pub mod duplicates;
+mod error;
 pub mod pipeline;
 pub mod quality;
 pub mod queries;
 pub mod report;
 pub mod search_sync;
 
+pub use error::DomainError;
 use fedcat_catalog::CatalogError;
 use fedcat_catalog::shacl::{BuiltInShapes, ShaclShapes};
 use fedcat_harvester::Vocabularies;

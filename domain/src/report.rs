@@ -4,6 +4,7 @@
 //! table a producer would be sent to improve its metadata. Read from the store with SPARQL, so
 //! it describes exactly what is served.
 
+use crate::DomainError;
 use fedcat_catalog::GraphStore;
 use fedcat_catalog::IriMinter;
 use fedcat_catalog::oxigraph::model::Term;
@@ -223,7 +224,7 @@ pub fn source_records(
     store: &dyn GraphStore,
     iris: &IriMinter,
     source: &str,
-) -> Result<Vec<(String, Vec<Triple>)>, String> {
+) -> Result<Vec<(String, Vec<Triple>)>, DomainError> {
     let rdf_store = store;
     let catalog = iris.source_catalog(source);
     let rows = select(
@@ -239,9 +240,7 @@ pub fn source_records(
         let Some(Term::NamedNode(graph)) = &row[0] else {
             continue;
         };
-        let triples = rdf_store
-            .graph_triples(graph.as_ref())
-            .map_err(|e| e.to_string())?;
+        let triples = rdf_store.graph_triples(graph.as_ref())?;
         records.push((text(&row[1]), triples));
     }
     Ok(records)
@@ -253,9 +252,9 @@ pub fn source_conformance(
     iris: &IriMinter,
     source: &str,
     shapes: &ShaclShapes,
-) -> Result<Vec<RecordConformance>, String> {
+) -> Result<Vec<RecordConformance>, DomainError> {
     let records = source_records(store, iris, source)?;
-    shapes.validate_records(records).map_err(|e| e.to_string())
+    Ok(shapes.validate_records(records)?)
 }
 
 fn summarise(conformance: &[RecordConformance]) -> ShaclSummary {
@@ -292,8 +291,8 @@ fn summarise(conformance: &[RecordConformance]) -> ShaclSummary {
 pub(crate) fn select(
     store: &dyn GraphStore,
     query: &str,
-) -> Result<Vec<Vec<Option<Term>>>, String> {
-    store.select(query).map_err(|e| e.to_string())
+) -> Result<Vec<Vec<Option<Term>>>, DomainError> {
+    Ok(store.select(query)?)
 }
 
 fn number(term: &Option<Term>) -> u64 {
@@ -317,7 +316,7 @@ fn counts(
     catalog: &str,
     class: &str,
     properties: &[(&'static str, &str, Obligation)],
-) -> Result<(u64, BTreeMap<&'static str, u64>), String> {
+) -> Result<(u64, BTreeMap<&'static str, u64>), DomainError> {
     let total = select(
         store,
         &format!(
@@ -354,7 +353,7 @@ pub fn source_mapping(
     iris: &IriMinter,
     source: &str,
     shapes: Option<&ShaclShapes>,
-) -> Result<SourceMapping, String> {
+) -> Result<SourceMapping, DomainError> {
     let store = rdf_store;
     let catalog = iris.source_catalog(source);
     let catalog = catalog.as_str();
@@ -415,6 +414,10 @@ fn share(count: u64, total: u64) -> String {
 }
 
 /// The report as text, at most `top` unmapped values per kind.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the text report section by section, as `fedcat report mapping` prints it"
+)]
 pub fn render(report: &SourceMapping, top: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(

@@ -4,6 +4,7 @@
 //! the index at start-up the same way; `fedcat reindex` rebuilds it from scratch.
 
 use crate::DomainConfig;
+use crate::DomainError;
 use fedcat_catalog::Catalog;
 use fedcat_catalog::oxigraph::model::Term;
 use fedcat_catalog::search::{SearchDocument, SearchIndex};
@@ -22,13 +23,9 @@ async fn source_documents(
     indexed: Vec<SearchDocument>,
     memberships: &HashMap<String, (String, bool)>,
     source: &str,
-) -> Result<Vec<SearchDocument>, String> {
+) -> Result<Vec<SearchDocument>, DomainError> {
     let memberships = memberships.clone();
-    let hashes = catalog
-        .records()
-        .record_fingerprints(source)
-        .await
-        .map_err(|e| e.to_string())?;
+    let hashes = catalog.records().record_fingerprints(source).await?;
     let prefix = format!("{source}/");
     let mut indexed: HashMap<String, SearchDocument> = indexed
         .into_iter()
@@ -50,10 +47,7 @@ async fn source_documents(
                 Some(document) => Some(document),
                 None => {
                     let graph = iris.record_graph(&source, &key);
-                    let triples = catalog
-                        .graphs()
-                        .graph_triples(graph.as_ref())
-                        .map_err(|e| e.to_string())?;
+                    let triples = catalog.graphs().graph_triples(graph.as_ref())?;
                     SearchDocument::from_graph(&source, &key, &triples).map(|mut d| {
                         d.content_hash = Some(hash.clone());
                         d
@@ -80,13 +74,12 @@ async fn source_documents(
         }
         Ok(documents)
     })
-    .await
-    .map_err(|e| e.to_string())?
+    .await?
 }
 
 /// Record graph IRI → when it was last written (its `prov:generatedAtTime` in the meta graph:
 /// a record is written again only when its content changed).
-fn record_changed(catalog: &Catalog, source: &str) -> Result<HashMap<String, String>, String> {
+fn record_changed(catalog: &Catalog, source: &str) -> Result<HashMap<String, String>, DomainError> {
     let rows = crate::report::select(
         catalog.graphs(),
         &format!(
@@ -112,7 +105,7 @@ fn record_changed(catalog: &Catalog, source: &str) -> Result<HashMap<String, Str
 fn quality_of(
     catalog: &Catalog,
     source: &str,
-) -> Result<HashMap<String, (u64, Option<String>)>, String> {
+) -> Result<HashMap<String, (u64, Option<String>)>, DomainError> {
     let prefix = catalog.iris().quality_graph(source, "");
     let rows = crate::report::select(
         catalog.graphs(),
@@ -158,23 +151,18 @@ pub async fn sync_sources(
     catalog: &Catalog,
     index: &SearchIndex,
     sources: &[&str],
-) -> Result<(usize, usize), String> {
+) -> Result<(usize, usize), DomainError> {
     // Read once for all sources: the cluster memberships, and each source's indexed documents
     // (used both to skip unchanged records and to find what to rewrite).
-    let memberships = catalog
-        .cluster_memberships()
-        .await
-        .map_err(|e| e.to_string())?;
+    let memberships = catalog.cluster_memberships().await?;
     let mut documents = Vec::new();
     let mut indexed_by_id = HashMap::new();
     for source in sources {
-        let indexed = index.documents(Some(source)).map_err(|e| e.to_string())?;
+        let indexed = index.documents(Some(source))?;
         indexed_by_id.extend(indexed.iter().map(|d| (d.id.clone(), d.clone())));
         documents.extend(source_documents(catalog, indexed, &memberships, source).await?);
     }
-    index
-        .sync_against(indexed_by_id, documents)
-        .map_err(|e| e.to_string())
+    Ok(index.sync_against(indexed_by_id, documents)?)
 }
 
 /// Brings the index up to date for every configured source, and drops the documents of sources
@@ -183,9 +171,9 @@ pub async fn sync_all(
     config: &DomainConfig,
     catalog: &Catalog,
     index: &SearchIndex,
-) -> Result<(usize, usize), String> {
+) -> Result<(usize, usize), DomainError> {
     let mut sources: Vec<&str> = config.source_ids.iter().map(String::as_str).collect();
-    let indexed = index.ids_by_source().map_err(|e| e.to_string())?;
+    let indexed = index.ids_by_source()?;
     let gone: Vec<String> = indexed
         .keys()
         .filter(|s| !sources.contains(&s.as_str()))

@@ -638,6 +638,10 @@ impl SourcesFile {
 
 /// Validates one source read by [`RawSource::from_table`]. A key in `rejected` was written but
 /// could not be read (its problem is already reported): it is not called missing again.
+#[expect(
+    clippy::too_many_lines,
+    reason = "every shared key of a source checked with its own message, in the order the problems are reported"
+)]
 fn validate_source(
     raw: &RawSource,
     rejected: &HashSet<String>,

@@ -144,6 +144,10 @@ fn shortened(text: &str, max: usize) -> String {
 }
 
 /// Harvests one source into the catalogue as one job.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the life of one job: start, list, count, decide the deletions, finish, each outcome recorded in the state database"
+)]
 pub async fn harvest_source(
     source: &dyn Source,
     client: &HttpClient,
@@ -274,6 +278,10 @@ struct JobRun<'a> {
 
 impl JobRun<'_> {
     /// Pages to the end. `Ok(true)` when the listing ended normally (no next page).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the paging loop every connector shares: conditional requests and 304 replays, failed and skipped pages, the stop conditions"
+    )]
     async fn list_all(
         &mut self,
         client: &HttpClient,

@@ -218,6 +218,10 @@ impl HttpClient {
         Duration::from_millis(base + jitter)
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one request with its redirects followed by hand (each hop checked against private addresses), its size and time limits, and the outcome classified"
+    )]
     async fn attempt(
         &self,
         url: &Url,

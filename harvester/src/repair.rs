@@ -699,6 +699,7 @@ mod tests {
     }
 
     #[test]
+    #[expect(clippy::too_many_lines, reason = "a test reads as one scenario")]
     fn a_bad_value_costs_its_triple_not_the_record() {
         let triples = vec![
             triple("http://e/title", Literal::new_simple_literal("kept")),

@@ -250,6 +250,45 @@ fn form_value(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
+/// The request comes from fedcat's own pages ([`same_origin`]); a form posted from another
+/// origin is refused with 403 before its handler runs.
+pub(crate) struct SameOrigin;
+
+impl axum::extract::FromRequestParts<AppState> for SameOrigin {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        if same_origin(&parts.headers, &state.config) {
+            Ok(Self)
+        } else {
+            Err(cross_origin())
+        }
+    }
+}
+
+/// A live admin session: the request carries its cookie. Without one: 401 before the handler
+/// runs. `csrf` is the session's form token, which the handler compares with the form's.
+pub(crate) struct AdminSession {
+    csrf: String,
+}
+
+impl axum::extract::FromRequestParts<AppState> for AdminSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        match state.admin.csrf_of(&parts.headers) {
+            Some(csrf) => Ok(Self { csrf }),
+            None => Err((StatusCode::UNAUTHORIZED, "admin login required").into_response()),
+        }
+    }
+}
+
 fn cross_origin() -> Response {
     (
         StatusCode::FORBIDDEN,
@@ -276,15 +315,12 @@ fn see_sources(cookie: Option<String>) -> Response {
 /// `/sources`; 401 for a wrong one, 429 past the failures allowed per minute, 403 from another
 /// origin or when no token is configured.
 pub(super) async fn login(
+    _origin: SameOrigin,
     State(state): State<AppState>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let config = &state.config;
-    if !same_origin(&headers, config) {
-        return cross_origin();
-    }
     let Some(expected) = config.admin_token.as_deref() else {
         return (StatusCode::FORBIDDEN, "no admin token is configured").into_response();
     };
@@ -323,13 +359,11 @@ pub(super) async fn login(
 
 /// `POST /admin/logout` (form `csrf`): ends the session and clears the cookie.
 pub(super) async fn logout(
+    _origin: SameOrigin,
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !same_origin(&headers, &state.config) {
-        return cross_origin();
-    }
     if let Some(csrf) = state.admin.csrf_of(&headers) {
         let given = form_value(&body, "csrf").unwrap_or_default();
         if !same_token(&given, &csrf) {
@@ -343,19 +377,14 @@ pub(super) async fn logout(
 /// `POST /sources/{id}/harvest` (form `csrf`) from the admin's button: starts a job. 401 without
 /// a live session, 403 with a missing or wrong form token or from another origin.
 pub(super) async fn harvest_now(
+    _origin: SameOrigin,
+    session: AdminSession,
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !same_origin(&headers, &state.config) {
-        return cross_origin();
-    }
-    let Some(csrf) = state.admin.csrf_of(&headers) else {
-        return (StatusCode::UNAUTHORIZED, "admin login required").into_response();
-    };
     let given = form_value(&body, "csrf").unwrap_or_default();
-    if !same_token(&given, &csrf) {
+    if !same_token(&given, &session.csrf) {
         return (
             StatusCode::FORBIDDEN,
             "missing or wrong form token: reload the page and try again",

@@ -393,6 +393,10 @@ pub fn sparql_page(lang: &str, query: &str, results: Option<&str>) -> String {
 }
 
 /// `/indicators`: the latest indicators of each producer and their trend.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the indicators page: one block per chart and table"
+)]
 async fn indicators_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let pairs = pairs(&raw);
     let (lang, base) = page_context("/indicators", &pairs);
@@ -587,7 +591,7 @@ async fn sources_page(
             "title": source.title,
             "url": source.url.as_str(),
             "schedule": source.schedule.as_ref().map(ToString::to_string),
-            "started_at": job.as_ref().map(|j| j.started_at.clone()),
+            "started_at": job.as_ref().map(|j| fedcat_catalog::storage::time_text(&j.started_at)),
             "status": job.as_ref().map(|j| j.status.clone()),
             "counts": job.as_ref().map(|j| format!(
                 "{} / {} / {} / {} / {}",

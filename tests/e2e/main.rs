@@ -1,6 +1,10 @@
 //! End-to-end tests: the real harvester, catalogue and SPARQL endpoint (and the real binary)
 //! against a fake portal on loopback serving the recorded fixtures of `../shared/fixtures/`.
 //! One test binary, so the RocksDB-linked code is linked once.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test or a benchmark reads as one scenario, top to bottom"
+)]
 
 mod cli;
 mod clients;

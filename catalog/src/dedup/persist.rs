@@ -11,9 +11,12 @@ use super::cluster::{
 };
 use super::rdf::cluster_quads;
 use super::summary::{RecordRef, summarize};
+use crate::storage::{
+    ClusterAssignment, DedupState, LinkChange, PendingRecord, StoredLink, StoredSummaries,
+    SummaryUpsert,
+};
 use crate::{Catalog, CatalogError};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// How duplicates are linked.
@@ -205,34 +208,15 @@ impl Catalog {
         progress: &(dyn Fn(&str) + Sync),
     ) -> Result<DedupReport, CatalogError> {
         let _guard = self.dedup_lock.lock().await;
-        let pool = self.state.pool();
-        let changed: Vec<(String, String, String, String, Option<i64>)> = sqlx::query(
-            "SELECT r.graph_iri, r.dataset_iri, r.source_id, r.content_hash, d.id
-             FROM records r LEFT JOIN dedup_records d ON d.graph_iri = r.graph_iri
-             WHERE r.deleted = 0 AND (d.id IS NULL OR d.content_hash <> r.content_hash)",
-        )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4)))
-        .collect();
-        let removed: Vec<i64> = sqlx::query_scalar(
-            "SELECT d.id FROM dedup_records d WHERE NOT EXISTS (
-                 SELECT 1 FROM records r WHERE r.graph_iri = d.graph_iri AND r.deleted = 0)",
-        )
-        .fetch_all(pool)
-        .await?;
-        let stored_settings: Option<String> =
-            sqlx::query_scalar("SELECT value FROM dedup_settings WHERE name = 'settings'")
-                .fetch_optional(pool)
-                .await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dedup_records")
-            .fetch_one(pool)
-            .await?;
+        let state = self.dedup_state();
+        let changed = state.dedup_pending().await?;
+        let removed = state.dedup_removed().await?;
+        let stored_settings = state.dedup_settings().await?;
+        let total = state.dedup_record_count().await?;
         let settings = settings_text(options);
         let work = changed.len() + removed.len();
         let full = stored_settings.as_deref() != Some(settings.as_str())
-            || work > INCREMENTAL_MIN.max(total as usize / 5);
+            || work > INCREMENTAL_MIN.max(usize::try_from(total).unwrap_or(0) / 5);
         if work == 0 && !full {
             return self.dedup_totals(DedupReport::default()).await;
         }
@@ -245,10 +229,10 @@ impl Catalog {
         // Summaries of new and changed records, read from their graphs.
         let refs: Vec<RecordRef> = changed
             .iter()
-            .map(|(graph, dataset, source, _, _)| RecordRef {
-                graph: graph.clone(),
-                dataset: dataset.clone(),
-                source: source.clone(),
+            .map(|record| RecordRef {
+                graph: record.graph_iri.clone(),
+                dataset: record.dataset_iri.clone(),
+                source: record.source_id.clone(),
             })
             .collect();
         let store = self.graph_store();
@@ -272,13 +256,7 @@ impl Catalog {
         if full {
             self.relink_everything(&changed, summaries, &removed, options, &mut report)
                 .await?;
-            sqlx::query(
-                "INSERT INTO dedup_settings (name, value) VALUES ('settings', ?1)
-                 ON CONFLICT(name) DO UPDATE SET value = ?1",
-            )
-            .bind(&settings)
-            .execute(pool)
-            .await?;
+            state.save_dedup_settings(&settings).await?;
         } else {
             self.relink_incrementally(&changed, summaries, &removed, options, &mut report)
                 .await?;
@@ -287,87 +265,46 @@ impl Catalog {
     }
 
     async fn dedup_totals(&self, mut report: DedupReport) -> Result<DedupReport, CatalogError> {
-        let pool = self.state.pool();
-        let (clusters, linked): (i64, i64) = sqlx::query_as(
-            "SELECT COUNT(DISTINCT cluster_id), COUNT(cluster_id) FROM dedup_records",
-        )
-        .fetch_one(pool)
-        .await?;
-        report.clusters = clusters as usize;
-        report.linked_records = linked as usize;
+        let (clusters, linked) = self.dedup_state().dedup_totals().await?;
+        report.clusters = usize::try_from(clusters).unwrap_or(0);
+        report.linked_records = usize::try_from(linked).unwrap_or(0);
         Ok(report)
     }
 
-    /// Writes the summaries and keys of changed records and forgets removed ones; returns the
-    /// keys they held before and hold now, and the clusters they were in.
+    /// Writes the summaries (and, with `write_keys`, the blocking keys) of changed records and
+    /// forgets removed ones; returns their ids, the keys they held before and hold now, and the
+    /// clusters they were in.
     async fn store_summaries(
         &self,
-        changed: &[(String, String, String, String, Option<i64>)],
+        changed: &[PendingRecord],
         summaries: &[RecordSummary],
         removed: &[i64],
         write_keys: bool,
-    ) -> Result<(Vec<i64>, BTreeSet<u64>, BTreeSet<String>), CatalogError> {
-        let mut tx = self.state.pool().begin().await?;
-        let mut touched_keys: BTreeSet<u64> = BTreeSet::new();
-        let mut old_clusters: BTreeSet<String> = BTreeSet::new();
-        let mut ids = Vec::with_capacity(changed.len());
-        for id in removed
+    ) -> Result<StoredSummaries, CatalogError> {
+        let forget: Vec<i64> = removed
             .iter()
             .copied()
-            .chain(changed.iter().filter_map(|c| c.4))
-        {
-            let keys: Vec<i64> = sqlx::query_scalar("SELECT key FROM dedup_keys WHERE record = ?1")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
-            touched_keys.extend(keys.into_iter().map(|k| k as u64));
-            let cluster: Option<String> =
-                sqlx::query_scalar("SELECT cluster_id FROM dedup_records WHERE id = ?1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            old_clusters.extend(cluster);
-            for statement in [
-                "DELETE FROM dedup_keys WHERE record = ?1",
-                "DELETE FROM dedup_links WHERE a = ?1 OR b = ?1",
-            ] {
-                sqlx::query(statement).bind(id).execute(&mut *tx).await?;
-            }
-        }
-        for &id in removed {
-            sqlx::query("DELETE FROM dedup_records WHERE id = ?1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for ((graph, _, source, hash, _), summary) in changed.iter().zip(summaries) {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO dedup_records (graph_iri, source_id, content_hash, summary)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(graph_iri) DO UPDATE SET source_id = ?2, content_hash = ?3,
-                     summary = ?4
-                 RETURNING id",
-            )
-            .bind(graph)
-            .bind(source)
-            .bind(hash)
-            .bind(summary_json(summary))
-            .fetch_one(&mut *tx)
-            .await?;
-            ids.push(id);
-            if write_keys {
-                let keys = Features::of(summary).blocking_keys();
-                insert_keys(&mut tx, id, &keys).await?;
-                touched_keys.extend(keys);
-            }
-        }
-        tx.commit().await?;
-        Ok((ids, touched_keys, old_clusters))
+            .chain(changed.iter().filter_map(|record| record.dedup_id))
+            .collect();
+        let upserts: Vec<SummaryUpsert<'_>> = changed
+            .iter()
+            .zip(summaries)
+            .map(|(record, summary)| SummaryUpsert {
+                graph_iri: &record.graph_iri,
+                source_id: &record.source_id,
+                content_hash: &record.content_hash,
+                summary: summary_json(summary),
+                keys: write_keys.then(|| Features::of(summary).blocking_keys()),
+            })
+            .collect();
+        self.dedup_state()
+            .store_dedup_summaries(&forget, removed, &upserts)
+            .await
     }
 
     async fn relink_everything(
         &self,
-        changed: &[(String, String, String, String, Option<i64>)],
+        changed: &[PendingRecord],
         summaries: Vec<RecordSummary>,
         removed: &[i64],
         options: &DedupOptions,
@@ -375,16 +312,12 @@ impl Catalog {
     ) -> Result<(), CatalogError> {
         self.store_summaries(changed, &summaries, removed, false)
             .await?;
-        let pool = self.state.pool();
         let mut members: Vec<Member> = Vec::new();
-        for row in sqlx::query("SELECT id, summary, cluster_id FROM dedup_records ORDER BY id")
-            .fetch_all(pool)
-            .await?
-        {
+        for stored in self.dedup_state().dedup_members().await? {
             members.push(Member {
-                id: row.get(0),
-                summary: parse_summary(row.get(1))?,
-                old_cluster: row.get(2),
+                id: stored.id,
+                summary: parse_summary(&stored.summary)?,
+                old_cluster: stored.cluster_id,
             });
         }
         let records: Vec<RecordSummary> = members.iter().map(|m| m.summary.clone()).collect();
@@ -398,21 +331,20 @@ impl Catalog {
         })
         .await?;
         report.candidates = linking.candidates;
-        let mut tx = pool.begin().await?;
-        for statement in [
-            "DELETE FROM dedup_keys",
-            "DELETE FROM dedup_links",
-            "UPDATE dedup_records SET cluster_id = NULL, is_primary = 0",
-        ] {
-            sqlx::query(statement).execute(&mut *tx).await?;
-        }
-        for (member, keys) in members.iter().zip(&keys) {
-            insert_keys(&mut tx, member.id, keys).await?;
-        }
-        for link in &linking.links {
-            let (a, b) = (members[link.pair.0].id, members[link.pair.1].id);
-            insert_link(&mut tx, a.min(b), a.max(b), link.score, &link.evidence).await?;
-        }
+        let keys: Vec<(i64, Vec<u64>)> = members.iter().map(|m| m.id).zip(keys).collect();
+        let links: Vec<StoredLink> = linking
+            .links
+            .iter()
+            .map(|link| {
+                let (a, b) = (members[link.pair.0].id, members[link.pair.1].id);
+                StoredLink {
+                    a: a.min(b),
+                    b: a.max(b),
+                    score: link.score,
+                    evidence: evidence_json(&link.evidence),
+                }
+            })
+            .collect();
         let components: Vec<Vec<&Member>> = linking
             .clusters
             .iter()
@@ -435,10 +367,11 @@ impl Catalog {
                 evidence: link.evidence.clone(),
             });
         }
-        let quads = self
-            .write_clusters(&mut tx, &components, &ids, &cluster_links, options)
+        let (assignments, quads) =
+            self.cluster_assignments(&components, &ids, &cluster_links, options);
+        self.dedup_state()
+            .replace_dedup_links(&keys, &links, &assignments)
             .await?;
-        tx.commit().await?;
         report.clusters_written = ids.len();
         let store = self.graph_store();
         let graph = self.iris().links_graph();
@@ -446,22 +379,26 @@ impl Catalog {
         Ok(())
     }
 
-    /// Marks each component's members with its cluster id and primary, and returns the quads
-    /// of the components in the links graph.
-    async fn write_clusters(
+    /// Each component's members with its cluster id and primary, and the quads of the
+    /// components in the links graph.
+    fn cluster_assignments(
         &self,
-        tx: &mut sqlx::SqliteConnection,
         components: &[Vec<&Member>],
         ids: &[String],
         cluster_links: &[Vec<Link<usize>>],
         options: &DedupOptions,
-    ) -> Result<Vec<oxigraph::model::Quad>, CatalogError> {
+    ) -> (Vec<ClusterAssignment>, Vec<oxigraph::model::Quad>) {
+        let mut assignments = Vec::new();
         let mut quads = Vec::new();
         for ((component, cluster_id), links) in components.iter().zip(ids).zip(cluster_links) {
             let summaries: Vec<&RecordSummary> = component.iter().map(|m| &m.summary).collect();
             let primary = primary_index(&summaries, options);
             for (index, member) in component.iter().enumerate() {
-                set_cluster(&mut *tx, member.id, Some(cluster_id), index == primary).await?;
+                assignments.push(ClusterAssignment {
+                    id: member.id,
+                    cluster_id: cluster_id.clone(),
+                    primary: index == primary,
+                });
             }
             quads.extend(cluster_quads(
                 self.iris(),
@@ -471,26 +408,34 @@ impl Catalog {
                 links,
             ));
         }
-        Ok(quads)
+        (assignments, quads)
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one incremental update in the order it must happen: re-score the touched \
+                  blocks, follow the changed links to every cluster they reach, recompute and \
+                  write those clusters; split, the steps would pass a dozen collections along"
+    )]
     async fn relink_incrementally(
         &self,
-        changed: &[(String, String, String, String, Option<i64>)],
+        changed: &[PendingRecord],
         summaries: Vec<RecordSummary>,
         removed: &[i64],
         options: &DedupOptions,
         report: &mut DedupReport,
     ) -> Result<(), CatalogError> {
-        let (changed_ids, touched_keys, mut involved) = self
+        let stored = self
             .store_summaries(changed, &summaries, removed, true)
             .await?;
-        let pool = self.state.pool();
+        let (changed_ids, touched_keys, mut involved) =
+            (stored.ids, stored.touched_keys, stored.old_clusters);
+        let state = self.dedup_state();
         let mut cache: HashMap<i64, Member> = HashMap::new();
         let mut blocks: HashMap<u64, Vec<(i64, String)>> = HashMap::new();
         let mut pairs: BTreeSet<(i64, i64)> = BTreeSet::new();
         for &key in &touched_keys {
-            let block = block_of(pool, key, &mut blocks).await?.clone();
+            let block = block_of(state, key, &mut blocks).await?.clone();
             if block.len() < 2 || block.len() > MAX_BLOCK {
                 continue;
             }
@@ -503,8 +448,9 @@ impl Catalog {
             if key_class(key) == KeyClass::Locator {
                 for (i, (a, _)) in block.iter().enumerate() {
                     for (b, _) in &block[i + 1..] {
-                        if link_row(pool, (*a).min(*b), (*a).max(*b)).await?.is_some() {
-                            pairs.insert(((*a).min(*b), (*a).max(*b)));
+                        let pair = ((*a).min(*b), (*a).max(*b));
+                        if state.dedup_link(pair.0, pair.1).await?.is_some() {
+                            pairs.insert(pair);
                         }
                     }
                 }
@@ -514,13 +460,13 @@ impl Catalog {
         // Every record whose cluster may have changed: the changed records and both ends of
         // every pair whose link appeared, went or changed its evidence.
         let mut seeds: BTreeSet<i64> = changed_ids.iter().copied().collect();
-        let mut tx = pool.begin().await?;
+        let mut link_changes: Vec<LinkChange> = Vec::new();
         // A record takes part in many pairs: its features and keys are derived once.
         let mut features: HashMap<i64, (Features, HashSet<u64>)> = HashMap::new();
         for &(a, b) in &pairs {
             for id in [a, b] {
                 if let std::collections::hash_map::Entry::Vacant(slot) = features.entry(id) {
-                    load_member(pool, id, &mut cache).await?;
+                    load_member(state, id, &mut cache).await?;
                     let derived = Features::of(&cache[&id].summary);
                     let keys = derived.blocking_keys().into_iter().collect();
                     slot.insert((derived, keys));
@@ -531,7 +477,7 @@ impl Catalog {
             let mut ambiguous: HashSet<u64> = HashSet::new();
             for &key in kx {
                 if key_class(key) == KeyClass::Locator && ky.contains(&key) {
-                    let block = block_of(pool, key, &mut blocks).await?;
+                    let block = block_of(state, key, &mut blocks).await?;
                     let count = |source: &str| block.iter().filter(|(_, s)| s == source).count();
                     if block.len() > MAX_BLOCK || count(&x.source) > 1 || count(&y.source) > 1 {
                         ambiguous.insert(key);
@@ -539,42 +485,31 @@ impl Catalog {
                 }
             }
             let evidence = compare(fx, fy, &|key| ambiguous.contains(&key));
-            let before = link_row(pool, a, b).await?;
+            let before = state.dedup_link(a, b).await?;
             let after = accept(x.source == y.source, &evidence, options.threshold);
+            let evidence_text = evidence_json(&evidence);
             let unchanged = match (&before, after) {
                 (None, None) => true,
-                (Some((score, text)), Some(new)) => {
-                    *score == new && *text == evidence_json(&evidence)
-                }
+                (Some((score, text)), Some(new)) => *score == new && *text == evidence_text,
                 _ => false,
             };
             if unchanged {
                 continue;
             }
             seeds.extend([a, b]);
-            match after {
-                Some(score) => insert_link(&mut tx, a, b, score, &evidence).await?,
-                None => {
-                    sqlx::query("DELETE FROM dedup_links WHERE a = ?1 AND b = ?2")
-                        .bind(a)
-                        .bind(b)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
+            link_changes.push(LinkChange {
+                a,
+                b,
+                link: after.map(|score| (score, evidence_text)),
+            });
         }
-        tx.commit().await?;
+        state.apply_dedup_link_changes(&link_changes).await?;
         for &id in &seeds {
-            load_member(pool, id, &mut cache).await?;
+            load_member(state, id, &mut cache).await?;
             involved.extend(cache[&id].old_cluster.clone());
         }
         for cluster in &involved {
-            let members: Vec<i64> =
-                sqlx::query_scalar("SELECT id FROM dedup_records WHERE cluster_id = ?1")
-                    .bind(cluster)
-                    .fetch_all(pool)
-                    .await?;
-            seeds.extend(members);
+            seeds.extend(state.dedup_cluster_members(cluster).await?);
         }
         let mut reached: BTreeSet<i64> = BTreeSet::new();
         let mut edges: BTreeMap<(i64, i64), (f64, Vec<Evidence>)> = BTreeMap::new();
@@ -583,20 +518,17 @@ impl Catalog {
             if !reached.insert(id) {
                 continue;
             }
-            for row in
-                sqlx::query("SELECT a, b, score, evidence FROM dedup_links WHERE a = ?1 OR b = ?1")
-                    .bind(id)
-                    .fetch_all(pool)
-                    .await?
-            {
-                let (a, b): (i64, i64) = (row.get(0), row.get(1));
-                edges.insert((a, b), (row.get(2), parse_evidence(row.get(3))?));
-                queue.push(if a == id { b } else { a });
+            for link in state.dedup_links_of(id).await? {
+                edges.insert(
+                    (link.a, link.b),
+                    (link.score, parse_evidence(&link.evidence)?),
+                );
+                queue.push(if link.a == id { link.b } else { link.a });
             }
         }
         let nodes: Vec<i64> = reached.iter().copied().collect();
         for &id in &nodes {
-            load_member(pool, id, &mut cache).await?;
+            load_member(state, id, &mut cache).await?;
             involved.extend(cache[&id].old_cluster.clone());
         }
         let position: HashMap<i64, usize> =
@@ -610,19 +542,13 @@ impl Catalog {
             .iter()
             .map(|g| g.iter().map(|&i| &cache[&nodes[i]]).collect())
             .collect();
-        let in_use: HashSet<String> = sqlx::query_scalar::<_, String>(
-            "SELECT DISTINCT cluster_id FROM dedup_records WHERE cluster_id IS NOT NULL",
-        )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .filter(|id| !involved.contains(id))
-        .collect();
+        let in_use: HashSet<String> = state
+            .dedup_cluster_ids()
+            .await?
+            .into_iter()
+            .filter(|id| !involved.contains(id))
+            .collect();
         let ids = assign_cluster_ids(&components, &in_use);
-        let mut tx = pool.begin().await?;
-        for &id in &nodes {
-            set_cluster(&mut tx, id, None, false).await?;
-        }
         let mut place: HashMap<i64, (usize, usize)> = HashMap::new();
         for (cluster, group) in groups.iter().enumerate() {
             for (position, &node) in group.iter().enumerate() {
@@ -638,10 +564,9 @@ impl Catalog {
                 evidence: evidence.clone(),
             });
         }
-        let quads = self
-            .write_clusters(&mut tx, &components, &ids, &cluster_links, options)
-            .await?;
-        tx.commit().await?;
+        let (assignments, quads) =
+            self.cluster_assignments(&components, &ids, &cluster_links, options);
+        state.assign_dedup_clusters(&nodes, &assignments).await?;
         report.clusters_written = ids.len();
         // Remove what the links graph said of the involved clusters and records, then write the
         // recomputed clusters, in one transaction.
@@ -680,23 +605,15 @@ impl Catalog {
     pub async fn cluster_memberships(
         &self,
     ) -> Result<HashMap<String, (String, bool)>, CatalogError> {
-        let rows = sqlx::query(
-            "SELECT graph_iri, cluster_id, is_primary FROM dedup_records
-             WHERE cluster_id IS NOT NULL",
-        )
-        .fetch_all(self.state.pool())
-        .await?;
-        Ok(rows
+        Ok(self
+            .dedup_state()
+            .dedup_memberships()
+            .await?
             .into_iter()
-            .map(|row| {
-                let cluster: String = row.get(1);
-                let primary: i64 = row.get(2);
+            .map(|(graph, cluster, primary)| {
                 (
-                    row.get::<String, _>(0),
-                    (
-                        self.iris().cluster(&cluster).as_str().to_owned(),
-                        primary != 0,
-                    ),
+                    graph,
+                    (self.iris().cluster(&cluster).as_str().to_owned(), primary),
                 )
             })
             .collect())
@@ -707,21 +624,13 @@ impl Catalog {
         &self,
         source: Option<&str>,
     ) -> Result<Vec<ClusterView>, CatalogError> {
-        let pool = self.state.pool();
-        let rows = sqlx::query(
-            "SELECT id, cluster_id, summary, is_primary FROM dedup_records
-             WHERE cluster_id IS NOT NULL ORDER BY cluster_id, is_primary DESC, graph_iri",
-        )
-        .fetch_all(pool)
-        .await?;
+        let state = self.dedup_state();
         let mut clusters: BTreeMap<String, Vec<(i64, RecordSummary, bool)>> = BTreeMap::new();
-        for row in rows {
-            let cluster: String = row.get(1);
-            let primary: i64 = row.get(3);
-            clusters.entry(cluster).or_default().push((
-                row.get(0),
-                parse_summary(row.get(2))?,
-                primary != 0,
+        for record in state.clustered_records().await? {
+            clusters.entry(record.cluster_id).or_default().push((
+                record.id,
+                parse_summary(&record.summary)?,
+                record.primary,
             ));
         }
         let mut views = Vec::new();
@@ -735,17 +644,18 @@ impl Catalog {
                 members.iter().map(|(id, s, _)| (*id, s)).collect();
             let mut links = Vec::new();
             for (id, _, _) in &members {
-                for row in sqlx::query("SELECT b, score, evidence FROM dedup_links WHERE a = ?1")
-                    .bind(id)
-                    .fetch_all(pool)
-                    .await?
-                {
-                    let b: i64 = row.get(0);
-                    let Some(other) = by_id.get(&b) else { continue };
+                for link in state.dedup_links_of(*id).await? {
+                    // Each link once: from its smaller end.
+                    if link.a != *id {
+                        continue;
+                    }
+                    let Some(other) = by_id.get(&link.b) else {
+                        continue;
+                    };
                     links.push(LinkView {
                         datasets: (by_id[id].dataset.clone(), other.dataset.clone()),
-                        score: row.get(1),
-                        evidence: parse_evidence(row.get(2))?,
+                        score: link.score,
+                        evidence: parse_evidence(&link.evidence)?,
                     });
                 }
             }
@@ -773,112 +683,39 @@ impl Catalog {
     }
 }
 
-async fn insert_keys(
-    tx: &mut sqlx::SqliteConnection,
-    record: i64,
-    keys: &[u64],
-) -> Result<(), CatalogError> {
-    for chunk in keys.chunks(200) {
-        let mut builder = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT OR IGNORE INTO dedup_keys (key, record) ",
-        );
-        builder.push_values(chunk, |mut row, key| {
-            row.push_bind(*key as i64).push_bind(record);
-        });
-        builder.build().execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
-async fn insert_link(
-    tx: &mut sqlx::SqliteConnection,
-    a: i64,
-    b: i64,
-    score: f64,
-    evidence: &[Evidence],
-) -> Result<(), CatalogError> {
-    sqlx::query(
-        "INSERT INTO dedup_links (a, b, score, evidence) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(a, b) DO UPDATE SET score = ?3, evidence = ?4",
-    )
-    .bind(a)
-    .bind(b)
-    .bind(score)
-    .bind(evidence_json(evidence))
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
-async fn set_cluster(
-    tx: &mut sqlx::SqliteConnection,
-    record: i64,
-    cluster: Option<&str>,
-    primary: bool,
-) -> Result<(), CatalogError> {
-    sqlx::query("UPDATE dedup_records SET cluster_id = ?2, is_primary = ?3 WHERE id = ?1")
-        .bind(record)
-        .bind(cluster)
-        .bind(i64::from(primary))
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
-}
-
 /// The records holding `key` (at most [`MAX_BLOCK`] + 1) with their sources, cached.
 async fn block_of<'a>(
-    pool: &sqlx::SqlitePool,
+    state: &dyn DedupState,
     key: u64,
     cache: &'a mut HashMap<u64, Vec<(i64, String)>>,
 ) -> Result<&'a Vec<(i64, String)>, CatalogError> {
     Ok(match cache.entry(key) {
         std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
         std::collections::hash_map::Entry::Vacant(slot) => {
-            let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT k.record, r.source_id FROM dedup_keys k
-                 JOIN dedup_records r ON r.id = k.record WHERE k.key = ?1 LIMIT ?2",
-            )
-            .bind(key as i64)
-            .bind((MAX_BLOCK + 1) as i64)
-            .fetch_all(pool)
-            .await?;
-            slot.insert(rows)
+            slot.insert(state.dedup_block(key, MAX_BLOCK + 1).await?)
         }
     })
 }
 
-async fn link_row(
-    pool: &sqlx::SqlitePool,
-    a: i64,
-    b: i64,
-) -> Result<Option<(f64, String)>, CatalogError> {
-    Ok(
-        sqlx::query_as("SELECT score, evidence FROM dedup_links WHERE a = ?1 AND b = ?2")
-            .bind(a)
-            .bind(b)
-            .fetch_optional(pool)
-            .await?,
-    )
-}
-
+/// Reads record `id` into `cache` unless it is there.
 async fn load_member(
-    pool: &sqlx::SqlitePool,
+    state: &dyn DedupState,
     id: i64,
     cache: &mut HashMap<i64, Member>,
 ) -> Result<(), CatalogError> {
     if cache.contains_key(&id) {
         return Ok(());
     }
-    let row = sqlx::query("SELECT summary, cluster_id FROM dedup_records WHERE id = ?1")
-        .bind(id)
-        .fetch_one(pool)
-        .await?;
+    let stored = state
+        .dedup_member(id)
+        .await?
+        .ok_or_else(|| CatalogError::Dedup(format!("record {id} is not in the linker's table")))?;
     cache.insert(
         id,
         Member {
             id,
-            summary: parse_summary(row.get(0))?,
-            old_cluster: row.get(1),
+            summary: parse_summary(&stored.summary)?,
+            old_cluster: stored.cluster_id,
         },
     );
     Ok(())

@@ -20,6 +20,10 @@ fn hundredths(value: u32) -> Term {
 }
 
 /// The quads describing one cluster in the links graph.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the quads of one cluster: members, primary, and each link with its evidence"
+)]
 pub fn cluster_quads(
     iris: &IriMinter,
     cluster_id: &str,

@@ -31,6 +31,10 @@ fn value_term(value: Value) -> Option<Term> {
 /// The quads of one assessment in `graph` (whose IRI also names the assessment).
 /// Not-measured metrics get no measurement: DQV has no "unknown" value, and a missing
 /// measurement is what data.europa.eu writes too.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the DQV graph of one assessment: measurements, scores and SHACL reports"
+)]
 pub fn assessment_quads(
     graph: &NamedNode,
     measurements: &Measurements,

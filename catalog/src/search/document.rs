@@ -74,6 +74,10 @@ fn code(iri: &str) -> String {
 
 impl SearchDocument {
     /// Reads the dataset of a record graph; `None` when the graph holds no `dcat:Dataset`.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "reads every field the search index keeps from a record graph"
+    )]
     pub fn from_graph(source: &str, record_key: &str, triples: &[Triple]) -> Option<Self> {
         let dataset = triples
             .iter()

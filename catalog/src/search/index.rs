@@ -653,6 +653,10 @@ impl SearchIndex {
     }
 
     /// Runs a search: the page asked for, the total and the facet counts.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one tantivy query (text, facets, dates) whose page, facet counts and collapse are collected over the same searcher"
+    )]
     pub fn search(&self, query: &SearchQuery) -> Result<SearchResults, CatalogError> {
         let searcher = self.reader.searcher();
         let built = self.build_query(query)?;

@@ -6,11 +6,54 @@
 
 use crate::CatalogError;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// Current time as RFC 3339 UTC text, the format of every time column.
 pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    time_text(&chrono::Utc::now())
+}
+
+/// A time as the state database and the JSON answers write it: RFC 3339 UTC, milliseconds.
+pub fn time_text(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A time column read back; a value that is not RFC 3339 is a corrupt row.
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, CatalogError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|error| CatalogError::BadTime {
+            value: text.to_owned(),
+            reason: error.to_string(),
+        })
+}
+
+/// Serialises times as [`time_text`] writes them (what `/api/jobs` answered before rows were
+/// typed).
+mod time_serde {
+    use chrono::{DateTime, Utc};
+
+    pub fn serialize<S: serde::Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::time_text(time))
+    }
+
+    pub mod option {
+        use chrono::{DateTime, Utc};
+
+        pub fn serialize<S: serde::Serializer>(
+            time: &Option<DateTime<Utc>>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match time {
+                Some(time) => serializer.serialize_str(&super::super::time_text(time)),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
 }
 
 /// The state of a harvest job.
@@ -136,9 +179,11 @@ pub struct JobRow {
     /// Status text (`running`, `succeeded`, `partial`, `failed`, `abandoned`).
     pub status: String,
     /// Start time.
-    pub started_at: String,
+    #[serde(serialize_with = "time_serde::serialize")]
+    pub started_at: DateTime<Utc>,
     /// End time, if finished.
-    pub finished_at: Option<String>,
+    #[serde(serialize_with = "time_serde::option::serialize")]
+    pub finished_at: Option<DateTime<Utc>>,
     /// Whether the listing of the source was complete.
     pub complete_listing: bool,
     /// Counts.
@@ -165,7 +210,8 @@ pub struct JobErrorRow {
     /// How many times the request was sent (page errors of a request).
     pub attempts: Option<i64>,
     /// When it happened.
-    pub at: String,
+    #[serde(serialize_with = "time_serde::serialize")]
+    pub at: DateTime<Utc>,
     /// For administrators only: what the public `message` leaves out (the start of a
     /// response body). Never serialised, so a public JSON answer built from this row cannot
     /// carry it; an admin view reads the field itself.
@@ -249,8 +295,8 @@ pub struct RecordFingerprint {
 /// One stored check of a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkCheckRow {
-    /// When it was checked (RFC 3339).
-    pub checked_at: String,
+    /// When it was checked.
+    pub checked_at: DateTime<Utc>,
     /// The status of the HEAD request (0: none answered).
     pub head_status: u16,
     /// The final status (0: no answer).
@@ -329,7 +375,7 @@ pub trait JobState: Send + Sync {
     ) -> Result<(), CatalogError>;
 
     /// Starts a job for a source; returns its id and start time.
-    async fn start_job(&self, source_id: &str) -> Result<(i64, String), CatalogError>;
+    async fn start_job(&self, source_id: &str) -> Result<(i64, DateTime<Utc>), CatalogError>;
 
     /// Ends a job with its status, counts and message.
     async fn finish_job(

@@ -2,6 +2,7 @@
 //! (DCAT-AP 3.0.1's, built in, unless `[shacl]` overrides them or turns them off).
 
 use super::*;
+use crate::DomainError;
 
 /// The three sets of DCAT-AP shapes a record is validated against: the core shapes (M13), the
 /// recommended properties (E13) and the controlled vocabularies (E14). Each is the built-in
@@ -26,8 +27,8 @@ const AUTHORITY: &str = "http://publications.europa.eu/resource/authority/";
 
 impl ShapeSets {
     /// Parses the shapes in force (the built-in sets from the binary, overrides from disk).
-    pub fn load(config: &DomainConfig) -> Result<Self, String> {
-        let load = |source: &crate::ShapesSource| source.load().map_err(|e| e.to_string());
+    pub fn load(config: &DomainConfig) -> Result<Self, DomainError> {
+        let load = |source: &crate::ShapesSource| source.load();
         let concepts = VocabularyKind::ALL
             .iter()
             .flat_map(|kind| config.vocabularies.concepts(*kind))
@@ -132,12 +133,16 @@ pub struct DatasetAssessment {
 
 /// Measures and scores every record of `source` as stored, with the last check of each URL
 /// (`links`; an unchecked URL's metrics are reported as not measured).
+#[expect(
+    clippy::too_many_lines,
+    reason = "the assessment of every record of a source in its sequence: SHACL with three shape sets, measures, scores, with the facts shared by all records"
+)]
 pub fn assess_source(
     store: &dyn GraphStore,
     iris: &IriMinter,
     source: &str,
     assessor: &Assessor<'_>,
-) -> Result<Vec<DatasetAssessment>, String> {
+) -> Result<Vec<DatasetAssessment>, DomainError> {
     let Assessor {
         facts,
         shapes,
@@ -148,26 +153,26 @@ pub fn assess_source(
     } = *assessor;
     let records = crate::report::source_records(store, iris, source)?;
     type Results = HashMap<String, Vec<Violation>>;
-    let validate = |set: &Option<ShaclShapes>, augment: bool| -> Result<Option<Results>, String> {
-        let Some(set) = set else {
-            return Ok(None);
-        };
-        let inputs = records.iter().map(|(key, triples)| {
-            let triples = if augment {
-                shapes.with_schemes(triples)
-            } else {
-                triples.clone()
+    let validate =
+        |set: &Option<ShaclShapes>, augment: bool| -> Result<Option<Results>, DomainError> {
+            let Some(set) = set else {
+                return Ok(None);
             };
-            (key.clone(), triples)
-        });
-        Ok(Some(
-            set.validate_records(inputs)
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .map(|r| (r.key, r.violations))
-                .collect(),
-        ))
-    };
+            let inputs = records.iter().map(|(key, triples)| {
+                let triples = if augment {
+                    shapes.with_schemes(triples)
+                } else {
+                    triples.clone()
+                };
+                (key.clone(), triples)
+            });
+            Ok(Some(
+                set.validate_records(inputs)?
+                    .into_iter()
+                    .map(|r| (r.key, r.violations))
+                    .collect(),
+            ))
+        };
     let conformance = validate(&shapes.core, false)?;
     let recommended = validate(&shapes.recommended, false)?;
     let vocabularies = validate(&shapes.vocabularies, true)?;

@@ -1,23 +1,19 @@
 //! Link checks and file downloads of a source's URLs, and the last check of every URL.
 
 use super::*;
+use crate::DomainError;
 use fedcat_catalog::storage::NewLinkCheck;
 
 /// How many recent checks of a URL its availability (E6) is computed over.
 pub const AVAILABILITY_CHECKS: u32 = 8;
 
 /// The last check of every URL, with its availability over its recent checks.
-pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>, String> {
+pub async fn link_checks(catalog: &Catalog) -> Result<HashMap<String, LinkCheck>, DomainError> {
     let history = catalog
         .quality_state()
         .link_history(AVAILABILITY_CHECKS)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut samples = catalog
-        .quality_state()
-        .file_samples()
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
+    let mut samples = catalog.quality_state().file_samples().await?;
     Ok(history
         .into_iter()
         .filter_map(|(url, checks)| {
@@ -67,7 +63,7 @@ fn source_urls(
         std::collections::BTreeSet<String>,
         std::collections::BTreeSet<String>,
     ),
-    String,
+    DomainError,
 > {
     const ACCESS: &str = "http://www.w3.org/ns/dcat#accessURL";
     const DOWNLOAD: &str = "http://www.w3.org/ns/dcat#downloadURL";
@@ -110,6 +106,10 @@ fn source_urls(
 /// `recheck_after`, and records the results; with a byte budget, also downloads the files among
 /// them that answered (their first bytes: format, syntax, digests). Keeps the last
 /// [`AVAILABILITY_CHECKS`] checks of each URL.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one link-check run: the due URLs, bounded concurrent checks, file samples, each result recorded, the history pruned, with progress lines"
+)]
 pub async fn check_source_links(
     catalog: &Catalog,
     checker: &fedcat_harvester::linkcheck::LinkChecker,
@@ -117,21 +117,15 @@ pub async fn check_source_links(
     recheck_after: chrono::Duration,
     download_budget: Option<u64>,
     progress: &(dyn Fn(&str) + Sync),
-) -> Result<LinkRun, String> {
+) -> Result<LinkRun, DomainError> {
     let (urls, files) = tokio::task::spawn_blocking({
         let catalog = catalog.clone();
         let source = source.to_owned();
         move || source_urls(&catalog, &source)
     })
-    .await
-    .map_err(|e| e.to_string())??;
-    let history = catalog
-        .quality_state()
-        .link_history(1)
-        .await
-        .map_err(|e| e.to_string())?;
-    let cutoff =
-        (chrono::Utc::now() - recheck_after).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    .await??;
+    let history = catalog.quality_state().link_history(1).await?;
+    let cutoff = chrono::Utc::now() - recheck_after;
     let due: Vec<String> = urls
         .iter()
         .filter(|u| {
@@ -178,8 +172,7 @@ pub async fn check_source_links(
                 content_length: result.content_length,
                 error: result.error.as_deref(),
             })
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         if run.checked.is_multiple_of(100) {
             progress(&format!(
                 "{source}: {} of {total} URL(s) checked",
@@ -218,8 +211,7 @@ pub async fn check_source_links(
                     facts.as_ref(),
                     error.as_deref(),
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             if facts.is_some() {
                 run.downloaded += 1;
             }
@@ -228,8 +220,7 @@ pub async fn check_source_links(
     catalog
         .quality_state()
         .prune_link_checks(AVAILABILITY_CHECKS)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(run)
 }
 

@@ -1,13 +1,14 @@
 //! Taking a producer's snapshot: assessment, DQV graphs, indicator time series.
 
 use super::*;
+use crate::DomainError;
 
 /// Assesses `source` now and keeps its indicators in the time series.
 pub async fn snapshot_source(
     config: &DomainConfig,
     catalog: &Catalog,
     source: &str,
-) -> Result<Indicators, String> {
+) -> Result<Indicators, DomainError> {
     let links = link_checks(catalog).await?;
     let shapes = ShapeSets::load(config)?;
     let facts = facts(&config.vocabularies);
@@ -67,27 +68,21 @@ pub async fn snapshot_source(
             .into_iter()
             .map(|(publisher, list)| (publisher, indicators(&list)))
             .collect();
-        Ok::<_, String>((indicators(&assessments), by_publisher, graphs))
+        Ok::<_, DomainError>((indicators(&assessments), by_publisher, graphs))
     })
-    .await
-    .map_err(|e| e.to_string())??;
-    catalog
-        .replace_derived_graphs(graphs)
-        .await
-        .map_err(|e| e.to_string())?;
-    let json = serde_json::to_string(&indicators).map_err(|e| e.to_string())?;
+    .await??;
+    catalog.replace_derived_graphs(graphs).await?;
+    let json = serde_json::to_string(&indicators)?;
     catalog
         .quality_state()
         .save_indicators(source, None, &taken_at, &json)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     for (publisher, publisher_indicators) in &by_publisher {
-        let json = serde_json::to_string(publisher_indicators).map_err(|e| e.to_string())?;
+        let json = serde_json::to_string(publisher_indicators)?;
         catalog
             .quality_state()
             .save_indicators(source, Some(publisher), &taken_at, &json)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
     }
     Ok(indicators)
 }

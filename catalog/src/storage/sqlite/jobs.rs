@@ -3,9 +3,11 @@
 use super::SqliteState;
 use crate::CatalogError;
 use crate::storage::state::{
-    JobCounts, JobErrorRow, JobRow, JobState, JobStatus, NewJobError, now_text,
+    JobCounts, JobErrorRow, JobRow, JobState, JobStatus, NewJobError, now_text, parse_time,
+    time_text,
 };
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 #[async_trait]
@@ -33,8 +35,9 @@ impl JobState for SqliteState {
         Ok(())
     }
 
-    async fn start_job(&self, source_id: &str) -> Result<(i64, String), CatalogError> {
-        let now = now_text();
+    async fn start_job(&self, source_id: &str) -> Result<(i64, DateTime<Utc>), CatalogError> {
+        let started = chrono::Utc::now();
+        let now = time_text(&started);
         let row = sqlx::query(
             "INSERT INTO jobs (source_id, status, started_at, heartbeat_at)
              VALUES (?1, 'running', ?2, ?2) RETURNING id",
@@ -43,7 +46,7 @@ impl JobState for SqliteState {
         .bind(&now)
         .fetch_one(&self.pool)
         .await?;
-        Ok((row.get::<i64, _>(0), now))
+        Ok((row.get::<i64, _>(0), started))
     }
 
     async fn finish_job(
@@ -121,31 +124,35 @@ impl JobState for SqliteState {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| JobRow {
-                id: row.get("id"),
-                source_id: row.get("source_id"),
-                status: row.get("status"),
-                started_at: row.get("started_at"),
-                finished_at: row.get("finished_at"),
-                complete_listing: row.get::<i64, _>("complete_listing") != 0,
-                counts: JobCounts {
-                    pages: row.get::<i64, _>("pages") as u64,
-                    added: row.get::<i64, _>("added") as u64,
-                    updated: row.get::<i64, _>("updated") as u64,
-                    unchanged: row.get::<i64, _>("unchanged") as u64,
-                    deleted: row.get::<i64, _>("deleted") as u64,
-                    failed: row.get::<i64, _>("failed") as u64,
-                    not_modified_pages: row.get::<i64, _>("not_modified_pages") as u64,
-                    records_repaired: row.get::<i64, _>("records_repaired") as u64,
-                    values_repaired: row.get::<i64, _>("values_repaired") as u64,
-                    values_dropped: row.get::<i64, _>("values_dropped") as u64,
-                    records_rejected: row.get::<i64, _>("records_rejected") as u64,
-                },
-                message: row.get("message"),
+        rows.into_iter()
+            .map(|row| {
+                Ok(JobRow {
+                    id: row.get("id"),
+                    source_id: row.get("source_id"),
+                    status: row.get("status"),
+                    started_at: parse_time(row.get("started_at"))?,
+                    finished_at: row
+                        .get::<Option<&str>, _>("finished_at")
+                        .map(parse_time)
+                        .transpose()?,
+                    complete_listing: row.get::<i64, _>("complete_listing") != 0,
+                    counts: JobCounts {
+                        pages: row.get::<i64, _>("pages") as u64,
+                        added: row.get::<i64, _>("added") as u64,
+                        updated: row.get::<i64, _>("updated") as u64,
+                        unchanged: row.get::<i64, _>("unchanged") as u64,
+                        deleted: row.get::<i64, _>("deleted") as u64,
+                        failed: row.get::<i64, _>("failed") as u64,
+                        not_modified_pages: row.get::<i64, _>("not_modified_pages") as u64,
+                        records_repaired: row.get::<i64, _>("records_repaired") as u64,
+                        values_repaired: row.get::<i64, _>("values_repaired") as u64,
+                        values_dropped: row.get::<i64, _>("values_dropped") as u64,
+                        records_rejected: row.get::<i64, _>("records_rejected") as u64,
+                    },
+                    message: row.get("message"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn job(&self, job_id: i64) -> Result<Option<JobRow>, CatalogError> {
@@ -170,20 +177,21 @@ impl JobState for SqliteState {
         .bind(job_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| JobErrorRow {
-                job_id: row.get("job_id"),
-                source_id: row.get("source_id"),
-                url: row.get("url"),
-                record_key: row.get("record_key"),
-                kind: row.get("kind"),
-                message: row.get("message"),
-                attempts: row.get("attempts"),
-                at: row.get("at"),
-                detail: row.get("detail"),
+        rows.into_iter()
+            .map(|row| {
+                Ok(JobErrorRow {
+                    job_id: row.get("job_id"),
+                    source_id: row.get("source_id"),
+                    url: row.get("url"),
+                    record_key: row.get("record_key"),
+                    kind: row.get("kind"),
+                    message: row.get("message"),
+                    attempts: row.get("attempts"),
+                    at: parse_time(row.get("at"))?,
+                    detail: row.get("detail"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn prune_job_errors(&self, days: u32) -> Result<u64, CatalogError> {

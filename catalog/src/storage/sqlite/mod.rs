@@ -3,6 +3,7 @@
 //! query API is used rather than the compile-time-checked macros, so building needs no
 //! database. SQL in SQLite's dialect lives in this folder and nowhere else.
 
+mod dedup;
 mod jobs;
 mod quality;
 mod records;
@@ -35,12 +36,6 @@ impl SqliteState {
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
-    }
-
-    /// The connection pool, for duplicate linking's tables.
-    // TODO(issue 17): the dedup tables' SQL still lives in `dedup/persist.rs`.
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
     }
 }
 

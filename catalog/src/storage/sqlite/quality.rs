@@ -4,6 +4,7 @@ use super::SqliteState;
 use crate::CatalogError;
 use crate::storage::state::{
     FileSample, IndicatorSnapshotRow, LinkCheckRow, LinkHistory, NewLinkCheck, QualityState,
+    parse_time,
 };
 use async_trait::async_trait;
 
@@ -188,7 +189,7 @@ impl QualityState for SqliteState {
             let checks = out.entry(url).or_default();
             if checks.len() < history as usize {
                 checks.push(LinkCheckRow {
-                    checked_at: at,
+                    checked_at: parse_time(&at)?,
                     head_status: u16::try_from(head).unwrap_or_default(),
                     status: u16::try_from(status).unwrap_or_default(),
                     content_type,

@@ -30,6 +30,10 @@ fn field_or_extra<'v>(package: &'v Value, keys: &[&str]) -> Option<&'v str> {
 
 /// Maps one package: `None` only when it has no usable identity (no id, name, url or title);
 /// a bad value is repaired or dropped, never the package.
+#[expect(
+    clippy::too_many_lines,
+    reason = "CKAN's package fields mapped to DCAT-AP one by one, in the order of ckanext-dcat's profile"
+)]
 pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Option<MappedRecord> {
     let id = record_key(&[
         string(package, "id"),

@@ -86,6 +86,10 @@ const EXPORTS: [(&str, &str, &str); 3] = [
 
 /// Maps one dataset: `None` only when it has no usable identity (no `dataset_id`,
 /// `dataset_uid` or title); a bad value is repaired or dropped, never the dataset.
+#[expect(
+    clippy::too_many_lines,
+    reason = "Opendatasoft's metas mapped to DCAT-AP one by one"
+)]
 pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Option<MappedRecord> {
     static NO_METAS: Value = Value::Null;
     // A dataset without `metas.default` keeps its identity; its other fields are absent.
