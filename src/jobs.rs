@@ -316,22 +316,9 @@ impl JobRunner {
 
 /// Logs a step after a harvest (see [`crate::pipeline`]).
 fn log_step(step: fedcat_domain::pipeline::Step<'_>) {
-    use fedcat_domain::pipeline::Step;
-    match step {
-        Step::Duplicates(Ok(line))
-        | Step::Quality {
-            outcome: Ok(line), ..
-        } => {
-            tracing::info!("{line}");
-        }
-        Step::Search(Ok((written, deleted))) => {
-            tracing::info!("search index: {written} document(s) written, {deleted} deleted");
-        }
-        Step::Duplicates(Err(error))
-        | Step::Quality {
-            outcome: Err(error),
-            ..
-        }
-        | Step::Search(Err(error)) => tracing::error!("{error}"),
+    if step.failed() {
+        tracing::error!("{step}");
+    } else {
+        tracing::info!("{step}");
     }
 }

@@ -284,22 +284,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     if matches!(step, fedcat_domain::pipeline::Step::Duplicates(Err(_))) {
                         duplicates_failed = true;
                     }
-                    match step {
-                        fedcat_domain::pipeline::Step::Duplicates(Ok(line))
-                        | fedcat_domain::pipeline::Step::Quality {
-                            outcome: Ok(line), ..
-                        } => {
-                            println!("{line}");
-                        }
-                        fedcat_domain::pipeline::Step::Search(Ok((written, deleted))) => println!(
-                            "search index: {written} document(s) written, {deleted} deleted"
-                        ),
-                        fedcat_domain::pipeline::Step::Duplicates(Err(error))
-                        | fedcat_domain::pipeline::Step::Quality {
-                            outcome: Err(error),
-                            ..
-                        }
-                        | fedcat_domain::pipeline::Step::Search(Err(error)) => eprintln!("{error}"),
+                    if step.failed() {
+                        eprintln!("{step}");
+                    } else {
+                        println!("{step}");
                     }
                 },
             )

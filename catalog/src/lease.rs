@@ -67,10 +67,26 @@ pub(crate) fn holder_name() -> String {
     )
 }
 
+/// The host as a holder name says it: its name and the id of this process's PID namespace, so
+/// that two containers sharing a host name never judge each other's pids (digits only: the
+/// holder name is split on `:`).
 fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_owned())
-        .unwrap_or_default()
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().replace(':', "-"))
+        .unwrap_or_default();
+    let namespace: String = std::fs::read_link("/proc/self/ns/pid")
+        .map(|link| {
+            link.to_string_lossy()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect()
+        })
+        .unwrap_or_default();
+    if name.is_empty() || namespace.is_empty() {
+        // Unknown: no holder is ever judged dead from here (they expire instead).
+        return String::new();
+    }
+    format!("{name}/{namespace}")
 }
 
 /// Whether `holder` is a process of this host that no longer runs. Unknown (another host, no
@@ -116,7 +132,7 @@ impl Catalog {
             loop {
                 tokio::time::sleep(RENEW_EVERY).await;
                 match state
-                    .acquire_lease(&lease_name, &renewer, LEASE_TTL_SECS)
+                    .renew_lease(&lease_name, &renewer, LEASE_TTL_SECS)
                     .await
                 {
                     Ok(true) => {}

@@ -4,24 +4,69 @@
 //! prints it or logs it; a step that fails does not stop the next ones (the harvested records
 //! are kept whatever happens after).
 
-use crate::DomainConfig;
+use crate::quality::Indicators;
+use crate::{DomainConfig, DomainError};
 use fedcat_catalog::Catalog;
+use fedcat_catalog::dedup::DedupReport;
 use fedcat_catalog::search::SearchIndex;
+use std::fmt;
 
-/// The outcome of one step after a harvest.
+/// The outcome of one step after a harvest; shown (`Display`) as the line the CLI prints and the
+/// server logs.
 #[derive(Debug)]
 pub enum Step<'a> {
-    /// Duplicates were linked: the summary line, or why it failed.
-    Duplicates(Result<String, String>),
-    /// A source's quality snapshot: the summary line, or why it failed.
+    /// Duplicates were linked, or why they were not.
+    Duplicates(Result<DedupReport, DomainError>),
+    /// A source's quality snapshot, or why it was not taken.
     Quality {
         /// The source.
         source: &'a str,
-        /// The summary line, or why it failed.
-        outcome: Result<String, String>,
+        /// Its indicators (boxed: they are large beside the other outcomes), or why they were
+        /// not computed.
+        outcome: Result<Box<Indicators>, DomainError>,
     },
     /// The search index: (documents written, deleted), or why it was not updated.
-    Search(Result<(usize, usize), String>),
+    Search(Result<(usize, usize), DomainError>),
+}
+
+impl Step<'_> {
+    /// Whether the step failed (the CLI prints it on standard error, the server logs an error).
+    pub fn failed(&self) -> bool {
+        matches!(
+            self,
+            Step::Duplicates(Err(_))
+                | Step::Quality {
+                    outcome: Err(_),
+                    ..
+                }
+                | Step::Search(Err(_))
+        )
+    }
+}
+
+impl fmt::Display for Step<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Duplicates(Ok(report)) => f.write_str(&crate::duplicates::summary_line(report)),
+            Step::Duplicates(Err(error)) => write!(
+                f,
+                "linking duplicates failed (the harvested records are kept): {error}"
+            ),
+            Step::Quality {
+                source,
+                outcome: Ok(indicators),
+            } => f.write_str(&crate::quality::summary_line(source, indicators)),
+            Step::Quality {
+                source,
+                outcome: Err(error),
+            } => write!(f, "quality snapshot of {source} failed: {error}"),
+            Step::Search(Ok((written, deleted))) => write!(
+                f,
+                "search index: {written} document(s) written, {deleted} deleted"
+            ),
+            Step::Search(Err(error)) => write!(f, "search index update failed: {error}"),
+        }
+    }
 }
 
 /// Runs the steps after a harvest of `sources`; `index` is the search index to keep in step
@@ -39,24 +84,18 @@ pub async fn after_harvest(
         let linked = catalog
             .link_duplicates(&config.dedup_options, progress)
             .await
-            .map(|report| crate::duplicates::summary_line(&report))
-            .map_err(|error| {
-                format!("linking duplicates failed (the harvested records are kept): {error}")
-            });
+            .map_err(DomainError::from);
         on_step(Step::Duplicates(linked));
     }
     for source in sources {
         let outcome = crate::quality::snapshot_source(config, catalog, source)
             .await
-            .map(|indicators| crate::quality::summary_line(source, &indicators))
-            .map_err(|error| format!("quality snapshot of {source} failed: {error}"));
+            .map(Box::new);
         on_step(Step::Quality { source, outcome });
     }
     if let Some(index) = index {
         // Every source: a job's duplicates and scores can change other sources' documents.
-        let synced = crate::search_sync::sync_all(config, catalog, index)
-            .await
-            .map_err(|error| format!("search index update failed: {error}"));
+        let synced = crate::search_sync::sync_all(config, catalog, index).await;
         on_step(Step::Search(synced));
     }
 }

@@ -81,6 +81,11 @@ impl Drop for View {
     }
 }
 
+/// The folder `dir` is in.
+fn root_of(dir: &Path) -> &Path {
+    dir.parent().unwrap_or(dir)
+}
+
 /// Where the views of the store in `store_path` are taken: beside it, on the same file
 /// system (so that a checkpoint is hard links).
 fn views_dir(store_path: &Path) -> PathBuf {
@@ -92,9 +97,30 @@ fn views_dir(store_path: &Path) -> PathBuf {
     store_path.with_file_name(name)
 }
 
+/// Executors started by this process, to name their views' folders.
+static EXECUTORS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Removes the views' folders (`{pid}-{n}`) of processes that no longer run: a server killed
+/// before it removed its views.
+fn remove_dead_views(views: &Path) {
+    let Ok(entries) = std::fs::read_dir(views) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_string_lossy().split('-').next().map(str::to_owned);
+        let alive = pid.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if !alive && let Err(error) = std::fs::remove_dir_all(entry.path()) {
+            tracing::warn!(dir = %entry.path().display(), %error, "old SPARQL views not removed");
+        }
+    }
+}
+
 /// Runs queries under the limits.
 pub(crate) struct Executor {
     store: Arc<dyn GraphStore>,
+    /// This executor's folder of views (`None`: queries run in-process).
+    views_root: Option<PathBuf>,
     /// The newest view, shared by the queries that start while it is fresh.
     view: tokio::sync::Mutex<Option<Arc<View>>>,
     views_taken: std::sync::atomic::AtomicU64,
@@ -112,13 +138,18 @@ impl Executor {
         limits: QueryLimits,
         html_page: Option<HtmlPage>,
     ) -> Self {
-        // Views left by a previous process (killed before it removed them).
-        if worker.is_some()
-            && let Some(path) = store.path()
-        {
-            let _ = std::fs::remove_dir_all(views_dir(path));
-        }
+        // Each executor takes its views in a folder of its own (several may serve one store in
+        // a process: tests); the folders of processes that are gone are removed.
+        let views_root = match (&worker, store.path()) {
+            (Some(_), Some(path)) => {
+                remove_dead_views(&views_dir(path));
+                let executor = EXECUTORS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Some(views_dir(path).join(format!("{}-{executor}", std::process::id())))
+            }
+            _ => None,
+        };
         Self {
+            views_root,
             slots: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
             waiting: AtomicUsize::new(0),
             view: tokio::sync::Mutex::new(None),
@@ -142,8 +173,8 @@ impl Executor {
             Err(reply) => return reply,
         };
         match (&self.worker, self.store.path()) {
-            (Some(program), Some(store_path)) => {
-                let view = match self.fresh_view(store_path).await {
+            (Some(program), Some(_)) => {
+                let view = match self.fresh_view().await {
                     Ok(view) => view,
                     Err(reply) => return reply,
                 };
@@ -164,7 +195,10 @@ impl Executor {
 
     /// The view a worker opens: the newest one while it holds the store's content, else a new
     /// checkpoint.
-    async fn fresh_view(&self, store_path: &Path) -> Result<Arc<View>, Reply> {
+    async fn fresh_view(&self) -> Result<Arc<View>, Reply> {
+        let Some(root) = &self.views_root else {
+            return Err(Reply::text(503, "the store cannot be read now"));
+        };
         let mut newest = self.view.lock().await;
         let generation = self.store.generation();
         if let Some(view) = newest.as_ref()
@@ -175,29 +209,33 @@ impl Executor {
         let number = self
             .views_taken
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = views_dir(store_path).join(number.to_string());
-        let (store, target) = (self.store.clone(), dir.clone());
+        let dir = root.join(number.to_string());
+        let store = self.store.clone();
+        // The view is made by the blocking task itself: if this request is dropped meanwhile,
+        // the task's result — the view — is dropped too, and its folder with it.
         let taken = tokio::task::spawn_blocking(move || {
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|source| {
-                    fedcat_catalog::CatalogError::DataDir {
-                        path: parent.to_owned(),
-                        source,
-                    }
-                })?;
+            std::fs::create_dir_all(root_of(&dir)).map_err(|source| {
+                fedcat_catalog::CatalogError::DataDir {
+                    path: dir.clone(),
+                    source,
+                }
+            })?;
+            match store.checkpoint(&dir) {
+                Ok(()) => Ok(Arc::new(View { dir, generation })),
+                Err(error) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                    Err(error)
+                }
             }
-            store.checkpoint(&target)
         })
         .await;
         match taken {
-            Ok(Ok(())) => {
-                let view = Arc::new(View { dir, generation });
+            Ok(Ok(view)) => {
                 *newest = Some(view.clone());
                 Ok(view)
             }
             Ok(Err(error)) => {
-                tracing::error!(%error, dir = %dir.display(), "cannot take a view of the store");
-                let _ = std::fs::remove_dir_all(&dir);
+                tracing::error!(%error, "cannot take a view of the store");
                 Err(Reply::text(503, "the store cannot be read now"))
             }
             Err(error) => {

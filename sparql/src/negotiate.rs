@@ -99,7 +99,22 @@ pub fn graph_format(accept: Option<&str>) -> Option<RdfFormat> {
 /// The RDF format for a graph fedcat serves (export, dereferenced IRI), with the media type
 /// it is answered with; Turtle by default.
 pub fn rdf_answer(accept: Option<&str>) -> Option<(&'static str, RdfFormat)> {
-    graph_format(accept).map(|format| (format.media_type(), format))
+    // The RDF media types only: the generic aliases SPARQL results accept (`application/xml`,
+    // `application/json`, `text/plain`) would give a browser, which sends `application/xml`
+    // at q=0.9, RDF/XML instead of its fallback.
+    let json_ld = RdfFormat::JsonLd {
+        profile: JsonLdProfileSet::empty(),
+    };
+    choose(
+        accept,
+        &[
+            ("text/turtle", RdfFormat::Turtle),
+            ("application/n-triples", RdfFormat::NTriples),
+            ("application/rdf+xml", RdfFormat::RdfXml),
+            ("application/ld+json", json_ld),
+        ],
+    )
+    .map(|format| (format.media_type(), format))
 }
 
 /// Whether the client prefers an HTML page to any RDF format (a browser): `text/html` ranks
@@ -143,6 +158,13 @@ mod tests {
             Some("text/turtle")
         );
         assert_eq!(rdf_answer(Some("image/png")), None);
+        // A browser gets no RDF/XML for its `application/xml`: it is an alias of results only.
+        assert_eq!(
+            rdf_answer(Some(
+                "text/html,application/xhtml+xml,application/xml;q=0.9"
+            )),
+            None
+        );
     }
 
     #[test]

@@ -64,11 +64,21 @@ impl OxigraphStore {
     }
 }
 
+/// Bumps the store's generation when dropped: at the end of a write method however it ends,
+/// since a write that failed halfway (a bulk load after a committed transaction) may still have
+/// changed the store; a needless new view costs little, a stale one is wrong.
+struct Written<'a>(&'a std::sync::atomic::AtomicU64);
+
+impl Drop for Written<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Release);
+    }
+}
+
 impl OxigraphStore {
-    /// Notes that a write was committed.
-    fn written(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::Release);
+    /// A guard that notes a write when the write method ends.
+    fn writing(&self) -> Written<'_> {
+        Written(&self.generation)
     }
 }
 
@@ -98,6 +108,7 @@ impl GraphStore for OxigraphStore {
         meta_graph: NamedNodeRef<'_>,
         replacements: &[GraphReplacement],
     ) -> Result<(), CatalogError> {
+        let _written = self.writing();
         let (changed, new): (Vec<&GraphReplacement>, Vec<&GraphReplacement>) =
             replacements.iter().partition(|r| r.replaces);
         if !changed.is_empty() {
@@ -127,7 +138,6 @@ impl GraphStore for OxigraphStore {
             )?;
             loader.commit()?;
         }
-        self.written();
         Ok(())
     }
 
@@ -137,6 +147,7 @@ impl GraphStore for OxigraphStore {
         graphs: &[NamedNode],
         extra_meta: &[Quad],
     ) -> Result<(), CatalogError> {
+        let _written = self.writing();
         let mut tx = self.store.start_transaction()?;
         for graph in graphs {
             tx.remove_named_graph(graph.as_ref())?;
@@ -146,17 +157,16 @@ impl GraphStore for OxigraphStore {
             tx.remove(quad);
         }
         tx.commit()?;
-        self.written();
         Ok(())
     }
 
     fn insert_all(&self, quads: &[Quad]) -> Result<(), CatalogError> {
+        let _written = self.writing();
         let mut tx = self.store.start_transaction()?;
         for quad in quads {
             tx.insert(quad);
         }
         tx.commit()?;
-        self.written();
         Ok(())
     }
 
@@ -167,6 +177,7 @@ impl GraphStore for OxigraphStore {
         predicates: &[NamedNodeRef<'_>],
         quads: &[Quad],
     ) -> Result<(), CatalogError> {
+        let _written = self.writing();
         let mut tx = self.store.start_transaction()?;
         for predicate in predicates {
             let old: Vec<Quad> = tx
@@ -185,7 +196,6 @@ impl GraphStore for OxigraphStore {
             tx.insert(quad);
         }
         tx.commit()?;
-        self.written();
         Ok(())
     }
 
@@ -230,6 +240,7 @@ impl GraphStore for OxigraphStore {
         subjects: &[NamedNode],
         quads: &[Quad],
     ) -> Result<(), CatalogError> {
+        let _written = self.writing();
         let mut tx = self.store.start_transaction()?;
         for subject in subjects {
             remove_subject_in_graph(&mut tx, subject.as_ref().into(), graph)?;
@@ -238,7 +249,6 @@ impl GraphStore for OxigraphStore {
             tx.insert(quad);
         }
         tx.commit()?;
-        self.written();
         Ok(())
     }
 
@@ -263,6 +273,7 @@ impl GraphStore for OxigraphStore {
     }
 
     fn replace_graphs(&self, graphs: &[(NamedNode, Vec<Quad>)]) -> Result<(), CatalogError> {
+        let _written = self.writing();
         let mut tx = self.store.start_transaction()?;
         for (graph, quads) in graphs {
             tx.clear_graph(graph.as_ref())?;
@@ -271,18 +282,17 @@ impl GraphStore for OxigraphStore {
             }
         }
         tx.commit()?;
-        self.written();
         Ok(())
     }
 
     fn bulk_load(&self, quads: Vec<Quad>) -> Result<(), CatalogError> {
+        let _written = self.writing();
         let mut loader = self
             .store
             .bulk_loader()
             .with_max_memory_size_in_megabytes(BULK_LOAD_MEMORY_MB);
         loader.load_quads(quads)?;
         loader.commit()?;
-        self.written();
         Ok(())
     }
 
@@ -305,9 +315,8 @@ impl GraphStore for OxigraphStore {
     }
 
     fn update(&self, update: PreparedSparqlUpdate) -> Result<(), UpdateEvaluationError> {
-        update.on_store(&self.store).execute()?;
-        self.written();
-        Ok(())
+        let _written = self.writing();
+        update.on_store(&self.store).execute()
     }
 }
 

@@ -449,6 +449,15 @@ pub trait JobState: Send + Sync {
         ttl_secs: u64,
     ) -> Result<bool, CatalogError>;
 
+    /// Extends the lease `name` if `holder` still has it; never creates one (a renewal that
+    /// arrives after the release must not bring the lease back). Returns whether it did.
+    async fn renew_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl_secs: u64,
+    ) -> Result<bool, CatalogError>;
+
     /// Who holds the lease `name` now (expired or not), if anyone.
     async fn lease_holder(&self, name: &str) -> Result<Option<String>, CatalogError>;
 

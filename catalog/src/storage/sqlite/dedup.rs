@@ -290,11 +290,12 @@ impl DedupState for SqliteState {
     }
 
     async fn dedup_links_of(&self, id: i64) -> Result<Vec<StoredLink>, CatalogError> {
-        let rows =
-            sqlx::query("SELECT a, b, score, evidence FROM dedup_links WHERE a = ?1 OR b = ?1")
-                .bind(id)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT a, b, score, evidence FROM dedup_links WHERE a = ?1 OR b = ?1 ORDER BY a, b",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows.iter().map(stored_link).collect())
     }
 

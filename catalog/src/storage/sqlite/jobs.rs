@@ -266,6 +266,24 @@ impl JobState for SqliteState {
         Ok(taken.rows_affected() == 1)
     }
 
+    async fn renew_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl_secs: u64,
+    ) -> Result<bool, CatalogError> {
+        let expires = chrono::Utc::now()
+            + chrono::Duration::seconds(i64::try_from(ttl_secs).unwrap_or(i64::MAX / 1000));
+        let renewed =
+            sqlx::query("UPDATE leases SET expires_at = ?3 WHERE name = ?1 AND holder = ?2")
+                .bind(name)
+                .bind(holder)
+                .bind(time_text(&expires))
+                .execute(&self.pool)
+                .await?;
+        Ok(renewed.rows_affected() == 1)
+    }
+
     async fn lease_holder(&self, name: &str) -> Result<Option<String>, CatalogError> {
         Ok(
             sqlx::query_scalar("SELECT holder FROM leases WHERE name = ?1")
