@@ -43,6 +43,17 @@ fn ok(action: &str, result: Value) -> Response {
     Json(json!({"help": help(action), "success": true, "result": result})).into_response()
 }
 
+/// A 500 in CKAN's envelope; the cause goes to the log, not to the client.
+fn search_failed(action: &str, error: &dyn std::fmt::Display) -> Response {
+    tracing::error!(%error, action, "CKAN action failed");
+    fail(
+        action,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Search Error",
+        "the search failed; the server's log says why".to_owned(),
+    )
+}
+
 fn fail(action: &str, status: StatusCode, kind: &str, message: String) -> Response {
     let mut error = Map::new();
     error.insert("__type".into(), Value::from(kind));
@@ -199,12 +210,7 @@ async fn run(state: AppState, action: &str, params: Map<String, Value>) -> Respo
                         .collect();
                     ok(action, Value::Array(names))
                 }
-                Err(e) => fail(
-                    action,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Search Error",
-                    e.to_string(),
-                ),
+                Err(e) => search_failed(action, &e),
             }
         }
         "organization_list" => {
@@ -225,7 +231,7 @@ async fn run(state: AppState, action: &str, params: Map<String, Value>) -> Respo
                             .collect(),
                     ),
                 ),
-                Err(e) => fail(action, StatusCode::INTERNAL_SERVER_ERROR, "Search Error", e),
+                Err(e) => search_failed(action, &e),
             }
         }
         "organization_show" => {
@@ -240,7 +246,7 @@ async fn run(state: AppState, action: &str, params: Map<String, Value>) -> Respo
                     Some((name, title, count)) => ok(action, organization(&name, &title, count)),
                     None => not_found(action, "Organization not found".into()),
                 },
-                Err(e) => fail(action, StatusCode::INTERNAL_SERVER_ERROR, "Search Error", e),
+                Err(e) => search_failed(action, &e),
             }
         }
         _ => fail(
@@ -269,10 +275,11 @@ fn organization(name: &str, title: &str, count: u64) -> Value {
 }
 
 /// Every publisher as an organization: (name, title, datasets).
-fn organizations(index: &SearchIndex) -> Result<Vec<(String, String, u64)>, String> {
+fn organizations(
+    index: &SearchIndex,
+) -> Result<Vec<(String, String, u64)>, fedcat_catalog::CatalogError> {
     let mut out: Vec<(String, String, u64)> = index
-        .facet_values("publisher")
-        .map_err(|e| e.to_string())?
+        .facet_values("publisher")?
         .into_iter()
         .map(|(title, count)| (slug(&title), title, count))
         .collect();
@@ -312,7 +319,7 @@ async fn package_search(
             .into_iter()
             .map(|(name, title, _)| (name, title))
             .collect(),
-        Err(e) => return fail(action, StatusCode::INTERNAL_SERVER_ERROR, "Search Error", e),
+        Err(e) => return search_failed(action, &e),
     };
     let query_error = |message: String| {
         fail(
@@ -366,20 +373,10 @@ async fn package_search(
             return refused(action, "q", format!("q: {error}"));
         }
         Ok(Err(e)) => {
-            return fail(
-                action,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Search Error",
-                e.to_string(),
-            );
+            return search_failed(action, &e);
         }
         Err(e) => {
-            return fail(
-                action,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Search Error",
-                e.to_string(),
-            );
+            return search_failed(action, &e);
         }
     };
     let mut packages = Vec::new();
@@ -446,12 +443,7 @@ async fn package_show(
             .ok()
             .and_then(|all| all.into_iter().find(|d| package_name(d) == id)),
         Err(e) => {
-            return fail(
-                action,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Search Error",
-                e.to_string(),
-            );
+            return search_failed(action, &e);
         }
     };
     match found {

@@ -499,13 +499,10 @@ pub async fn record_triples(
     catalog: &Catalog,
     source: &str,
     key: &str,
-) -> Result<Vec<Triple>, String> {
+) -> Result<Vec<Triple>, fedcat_catalog::CatalogError> {
     let graph = catalog.iris().record_graph(source, key);
     let store = catalog.graph_store();
-    tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref()))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+    tokio::task::spawn_blocking(move || store.graph_triples(graph.as_ref())).await?
 }
 
 /// Everything the dataset page and `/api/datasets/{source}/{key}` show, as JSON.

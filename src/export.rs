@@ -599,7 +599,10 @@ type Description = (Vec<Triple>, Option<(String, String)>);
 /// The triples about `subject` in every graph, with those of the blank nodes it reaches (each
 /// once, at most [`MAX_DESCRIPTION_TRIPLES`]), and the record (source, key) of the first
 /// record graph that holds it.
-fn description(catalog: &Catalog, subject: &NamedNode) -> Result<Description, String> {
+fn description(
+    catalog: &Catalog,
+    subject: &NamedNode,
+) -> Result<Description, fedcat_catalog::CatalogError> {
     let store = catalog.graphs();
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -611,7 +614,7 @@ fn description(catalog: &Catalog, subject: &NamedNode) -> Result<Description, St
             continue;
         }
         for quad in store.subject_quads(node.as_ref()) {
-            let quad = quad.map_err(|e| e.to_string())?;
+            let quad = quad?;
             if record.is_none()
                 && let fedcat_catalog::oxigraph::model::GraphName::NamedNode(graph) =
                     &quad.graph_name

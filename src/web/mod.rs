@@ -113,11 +113,10 @@ fn render(template: &str, context: minijinja::Value) -> Response {
         .and_then(|t| t.render(context))
     {
         Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
-        Err(error) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("page rendering failed: {error}"),
-        )
-            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, template, "page rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "page rendering failed").into_response()
+        }
     }
 }
 
@@ -240,7 +239,14 @@ async fn dataset_page(
     let triples = match record_triples(&state.catalog, &source, &key).await {
         Ok(triples) if !triples.is_empty() => triples,
         Ok(_) => return (StatusCode::NOT_FOUND, "no such dataset").into_response(),
-        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, error).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "record graph unreadable");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be built",
+            )
+                .into_response();
+        }
     };
     let described = match describe(&state, &source, &key, &triples).await {
         Ok(body) => body,
