@@ -195,21 +195,15 @@ pub fn parse_query(
     query: &DatasetQuery,
     max_window: usize,
 ) -> Result<(SearchQuery, usize, usize), String> {
-    let number = |name: &str, value: &Option<String>, default: usize| match value {
-        None => Ok(default),
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| format!("{name} must be a positive integer, not {text:?}")),
-    };
-    let page = number("page", &query.page, 1)?;
-    let page_size = number("page_size", &query.page_size, 20)?;
-    if page_size > MAX_PAGE_SIZE {
-        return Err(format!(
-            "page_size is at most {MAX_PAGE_SIZE}, not {page_size}"
-        ));
-    }
+    let crate::http::paging::Paging {
+        page,
+        size: page_size,
+    } = crate::http::paging::Paging::parse(
+        query.page.as_deref(),
+        query.page_size.as_deref(),
+        20,
+        MAX_PAGE_SIZE,
+    )?;
     check_window(
         &format!("page × page_size ({page} × {page_size})"),
         page.checked_mul(page_size),

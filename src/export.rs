@@ -142,20 +142,13 @@ struct Page {
 /// The page asked for, or what is wrong with the parameters.
 fn parse(query: &CatalogQuery) -> Result<Page, String> {
     let invalid = |detail: String| detail;
-    let number = |name: &str, value: &Option<String>, default: usize| match value {
-        None => Ok(default),
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| invalid(format!("{name} must be a positive integer, not {text:?}"))),
-    };
-    let size = number("page_size", &query.page_size, DEFAULT_PAGE_SIZE)?;
-    if size > MAX_PAGE_SIZE {
-        return Err(invalid(format!(
-            "page_size is at most {MAX_PAGE_SIZE}, not {size}"
-        )));
-    }
+    let paging = crate::http::paging::Paging::parse(
+        query.page.as_deref(),
+        query.page_size.as_deref(),
+        DEFAULT_PAGE_SIZE,
+        MAX_PAGE_SIZE,
+    )?;
+    let size = paging.size;
     let modified_since = match &query.modified_since {
         None => None,
         Some(text) => {
@@ -193,7 +186,7 @@ fn parse(query: &CatalogQuery) -> Result<Page, String> {
             )));
         }
     }
-    let number = number("page", &query.page, 1)?;
+    let number = paging.page;
     let offset = (number - 1).checked_mul(size).ok_or_else(|| {
         invalid(format!(
             "page {number} of {size} records starts past the last record a page can reach"

@@ -5,6 +5,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod paging;
 
 pub use error::{ApiError, ErrorCode, Problem};
 pub use extract::{AdminToken, MaybeAdmin};
