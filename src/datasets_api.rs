@@ -447,29 +447,15 @@ pub async fn dataset(
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     // JSON first: it is this route's own answer; the record's RDF by `Accept`. A header naming
     // nothing offered gets the JSON too.
-    let json_ld = RdfFormat::JsonLd {
-        profile: Default::default(),
-    };
-    let rdf = fedcat_sparql::negotiate::choose(
-        accept,
-        &[
-            ("application/json", None),
-            ("text/turtle", Some(("text/turtle", RdfFormat::Turtle))),
-            (
-                "application/ld+json",
-                Some(("application/ld+json", json_ld)),
-            ),
-            (
-                "application/n-triples",
-                Some(("application/n-triples", RdfFormat::NTriples)),
-            ),
-            (
-                "application/rdf+xml",
-                Some(("application/rdf+xml", RdfFormat::RdfXml)),
-            ),
-        ],
-    )
-    .flatten();
+    let offers: Vec<(&str, Option<(&str, RdfFormat)>)> = [("application/json", None)]
+        .into_iter()
+        .chain(
+            fedcat_sparql::negotiate::rdf_offers()
+                .into_iter()
+                .map(|(media, format)| (media, Some((media, format)))),
+        )
+        .collect();
+    let rdf = fedcat_sparql::negotiate::choose(accept, &offers).flatten();
     if let Some((media, format)) = rdf {
         let mut serializer = RdfSerializer::from_format(format).for_writer(Vec::new());
         for triple in &triples {

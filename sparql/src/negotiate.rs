@@ -77,21 +77,36 @@ pub fn results_format(accept: Option<&str>) -> Option<QueryResultsFormat> {
     )
 }
 
-/// The RDF format for CONSTRUCT/DESCRIBE, Turtle by default.
+/// The RDF serialisations fedcat writes, by their own media type, Turtle first (the default).
+pub fn rdf_offers() -> [(&'static str, RdfFormat); 4] {
+    [
+        ("text/turtle", RdfFormat::Turtle),
+        ("application/n-triples", RdfFormat::NTriples),
+        ("application/rdf+xml", RdfFormat::RdfXml),
+        (
+            "application/ld+json",
+            RdfFormat::JsonLd {
+                profile: JsonLdProfileSet::empty(),
+            },
+        ),
+    ]
+}
+
+/// The RDF format for CONSTRUCT/DESCRIBE, Turtle by default; the generic media types a SPARQL
+/// client may send (`text/plain`, `application/xml`, `application/json`) are read as their RDF
+/// serialisation.
 pub fn graph_format(accept: Option<&str>) -> Option<RdfFormat> {
-    let json_ld = RdfFormat::JsonLd {
-        profile: JsonLdProfileSet::empty(),
-    };
+    let [turtle, n_triples, rdf_xml, json_ld] = rdf_offers();
     choose(
         accept,
         &[
-            ("text/turtle", RdfFormat::Turtle),
-            ("application/n-triples", RdfFormat::NTriples),
-            ("text/plain", RdfFormat::NTriples),
-            ("application/rdf+xml", RdfFormat::RdfXml),
-            ("application/xml", RdfFormat::RdfXml),
-            ("application/ld+json", json_ld),
-            ("application/json", json_ld),
+            turtle,
+            n_triples,
+            ("text/plain", n_triples.1),
+            rdf_xml,
+            ("application/xml", rdf_xml.1),
+            json_ld,
+            ("application/json", json_ld.1),
         ],
     )
 }
@@ -102,19 +117,7 @@ pub fn rdf_answer(accept: Option<&str>) -> Option<(&'static str, RdfFormat)> {
     // The RDF media types only: the generic aliases SPARQL results accept (`application/xml`,
     // `application/json`, `text/plain`) would give a browser, which sends `application/xml`
     // at q=0.9, RDF/XML instead of its fallback.
-    let json_ld = RdfFormat::JsonLd {
-        profile: JsonLdProfileSet::empty(),
-    };
-    choose(
-        accept,
-        &[
-            ("text/turtle", RdfFormat::Turtle),
-            ("application/n-triples", RdfFormat::NTriples),
-            ("application/rdf+xml", RdfFormat::RdfXml),
-            ("application/ld+json", json_ld),
-        ],
-    )
-    .map(|format| (format.media_type(), format))
+    choose(accept, &rdf_offers()).map(|format| (format.media_type(), format))
 }
 
 /// Whether the client prefers an HTML page to any RDF format (a browser): `text/html` ranks
@@ -125,16 +128,12 @@ pub fn prefers_html(accept: Option<&str>) -> bool {
         Rdf,
         Html,
     }
-    choose(
-        accept,
-        &[
-            ("text/turtle", Answer::Rdf),
-            ("application/rdf+xml", Answer::Rdf),
-            ("application/ld+json", Answer::Rdf),
-            ("application/n-triples", Answer::Rdf),
-            ("text/html", Answer::Html),
-        ],
-    ) == Some(Answer::Html)
+    let offers: Vec<(&str, Answer)> = rdf_offers()
+        .iter()
+        .map(|(media, _)| (*media, Answer::Rdf))
+        .chain([("text/html", Answer::Html)])
+        .collect();
+    choose(accept, &offers) == Some(Answer::Html)
 }
 
 #[cfg(test)]

@@ -44,8 +44,9 @@ mod tests {
     use super::*;
     use crate::storage::{IssueAction, JobState, NewJobError, RecordState, ValueIssue};
 
-    #[tokio::test]
-    async fn value_issues_are_replaced_per_record() {
+    /// A fresh database (in a folder that lives as long as the first value) with source `s`
+    /// and one job of it.
+    async fn database_with_a_job() -> (tempfile::TempDir, SqliteState, i64) {
         let dir = tempfile::tempdir().unwrap();
         let db = SqliteState::open(&dir.path().join("state.db"))
             .await
@@ -54,6 +55,12 @@ mod tests {
             .await
             .unwrap();
         let (job, _) = db.start_job("s").await.unwrap();
+        (dir, db, job)
+    }
+
+    #[tokio::test]
+    async fn value_issues_are_replaced_per_record() {
+        let (_dir, db, job) = database_with_a_job().await;
         let issue = |key: &str, rule: &str| ValueIssue {
             record_key: key.to_owned(),
             action: IssueAction::Repaired,
@@ -90,14 +97,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_error_detail_is_stored_but_never_serialised() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = SqliteState::open(&dir.path().join("state.db"))
-            .await
-            .unwrap();
-        db.upsert_source("s", "S", "ckan", "http://portal.test")
-            .await
-            .unwrap();
-        let (job, _) = db.start_job("s").await.unwrap();
+        let (_dir, db, job) = database_with_a_job().await;
         db.record_job_error(
             job,
             "s",
