@@ -107,7 +107,12 @@ async fn main() {
         .await
         .unwrap();
     catalog
-        .register_source(&config.id, &config.title, "ckan", config.url.as_str())
+        .register_source(&fedcat_catalog::NewSource {
+            id: &config.id,
+            title: &config.title,
+            kind: "ckan",
+            url: config.url.as_str(),
+        })
         .await
         .unwrap();
     let client = HttpClient::new(HttpSettings::default()).unwrap();

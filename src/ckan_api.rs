@@ -9,7 +9,7 @@ use crate::http::AppState;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use fedcat_catalog::Catalog;
 use fedcat_catalog::node_keys::subject_key;
@@ -116,30 +116,26 @@ async fn post_action(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let params: Map<String, Value> =
-        if content_type.starts_with("application/x-www-form-urlencoded") {
-            url::form_urlencoded::parse(&body)
-                .map(|(k, v)| (k.into_owned(), Value::from(v.into_owned())))
-                .collect()
-        } else if body.iter().all(u8::is_ascii_whitespace) {
-            Map::new()
-        } else {
-            match serde_json::from_slice::<Value>(&body) {
-                Ok(Value::Object(map)) => map,
-                _ => {
-                    return fail(
-                        &action,
-                        StatusCode::BAD_REQUEST,
-                        "Validation Error",
-                        "the request body is not a JSON object".into(),
-                    );
-                }
+    let content_type = fedcat_sparql::negotiate::content_type(&headers);
+    let params: Map<String, Value> = if content_type == "application/x-www-form-urlencoded" {
+        url::form_urlencoded::parse(&body)
+            .map(|(k, v)| (k.into_owned(), Value::from(v.into_owned())))
+            .collect()
+    } else if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(map)) => map,
+            _ => {
+                return fail(
+                    &action,
+                    StatusCode::BAD_REQUEST,
+                    "Validation Error",
+                    "the request body is not a JSON object".into(),
+                );
             }
-        };
+        }
+    };
     run(state, &action, params).await
 }
 
@@ -395,7 +391,7 @@ async fn package_search(
             "license_id" => "licence",
             _ => continue,
         };
-        let values = results.facets.get(ours).cloned().unwrap_or_default();
+        let values = results.facet(ours).to_vec();
         let name_of = |value: &str| {
             if ours == "publisher" {
                 slug(value)

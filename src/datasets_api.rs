@@ -326,10 +326,8 @@ pub async fn search(State(state): State<AppState>, Query(query): Query<DatasetQu
         .iter()
         .map(|name| {
             let values: Vec<Value> = results
-                .facets
-                .get(*name)
-                .into_iter()
-                .flatten()
+                .facet(name)
+                .iter()
                 .map(|(value, count)| json!({"value": value, "count": count}))
                 .collect();
             ((*name).to_owned(), Value::Array(values))

@@ -70,12 +70,12 @@ pub async fn harvest_one(
     on_progress: &(dyn Fn(ProgressEvent) + Send + Sync),
 ) -> Result<HarvestReport, HarvestError> {
     catalog
-        .register_source(
-            &source.id,
-            &source.title,
-            source.kind.as_str(),
-            source.url.as_str(),
-        )
+        .register_source(&fedcat_catalog::NewSource {
+            id: &source.id,
+            title: &source.title,
+            kind: source.kind.as_str(),
+            url: source.url.as_str(),
+        })
         .await?;
     let since = modified_since(source, catalog, options).await?;
     let connector = build_source(source, catalog.iris(), vocabularies, since)?;

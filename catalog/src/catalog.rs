@@ -5,8 +5,8 @@
 
 use crate::hash::content_hash;
 use crate::storage::{
-    GraphReplacement, GraphStore, JobState, OxigraphStore, QualityState, RecordState, RecordUpsert,
-    SqliteState, StateStore, now_text, time_text,
+    GraphReplacement, GraphStore, JobState, NewSource, OxigraphStore, QualityState, RecordState,
+    RecordUpsert, SqliteState, StateStore, now_text, time_text,
 };
 use crate::vocab::{dcat, dct, fedcat, foaf, prov};
 use crate::{CatalogError, IriMinter};
@@ -134,14 +134,9 @@ impl Catalog {
     }
 
     /// Registers a source: its state row, and its `dcat:Catalog` inside the unified catalogue.
-    pub async fn register_source(
-        &self,
-        id: &str,
-        title: &str,
-        kind: &str,
-        url: &str,
-    ) -> Result<(), CatalogError> {
-        self.state.upsert_source(id, title, kind, url).await?;
+    pub async fn register_source(&self, source: &NewSource<'_>) -> Result<(), CatalogError> {
+        self.state.upsert_source(source).await?;
+        let (id, title, url) = (source.id, source.title, source.url);
         let meta = GraphName::NamedNode(self.iris.meta_graph());
         let root = self.iris.catalog();
         let catalog = self.iris.source_catalog(id);

@@ -26,8 +26,9 @@ pub use error::CatalogError;
 pub use iri::{IriMinter, encode_segment};
 pub use lease::{LEASE_TTL_SECS, Lease};
 pub use storage::{
-    GraphStore, IssueAction, JobCounts, JobErrorRow, JobRow, JobState, JobStatus, MAX_ISSUE_VALUE,
-    NewJobError, PageMemo, QualityState, RecordState, RepairCount, ValueIssue,
+    GraphStore, IssueAction, JobCounts, JobErrorRow, JobOutcome, JobRow, JobState, JobStatus,
+    MAX_ISSUE_VALUE, NewJobError, NewSource, PageMemo, QualityState, RecordState, RepairCount,
+    ValueIssue,
 };
 
 /// Re-export of the RDF library, so that crates above use the same version of its types.

@@ -13,7 +13,7 @@
 use crate::config::page_host;
 use crate::{Fetched, HarvestError, HttpClient, Page, PageRequest, Source, Validators};
 use fedcat_catalog::{
-    Catalog, IssueAction, JobCounts, JobStatus, NewJobError, PageMemo, ValueIssue,
+    Catalog, IssueAction, JobCounts, JobOutcome, JobStatus, NewJobError, PageMemo, ValueIssue,
 };
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -176,7 +176,7 @@ pub async fn harvest_source(
             message = Some(format!("job stopped: {error}"));
             catalog
                 .jobs()
-                .record_error(job_id, &source_id, "job", None, None, &error.to_string())
+                .record_job_error(job_id, &source_id, &NewJobError::job(&error.to_string()))
                 .await?;
             false
         }
@@ -214,13 +214,10 @@ pub async fn harvest_source(
             ));
             catalog
                 .jobs()
-                .record_error(
+                .record_job_error(
                     job_id,
                     &source_id,
-                    "job",
-                    None,
-                    None,
-                    message.as_deref().unwrap_or(""),
+                    &NewJobError::job(message.as_deref().unwrap_or("")),
                 )
                 .await?;
         } else {
@@ -249,10 +246,12 @@ pub async fn harvest_source(
         .jobs()
         .finish_job(
             job_id,
-            status,
-            complete_listing,
-            &run.counts,
-            message.as_deref(),
+            &JobOutcome {
+                status,
+                complete_listing,
+                counts: &run.counts,
+                message: message.as_deref(),
+            },
         )
         .await?;
     Ok(HarvestReport {
@@ -511,13 +510,14 @@ impl JobRun<'_> {
                     self.counts.records_rejected += 1;
                     self.catalog
                         .jobs()
-                        .record_error(
+                        .record_job_error(
                             self.job_id,
                             self.source.id(),
-                            "record",
-                            Some(request.url.as_str()),
-                            failure.key.as_deref(),
-                            &failure.message,
+                            &NewJobError::record(
+                                request.url.as_str(),
+                                failure.key.as_deref(),
+                                &failure.message,
+                            ),
                         )
                         .await?;
                     match failure.key {
@@ -616,14 +616,7 @@ impl JobRun<'_> {
             .record_job_error(
                 self.job_id,
                 self.source.id(),
-                &NewJobError {
-                    kind: "value",
-                    url: Some(request.url.as_str()),
-                    record_key,
-                    message,
-                    attempts: None,
-                    detail: None,
-                },
+                &NewJobError::value(request.url.as_str(), record_key, message),
             )
             .await?;
         Ok(())

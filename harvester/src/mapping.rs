@@ -81,13 +81,12 @@ impl TripleBuilder {
         self.add(subject.clone(), predicate, raw_iri(value));
     }
 
-    /// Adds `predicate` with the concept a portal's free-text value maps to, typed with the class
-    /// DCAT-AP expects, and keeps the value itself (`fedcat:original…` when mapped,
+    /// Adds the kind's property ([`VocabularyKind::property`]) with the concept a portal's
+    /// free-text value maps to, typed with the class DCAT-AP expects, and keeps the value itself (`fedcat:original…` when mapped,
     /// `fedcat:unmapped…` when not, so unmapped values are counted rather than lost).
     pub fn concept(
         &mut self,
         subject: &NamedNode,
-        predicate: NamedNodeRef<'_>,
         vocabularies: &Vocabularies,
         kind: VocabularyKind,
         value: Option<&str>,
@@ -97,7 +96,7 @@ impl TripleBuilder {
         let literal = Literal::new_simple_literal(value);
         match vocabularies.lookup(kind, value) {
             Lookup::Concept(concept) => {
-                self.add(subject.clone(), predicate, concept.iri.clone());
+                self.add(subject.clone(), kind.property(), concept.iri.clone());
                 self.add(concept.iri.clone(), rdf::TYPE, kind.concept_class());
                 // The authority's labels travel with the concept (DCAT-AP's concept shape asks
                 // for a skos:prefLabel, and readers need a name).

@@ -8,7 +8,7 @@
 
 use crate::HarvestError;
 use fedcat_catalog::oxigraph::model::{NamedNode, NamedNodeRef};
-use fedcat_catalog::vocab::{dct, fedcat, skos};
+use fedcat_catalog::vocab::{dcat, dct, fedcat, skos};
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
@@ -121,6 +121,19 @@ impl VocabularyKind {
                 fedcat::UNMAPPED_ACCESS_RIGHTS,
             ),
             Self::Language => (fedcat::ORIGINAL_LANGUAGE, fedcat::UNMAPPED_LANGUAGE),
+        }
+    }
+
+    /// The property whose object is a concept of this kind.
+    pub fn property(self) -> NamedNodeRef<'static> {
+        match self {
+            Self::Format => dct::FORMAT,
+            Self::MediaType => dcat::MEDIA_TYPE,
+            Self::Licence => dct::LICENSE,
+            Self::Frequency => dct::ACCRUAL_PERIODICITY,
+            Self::Theme => dcat::THEME,
+            Self::AccessRight => dct::ACCESS_RIGHTS,
+            Self::Language => dct::LANGUAGE,
         }
     }
 

@@ -6,6 +6,17 @@
 use oxigraph::io::{JsonLdProfileSet, RdfFormat};
 use oxigraph::sparql::results::QueryResultsFormat;
 
+/// The media type of a request's body: the `Content-Type` header without its parameters,
+/// lower-cased (RFC 9110 §8.3.1: type and subtype are case-insensitive); empty without one.
+pub fn content_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
 /// One media range of an `Accept` header with its quality.
 struct Range<'a> {
     media: &'a str,

@@ -170,10 +170,8 @@ async fn search_page(
         .filter(|name| shown.contains(name))
         .map(|name| {
             let values: Vec<Value> = results
-                .facets
-                .get(*name)
-                .into_iter()
-                .flatten()
+                .facet(name)
+                .iter()
                 .take(12)
                 .map(|(value, count)| {
                     let active = pairs.iter().any(|(k, v)| k == name && v == value);

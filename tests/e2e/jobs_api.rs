@@ -125,7 +125,12 @@ async fn a_job_left_running_by_a_dead_process_is_abandoned() {
         // A process registers the source, starts a job, and dies without finishing it.
         let catalog = deployment.open().await;
         catalog
-            .register_source("a", "A", "dcat", "http://127.0.0.1:9/c.ttl")
+            .register_source(&fedcat_catalog::NewSource {
+                id: "a",
+                title: "A",
+                kind: "dcat",
+                url: "http://127.0.0.1:9/c.ttl",
+            })
             .await
             .unwrap();
         catalog.start_job("a").await.unwrap();

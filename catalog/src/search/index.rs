@@ -148,6 +148,13 @@ pub struct SearchResults {
     pub facets: BTreeMap<String, Vec<(String, u64)>>,
 }
 
+impl SearchResults {
+    /// The counts of one facet, most frequent first (none for a facet not counted).
+    pub fn facet(&self, name: &str) -> &[(String, u64)] {
+        self.facets.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
 struct Fields {
     id: Field,
     text_fr: Field,

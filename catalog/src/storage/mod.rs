@@ -24,10 +24,11 @@ pub use graph::{GraphReplacement, GraphStore, SelectRows};
 pub use oxigraph_store::OxigraphStore;
 pub use sqlite::SqliteState;
 pub use state::{
-    FileSample, IndicatorSnapshotRow, IssueAction, JobCounts, JobErrorRow, JobRow, JobState,
-    JobStatus, KnownRecord, LinkCheckRow, LinkHistory, MAX_ISSUE_VALUE, NewJobError, NewLinkCheck,
-    PageMemo, QualityState, RecordFingerprint, RecordState, RecordUpsert, RepairCount, StaleRecord,
-    ValueIssue, now_text, parse_time, time_text,
+    FileDownload, FileSample, IndicatorSnapshotRow, IssueAction, JobCounts, JobErrorRow,
+    JobOutcome, JobRow, JobState, JobStatus, KnownRecord, LinkCheckRow, LinkHistory,
+    MAX_ISSUE_VALUE, NewJobError, NewLinkCheck, NewSource, PageMemo, QualityState,
+    RecordFingerprint, RecordState, RecordUpsert, RepairCount, StaleRecord, ValueIssue, now_text,
+    parse_time, time_text,
 };
 
 /// Every state trait at once: what the catalogue needs of its state database.

@@ -219,6 +219,47 @@ pub struct JobErrorRow {
     pub detail: Option<String>,
 }
 
+/// A source to register (see [`JobState::upsert_source`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewSource<'a> {
+    /// Its id in the configuration.
+    pub id: &'a str,
+    /// Its title.
+    pub title: &'a str,
+    /// Its connector kind (`ckan`, `udata`…).
+    pub kind: &'a str,
+    /// The portal's URL.
+    pub url: &'a str,
+}
+
+/// How a job ended (see [`JobState::finish_job`]).
+#[derive(Debug, Clone, Copy)]
+pub struct JobOutcome<'a> {
+    /// Its status.
+    pub status: JobStatus,
+    /// Whether the whole listing was read (so unseen records could be deleted).
+    pub complete_listing: bool,
+    /// What it did.
+    pub counts: &'a JobCounts,
+    /// Why it stopped or what to know, if anything.
+    pub message: Option<&'a str>,
+}
+
+/// One download of a file to keep (see [`QualityState::record_file_sample`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FileDownload<'a> {
+    /// The file's URL.
+    pub url: &'a str,
+    /// When it was downloaded.
+    pub checked_at: DateTime<Utc>,
+    /// The final HTTP status (0: no answer).
+    pub status: u16,
+    /// What was read of it, when anything was.
+    pub sample: Option<&'a FileSample>,
+    /// What stopped the download or made the file unreadable.
+    pub error: Option<&'a str>,
+}
+
 /// A job error to record (see [`StateDb::record_job_error`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NewJobError<'a> {
@@ -234,6 +275,36 @@ pub struct NewJobError<'a> {
     pub attempts: Option<u32>,
     /// What only administrators see (the start of a response body).
     pub detail: Option<&'a str>,
+}
+
+impl<'a> NewJobError<'a> {
+    /// An error that ended or guarded the whole job.
+    pub fn job(message: &'a str) -> Self {
+        Self {
+            kind: "job",
+            message,
+            ..Self::default()
+        }
+    }
+
+    /// A record of `page` rejected whole (its key when the portal gave one).
+    pub fn record(page: &'a str, record_key: Option<&'a str>, message: &'a str) -> Self {
+        Self {
+            kind: "record",
+            url: Some(page),
+            record_key,
+            message,
+            ..Self::default()
+        }
+    }
+
+    /// A value of a record of `page` repaired or dropped.
+    pub fn value(page: &'a str, record_key: Option<&'a str>, message: &'a str) -> Self {
+        Self {
+            kind: "value",
+            ..Self::record(page, record_key, message)
+        }
+    }
 }
 
 /// What a listing page held when it was last read with HTTP validators.
@@ -312,8 +383,8 @@ pub struct LinkCheckRow {
 pub struct NewLinkCheck<'a> {
     /// The URL checked.
     pub url: &'a str,
-    /// When (RFC 3339).
-    pub checked_at: &'a str,
+    /// When.
+    pub checked_at: DateTime<Utc>,
     /// The status of the HEAD request (0: none answered).
     pub head_status: u16,
     /// The final status (0: no answer).
@@ -366,26 +437,13 @@ pub type LinkHistory = std::collections::HashMap<String, Vec<LinkCheckRow>>;
 #[async_trait]
 pub trait JobState: Send + Sync {
     /// Creates or updates a source's row.
-    async fn upsert_source(
-        &self,
-        id: &str,
-        title: &str,
-        kind: &str,
-        url: &str,
-    ) -> Result<(), CatalogError>;
+    async fn upsert_source(&self, source: &NewSource<'_>) -> Result<(), CatalogError>;
 
     /// Starts a job for a source; returns its id and start time.
     async fn start_job(&self, source_id: &str) -> Result<(i64, DateTime<Utc>), CatalogError>;
 
     /// Ends a job with its status, counts and message.
-    async fn finish_job(
-        &self,
-        job_id: i64,
-        status: JobStatus,
-        complete_listing: bool,
-        counts: &JobCounts,
-        message: Option<&str>,
-    ) -> Result<(), CatalogError>;
+    async fn finish_job(&self, job_id: i64, outcome: &JobOutcome<'_>) -> Result<(), CatalogError>;
 
     /// Records one error of a job.
     async fn record_job_error(
@@ -394,26 +452,6 @@ pub trait JobState: Send + Sync {
         source_id: &str,
         error: &NewJobError<'_>,
     ) -> Result<(), CatalogError>;
-
-    /// Records an error of a job with no detail and no attempt count.
-    async fn record_error(
-        &self,
-        job_id: i64,
-        source_id: &str,
-        kind: &str,
-        url: Option<&str>,
-        record_key: Option<&str>,
-        message: &str,
-    ) -> Result<(), CatalogError> {
-        let error = NewJobError {
-            kind,
-            url,
-            record_key,
-            message,
-            ..NewJobError::default()
-        };
-        self.record_job_error(job_id, source_id, &error).await
-    }
 
     /// The last `limit` jobs, newest first, of one source or of all.
     async fn jobs(&self, source_id: Option<&str>, limit: i64) -> Result<Vec<JobRow>, CatalogError>;
@@ -589,14 +627,7 @@ pub trait QualityState: Send + Sync {
     async fn record_link_check(&self, check: &NewLinkCheck<'_>) -> Result<(), CatalogError>;
 
     /// Keeps the last download of a file: its sample, or the status and error that stopped it.
-    async fn record_file_sample(
-        &self,
-        url: &str,
-        checked_at: &str,
-        status: u16,
-        sample: Option<&FileSample>,
-        error: Option<&str>,
-    ) -> Result<(), CatalogError>;
+    async fn record_file_sample(&self, download: &FileDownload<'_>) -> Result<(), CatalogError>;
 
     /// The last sample of every file downloaded whole or in part: url → (time, sample).
     async fn file_samples(

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::DomainError;
-use fedcat_catalog::storage::NewLinkCheck;
+use fedcat_catalog::storage::{FileDownload, NewLinkCheck};
 
 /// How many recent checks of a URL its availability (E6) is computed over.
 pub const AVAILABILITY_CHECKS: u32 = 8;
@@ -164,7 +164,7 @@ pub async fn check_source_links(
             .quality_state()
             .record_link_check(&NewLinkCheck {
                 url: &result.url,
-                checked_at: &now_text(),
+                checked_at: chrono::Utc::now(),
                 head_status: result.head_status,
                 status: result.status,
                 redirects: &redirects,
@@ -204,13 +204,13 @@ pub async fn check_source_links(
                 .or_else(|| result.sample.as_ref().and_then(|s| s.syntax_error.clone()));
             catalog
                 .quality_state()
-                .record_file_sample(
-                    &result.url,
-                    &now_text(),
-                    result.status,
-                    facts.as_ref(),
-                    error.as_deref(),
-                )
+                .record_file_sample(&FileDownload {
+                    url: &result.url,
+                    checked_at: chrono::Utc::now(),
+                    status: result.status,
+                    sample: facts.as_ref(),
+                    error: error.as_deref(),
+                })
                 .await?;
             if facts.is_some() {
                 run.downloaded += 1;
@@ -222,8 +222,4 @@ pub async fn check_source_links(
         .prune_link_checks(AVAILABILITY_CHECKS)
         .await?;
     Ok(run)
-}
-
-fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

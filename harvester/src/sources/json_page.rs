@@ -7,11 +7,14 @@
 //! a failed one. Also the distribution IRIs of a record's `resources` (ckan, udata).
 
 use super::BuildContext;
-use crate::mapping::{MappedRecord, json_str};
+use crate::mapping::{MappedRecord, TripleBuilder, json_str, raw_iri};
 use crate::source::{Page, PageRequest, RecordFailure, Source};
+use crate::vocabulary::{Lookup, VocabularyKind};
 use crate::{Fetched, HarvestError, SourceConfig, Vocabularies};
 use fedcat_catalog::IriMinter;
 use fedcat_catalog::oxigraph::model::NamedNode;
+use fedcat_catalog::oxigraph::model::vocab::rdf;
+use fedcat_catalog::vocab::{dct, fedcat, rdfs};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -71,6 +74,69 @@ pub(crate) struct MappingContext<'a> {
     pub iris: &'a IriMinter,
     pub vocabularies: &'a Vocabularies,
     pub page_url: &'a str,
+}
+
+/// A record's licence as its portal states it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PortalLicence<'a> {
+    /// The portal's licence id (`cc-by`, `fr-lo`).
+    pub id: Option<&'a str>,
+    /// The licence's URL.
+    pub url: Option<&'a str>,
+    /// The licence's title.
+    pub title: Option<&'a str>,
+}
+
+impl MappingContext<'_> {
+    /// Adds the concept of this portal's vocabularies a free-text value maps to (see
+    /// [`TripleBuilder::concept`]).
+    pub(crate) fn concept(
+        &self,
+        out: &mut TripleBuilder,
+        subject: &NamedNode,
+        kind: VocabularyKind,
+        value: Option<&str>,
+    ) -> Option<NamedNode> {
+        out.concept(subject, self.vocabularies, kind, value)
+    }
+
+    /// Adds a record's `dct:license`: the EU licence that the first of the portal's id, URL and
+    /// title the table knows maps to (none when it knows the value means "no licence"); else a
+    /// licence document, the portal's URL when it gives one or one minted from the id or title
+    /// under this source, named with what the portal said. The portal's value is kept either
+    /// way (`fedcat:originalLicence` / `fedcat:unmappedLicence`), so unmapped licences are
+    /// counted rather than lost.
+    pub(crate) fn licence(
+        &self,
+        dataset: &NamedNode,
+        licence: PortalLicence<'_>,
+        out: &mut TripleBuilder,
+    ) -> Option<NamedNode> {
+        let PortalLicence { id, url, title } = licence;
+        let known = [id, url, title].into_iter().flatten().find(|value| {
+            self.vocabularies.lookup(VocabularyKind::Licence, value) != Lookup::Unmapped
+        });
+        if let Some(value) = known {
+            return out.concept(
+                dataset,
+                self.vocabularies,
+                VocabularyKind::Licence,
+                Some(value),
+            );
+        }
+        let node = match (url.map(raw_iri), id.or(title)) {
+            (Some(iri), _) => iri,
+            (None, Some(name)) => self.iris.entity("licence", self.source_id, name),
+            (None, None) => return None,
+        };
+        out.add(dataset.clone(), dct::LICENSE, node.clone());
+        out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
+        out.plain(&node, rdfs::LABEL, title.or(id));
+        out.plain(&node, dct::TITLE, title.or(id).or(url));
+        out.plain(&node, dct::IDENTIFIER, id);
+        out.plain(dataset, fedcat::UNMAPPED_LICENCE, id.or(title).or(url));
+        Some(node)
+    }
 }
 
 /// How an API's records are mapped, and how one that has no identity is named.

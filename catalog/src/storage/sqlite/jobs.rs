@@ -3,8 +3,8 @@
 use super::SqliteState;
 use crate::CatalogError;
 use crate::storage::state::{
-    JobCounts, JobErrorRow, JobRow, JobState, JobStatus, NewJobError, now_text, parse_time,
-    time_text,
+    JobCounts, JobErrorRow, JobOutcome, JobRow, JobState, NewJobError, NewSource, now_text,
+    parse_time, time_text,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,23 +12,17 @@ use sqlx::Row;
 
 #[async_trait]
 impl JobState for SqliteState {
-    async fn upsert_source(
-        &self,
-        id: &str,
-        title: &str,
-        kind: &str,
-        url: &str,
-    ) -> Result<(), CatalogError> {
+    async fn upsert_source(&self, source: &NewSource<'_>) -> Result<(), CatalogError> {
         let now = now_text();
         sqlx::query(
             "INSERT INTO sources (id, title, kind, url, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)
              ON CONFLICT(id) DO UPDATE SET title = ?2, kind = ?3, url = ?4, updated_at = ?5",
         )
-        .bind(id)
-        .bind(title)
-        .bind(kind)
-        .bind(url)
+        .bind(source.id)
+        .bind(source.title)
+        .bind(source.kind)
+        .bind(source.url)
         .bind(now)
         .execute(&self.pool)
         .await?;
@@ -49,14 +43,8 @@ impl JobState for SqliteState {
         Ok((row.get::<i64, _>(0), started))
     }
 
-    async fn finish_job(
-        &self,
-        job_id: i64,
-        status: JobStatus,
-        complete_listing: bool,
-        counts: &JobCounts,
-        message: Option<&str>,
-    ) -> Result<(), CatalogError> {
+    async fn finish_job(&self, job_id: i64, outcome: &JobOutcome<'_>) -> Result<(), CatalogError> {
+        let counts = outcome.counts;
         let result = sqlx::query(
             "UPDATE jobs SET status = ?2, finished_at = ?3, complete_listing = ?4, pages = ?5,
                  added = ?6, updated = ?7, unchanged = ?8, deleted = ?9, failed = ?10, message = ?11,
@@ -65,16 +53,16 @@ impl JobState for SqliteState {
              WHERE id = ?1",
         )
         .bind(job_id)
-        .bind(status.as_str())
+        .bind(outcome.status.as_str())
         .bind(now_text())
-        .bind(complete_listing)
+        .bind(outcome.complete_listing)
         .bind(counts.pages as i64)
         .bind(counts.added as i64)
         .bind(counts.updated as i64)
         .bind(counts.unchanged as i64)
         .bind(counts.deleted as i64)
         .bind(counts.failed as i64)
-        .bind(message)
+        .bind(outcome.message)
         .bind(counts.not_modified_pages as i64)
         .bind(counts.records_repaired as i64)
         .bind(counts.values_repaired as i64)

@@ -42,7 +42,7 @@ impl SqliteState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::{IssueAction, JobState, NewJobError, RecordState, ValueIssue};
+    use crate::storage::{IssueAction, JobState, NewJobError, NewSource, RecordState, ValueIssue};
 
     /// A fresh database (in a folder that lives as long as the first value) with source `s`
     /// and one job of it.
@@ -51,9 +51,14 @@ mod tests {
         let db = SqliteState::open(&dir.path().join("state.db"))
             .await
             .unwrap();
-        db.upsert_source("s", "S", "ckan", "http://portal.test")
-            .await
-            .unwrap();
+        db.upsert_source(&NewSource {
+            id: "s",
+            title: "S",
+            kind: "ckan",
+            url: "http://portal.test",
+        })
+        .await
+        .unwrap();
         let (job, _) = db.start_job("s").await.unwrap();
         (dir, db, job)
     }
@@ -112,7 +117,7 @@ mod tests {
         )
         .await
         .unwrap();
-        db.record_error(job, "s", "job", None, None, "the listing stopped")
+        db.record_job_error(job, "s", &NewJobError::job("the listing stopped"))
             .await
             .unwrap();
         let errors = db.job_errors(job).await.unwrap();

@@ -3,8 +3,8 @@
 use super::SqliteState;
 use crate::CatalogError;
 use crate::storage::state::{
-    FileSample, IndicatorSnapshotRow, LinkCheckRow, LinkHistory, NewLinkCheck, QualityState,
-    parse_time,
+    FileDownload, FileSample, IndicatorSnapshotRow, LinkCheckRow, LinkHistory, NewLinkCheck,
+    QualityState, parse_time, time_text,
 };
 use async_trait::async_trait;
 
@@ -70,7 +70,7 @@ impl QualityState for SqliteState {
                  content_type, content_length, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?7)",
         )
         .bind(check.url)
-        .bind(check.checked_at)
+        .bind(time_text(&check.checked_at))
         .bind(i64::from(check.head_status))
         .bind(i64::from(check.status))
         .bind(check.redirects)
@@ -82,14 +82,8 @@ impl QualityState for SqliteState {
         Ok(())
     }
 
-    async fn record_file_sample(
-        &self,
-        url: &str,
-        checked_at: &str,
-        status: u16,
-        sample: Option<&FileSample>,
-        error: Option<&str>,
-    ) -> Result<(), CatalogError> {
+    async fn record_file_sample(&self, download: &FileDownload<'_>) -> Result<(), CatalogError> {
+        let sample = download.sample;
         let digest = |i: usize| {
             sample
                 .and_then(|s| s.digests.as_ref())
@@ -100,9 +94,9 @@ impl QualityState for SqliteState {
                  sniffed, syntax_valid, external_links, md5, sha1, sha256, error)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )
-        .bind(url)
-        .bind(checked_at)
-        .bind(i64::from(status))
+        .bind(download.url)
+        .bind(time_text(&download.checked_at))
+        .bind(i64::from(download.status))
         .bind(sample.map(|s| s.bytes_read as i64))
         .bind(sample.map(|s| s.complete))
         .bind(sample.and_then(|s| s.sniffed.clone()))
@@ -111,7 +105,7 @@ impl QualityState for SqliteState {
         .bind(digest(0))
         .bind(digest(1))
         .bind(digest(2))
-        .bind(error)
+        .bind(download.error)
         .execute(&self.pool)
         .await?;
         Ok(())

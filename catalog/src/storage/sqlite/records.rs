@@ -84,21 +84,17 @@ impl RecordState for SqliteState {
         job_id: i64,
         keys: &[&str],
     ) -> Result<(), CatalogError> {
-        let now = now_text();
-        let mut tx = self.pool.begin().await?;
-        for key in keys {
-            sqlx::query(
-                "UPDATE records SET last_seen_at = ?3, last_seen_job = ?4
-                 WHERE source_id = ?1 AND record_key = ?2",
-            )
-            .bind(source_id)
-            .bind(key)
-            .bind(&now)
-            .bind(job_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
+        // One statement for the page's keys (passed as a JSON array), not one per record.
+        sqlx::query(
+            "UPDATE records SET last_seen_at = ?3, last_seen_job = ?4
+             WHERE source_id = ?1 AND record_key IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(source_id)
+        .bind(json_keys(keys))
+        .bind(now_text())
+        .bind(job_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -267,14 +263,13 @@ impl RecordState for SqliteState {
         issues: &[ValueIssue],
     ) -> Result<(), CatalogError> {
         let mut tx = self.pool.begin().await?;
-        // One statement for the page's keys (passed as a JSON array), not one per record.
-        let keys = serde_json::to_string(record_keys).unwrap_or_else(|_| "[]".into());
+        // One statement for the page's keys, not one per record.
         sqlx::query(
             "DELETE FROM record_value_issues WHERE source_id = ?1
                AND record_key IN (SELECT value FROM json_each(?2))",
         )
         .bind(source_id)
-        .bind(keys)
+        .bind(json_keys(record_keys))
         .execute(&mut *tx)
         .await?;
         for issue in issues {
@@ -346,4 +341,9 @@ impl RecordState for SqliteState {
         }
         Ok(counts)
     }
+}
+
+/// Record keys as a JSON array, for `json_each`: one bound parameter whatever their number.
+fn json_keys(keys: &[&str]) -> String {
+    serde_json::Value::from(keys).to_string()
 }

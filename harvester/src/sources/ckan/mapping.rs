@@ -5,11 +5,11 @@
 use crate::mapping::{
     MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
 };
-use crate::sources::json_page::{MappingContext, resources};
-use crate::vocabulary::{Lookup, VocabularyKind};
+use crate::sources::json_page::{MappingContext, PortalLicence, resources};
+use crate::vocabulary::VocabularyKind;
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
-use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs};
+use fedcat_catalog::vocab::{dcat, dct, foaf};
 use serde_json::Value;
 
 /// A value from the package or, failing that, from its `extras` list (`[{key, value}]`), under
@@ -66,17 +66,10 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Option<M
     // Données Québec writes `language: "FR"`; otherwise the portal's configured language.
     let language = field_or_extra(package, &["language"])
         .or(ctx.language.map(|l| l.split('-').next().unwrap_or(l)));
-    out.concept(
+    ctx.concept(&mut out, &dataset, VocabularyKind::Language, language);
+    ctx.concept(
+        &mut out,
         &dataset,
-        dct::LANGUAGE,
-        ctx.vocabularies,
-        VocabularyKind::Language,
-        language,
-    );
-    out.concept(
-        &dataset,
-        dct::ACCRUAL_PERIODICITY,
-        ctx.vocabularies,
         VocabularyKind::Frequency,
         field_or_extra(
             package,
@@ -88,10 +81,9 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Option<M
             ],
         ),
     );
-    out.concept(
+    ctx.concept(
+        &mut out,
         &dataset,
-        dct::ACCESS_RIGHTS,
-        ctx.vocabularies,
         VocabularyKind::AccessRight,
         field_or_extra(
             package,
@@ -100,10 +92,9 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Option<M
     );
     if let Some(groups) = package.get("groups").and_then(Value::as_array) {
         for group in groups {
-            out.concept(
+            ctx.concept(
+                &mut out,
                 &dataset,
-                dcat::THEME,
-                ctx.vocabularies,
                 VocabularyKind::Theme,
                 string(group, "title").or(string(group, "name")),
             );
@@ -146,7 +137,15 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Option<M
         }
     }
 
-    let licence = licence(ctx, &dataset, package, &mut out);
+    let licence = ctx.licence(
+        &dataset,
+        PortalLicence {
+            id: string(package, "license_id"),
+            url: string(package, "license_url"),
+            title: string(package, "license_title"),
+        },
+        &mut out,
+    );
 
     for (resource, distribution) in resources(ctx, package, id) {
         map_resource(ctx, resource, &distribution, licence.as_ref(), &mut out);
@@ -154,54 +153,6 @@ pub(super) fn map_package(ctx: &MappingContext<'_>, package: &Value) -> Option<M
     }
 
     Some(finish_record(id, dataset, out.into_triples(), ctx.page_url))
-}
-
-/// The licence: the EU licence the portal's id, URL or title maps to; else the portal's licence
-/// URL when it gives a valid one, else a licence document minted from `license_id`. The
-/// portal's value is kept either way (`fedcat:originalLicence` / `fedcat:unmappedLicence`).
-fn licence(
-    ctx: &MappingContext<'_>,
-    dataset: &NamedNode,
-    package: &Value,
-    out: &mut TripleBuilder,
-) -> Option<NamedNode> {
-    let values = ["license_id", "license_url", "license_title"].map(|key| string(package, key));
-    let known = values
-        .into_iter()
-        .flatten()
-        .find(|value| ctx.vocabularies.lookup(VocabularyKind::Licence, value) != Lookup::Unmapped);
-    if let Some(value) = known {
-        return out.concept(
-            dataset,
-            dct::LICENSE,
-            ctx.vocabularies,
-            VocabularyKind::Licence,
-            Some(value),
-        );
-    }
-    let node = match (
-        string(package, "license_url").map(raw_iri),
-        string(package, "license_id"),
-    ) {
-        (Some(url), _) => url,
-        (_, Some(license_id)) => ctx.iris.entity("licence", ctx.source_id, license_id),
-        _ => return None,
-    };
-    out.add(dataset.clone(), dct::LICENSE, node.clone());
-    out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
-    out.plain(&node, rdfs::LABEL, string(package, "license_title"));
-    out.plain(
-        &node,
-        dct::TITLE,
-        string(package, "license_title").or(string(package, "license_id")),
-    );
-    out.plain(&node, dct::IDENTIFIER, string(package, "license_id"));
-    out.plain(
-        dataset,
-        fedcat::UNMAPPED_LICENCE,
-        string(package, "license_id").or(string(package, "license_title")),
-    );
-    Some(node)
 }
 
 fn map_resource(
@@ -228,17 +179,15 @@ fn map_resource(
         None if is_upload => out.iri(distribution, dcat::DOWNLOAD_URL, url),
         None => {}
     }
-    out.concept(
+    ctx.concept(
+        out,
         distribution,
-        dct::FORMAT,
-        ctx.vocabularies,
         VocabularyKind::Format,
         string(resource, "format"),
     );
-    out.concept(
+    ctx.concept(
+        out,
         distribution,
-        dcat::MEDIA_TYPE,
-        ctx.vocabularies,
         VocabularyKind::MediaType,
         string(resource, "mimetype"),
     );

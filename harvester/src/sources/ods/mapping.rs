@@ -4,14 +4,11 @@
 //! creator). Distributions are the portal's standard exports of the records (CSV, JSON, and
 //! GeoJSON when the dataset is geographic) and the dataset's attachments.
 
-use crate::mapping::{
-    MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
-};
-use crate::sources::json_page::MappingContext;
+use crate::mapping::{MappedRecord, TripleBuilder, finish_record, json_str as string, record_key};
+use crate::sources::json_page::{MappingContext, PortalLicence};
 use crate::vocabulary::VocabularyKind;
-use fedcat_catalog::oxigraph::model::NamedNode;
 use fedcat_catalog::oxigraph::model::vocab::rdf;
-use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, rdfs};
+use fedcat_catalog::vocab::{dcat, dct, foaf};
 use serde_json::Value;
 
 /// ODS gives `keyword` as a list or a single string, `theme` as a list or a comma-separated
@@ -130,30 +127,25 @@ pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Opt
         out.text(&dataset, dcat::KEYWORD, Some(&keyword));
     }
     for theme in list(metas, "theme", true) {
-        out.concept(
-            &dataset,
-            dcat::THEME,
-            ctx.vocabularies,
-            VocabularyKind::Theme,
-            Some(&theme),
-        );
+        ctx.concept(&mut out, &dataset, VocabularyKind::Theme, Some(&theme));
     }
-    out.concept(
+    ctx.concept(&mut out, &dataset, VocabularyKind::Language, language);
+    ctx.concept(
+        &mut out,
         &dataset,
-        dct::LANGUAGE,
-        ctx.vocabularies,
-        VocabularyKind::Language,
-        language,
-    );
-    out.concept(
-        &dataset,
-        dct::ACCRUAL_PERIODICITY,
-        ctx.vocabularies,
         VocabularyKind::Frequency,
         dcat_metas.and_then(|m| string(m, "accrualperiodicity")),
     );
     out.document(&dataset, foaf::PAGE, string(metas, "references"));
-    let licence = licence(ctx, &dataset, metas, &mut out);
+    let licence = ctx.licence(
+        &dataset,
+        PortalLicence {
+            url: string(metas, "license_url"),
+            title: string(metas, "license"),
+            ..PortalLicence::default()
+        },
+        &mut out,
+    );
     if let Some(name) = string(metas, "publisher") {
         let publisher = ctx.iris.entity("agent", ctx.source_id, name);
         out.add(dataset.clone(), dct::PUBLISHER, publisher.clone());
@@ -204,17 +196,15 @@ pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Opt
             );
             out.iri(&distribution, dcat::ACCESS_URL, Some(&url));
             out.iri(&distribution, dcat::DOWNLOAD_URL, Some(&url));
-            out.concept(
+            ctx.concept(
+                &mut out,
                 &distribution,
-                dct::FORMAT,
-                ctx.vocabularies,
                 VocabularyKind::Format,
                 Some(format),
             );
-            out.concept(
+            ctx.concept(
+                &mut out,
                 &distribution,
-                dcat::MEDIA_TYPE,
-                ctx.vocabularies,
                 VocabularyKind::MediaType,
                 Some(media_type),
             );
@@ -250,20 +240,8 @@ pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Opt
             out.iri(&distribution, dcat::ACCESS_URL, Some(&url));
             out.iri(&distribution, dcat::DOWNLOAD_URL, Some(&url));
             let mimetype = string(attachment, "mimetype");
-            out.concept(
-                &distribution,
-                dcat::MEDIA_TYPE,
-                ctx.vocabularies,
-                VocabularyKind::MediaType,
-                mimetype,
-            );
-            out.concept(
-                &distribution,
-                dct::FORMAT,
-                ctx.vocabularies,
-                VocabularyKind::Format,
-                mimetype,
-            );
+            ctx.concept(&mut out, &distribution, VocabularyKind::MediaType, mimetype);
+            ctx.concept(&mut out, &distribution, VocabularyKind::Format, mimetype);
             if let Some(licence) = &licence {
                 out.add(distribution.clone(), dct::LICENSE, licence.clone());
             }
@@ -271,40 +249,6 @@ pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Opt
     }
 
     Some(finish_record(id, dataset, out.into_triples(), ctx.page_url))
-}
-
-/// The EU licence of the portal's licence label or URL; otherwise the portal's licence URL (or a
-/// licence document named by the label), counted as unmapped.
-fn licence(
-    ctx: &MappingContext<'_>,
-    dataset: &NamedNode,
-    metas: &Value,
-    out: &mut TripleBuilder,
-) -> Option<NamedNode> {
-    let label = string(metas, "license");
-    let url = string(metas, "license_url");
-    for value in [label, url].into_iter().flatten() {
-        if ctx.vocabularies.lookup(VocabularyKind::Licence, value) != crate::Lookup::Unmapped {
-            return out.concept(
-                dataset,
-                dct::LICENSE,
-                ctx.vocabularies,
-                VocabularyKind::Licence,
-                Some(value),
-            );
-        }
-    }
-    let node = match (url.map(raw_iri), label) {
-        (Some(iri), _) => iri,
-        (_, Some(label)) => ctx.iris.entity("licence", ctx.source_id, label),
-        _ => return None,
-    };
-    out.add(dataset.clone(), dct::LICENSE, node.clone());
-    out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
-    out.plain(&node, rdfs::LABEL, label);
-    out.plain(&node, dct::TITLE, label.or(url));
-    out.plain(dataset, fedcat::UNMAPPED_LICENCE, label.or(url));
-    Some(node)
 }
 
 #[cfg(test)]

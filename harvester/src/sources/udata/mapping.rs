@@ -8,11 +8,11 @@ use crate::mapping::{
     MappedRecord, TripleBuilder, finish_record, json_str as string, raw_iri, record_key,
 };
 use crate::repair::{IriRepair, repair_iri};
-use crate::sources::json_page::{MappingContext, resources};
+use crate::sources::json_page::{MappingContext, PortalLicence, resources};
 use crate::vocabulary::VocabularyKind;
 use fedcat_catalog::oxigraph::model::vocab::{rdf, xsd};
 use fedcat_catalog::oxigraph::model::{Literal, NamedNode};
-use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, prov, rdfs, spdx, vcard};
+use fedcat_catalog::vocab::{dcat, dct, fedcat, foaf, prov, spdx, vcard};
 use serde_json::Value;
 
 fn object<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
@@ -61,28 +61,27 @@ pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Opt
             out.text(&dataset, dcat::KEYWORD, Some(tag));
         }
     }
-    out.concept(
+    ctx.concept(&mut out, &dataset, VocabularyKind::Language, ctx.language);
+    ctx.concept(
+        &mut out,
         &dataset,
-        dct::LANGUAGE,
-        ctx.vocabularies,
-        VocabularyKind::Language,
-        ctx.language,
-    );
-    out.concept(
-        &dataset,
-        dct::ACCRUAL_PERIODICITY,
-        ctx.vocabularies,
         VocabularyKind::Frequency,
         string(dataset_json, "frequency"),
     );
-    out.concept(
+    ctx.concept(
+        &mut out,
         &dataset,
-        dct::ACCESS_RIGHTS,
-        ctx.vocabularies,
         VocabularyKind::AccessRight,
         string(dataset_json, "access_type"),
     );
-    let licence = licence(ctx, &dataset, dataset_json, &mut out);
+    let licence = ctx.licence(
+        &dataset,
+        PortalLicence {
+            id: string(dataset_json, "license"),
+            ..PortalLicence::default()
+        },
+        &mut out,
+    );
     publisher(ctx, &dataset, dataset_json, &mut out);
     contact_points(ctx, id, &dataset, dataset_json, &mut out);
     temporal(ctx, id, &dataset, dataset_json, &mut out);
@@ -102,36 +101,6 @@ pub(super) fn map_dataset(ctx: &MappingContext<'_>, dataset_json: &Value) -> Opt
     }
 
     Some(finish_record(id, dataset, out.into_triples(), ctx.page_url))
-}
-
-/// The EU licence of udata's licence id; an id the table lacks (`fr-lo`, `other-open`…) becomes
-/// a licence document of this source labelled with the id, and is counted as unmapped.
-fn licence(
-    ctx: &MappingContext<'_>,
-    dataset: &NamedNode,
-    dataset_json: &Value,
-    out: &mut TripleBuilder,
-) -> Option<NamedNode> {
-    let value = string(dataset_json, "license")?;
-    if let Some(iri) = out.concept(
-        dataset,
-        dct::LICENSE,
-        ctx.vocabularies,
-        VocabularyKind::Licence,
-        Some(value),
-    ) {
-        return Some(iri);
-    }
-    if ctx.vocabularies.lookup(VocabularyKind::Licence, value) == crate::Lookup::KnownNone {
-        return None;
-    }
-    let node = ctx.iris.entity("licence", ctx.source_id, value);
-    out.add(dataset.clone(), dct::LICENSE, node.clone());
-    out.add(node.clone(), rdf::TYPE, dct::LICENSE_DOCUMENT);
-    out.plain(&node, dct::IDENTIFIER, Some(value));
-    out.plain(&node, rdfs::LABEL, Some(value));
-    out.plain(&node, dct::TITLE, Some(value));
-    Some(node)
 }
 
 /// The organization (or, for a dataset a user owns, the user) as `dct:publisher`, under the
@@ -295,17 +264,15 @@ fn map_resource(
     if string(resource, "filetype") == Some("file") {
         out.iri(distribution, dcat::DOWNLOAD_URL, url);
     }
-    out.concept(
+    ctx.concept(
+        out,
         distribution,
-        dct::FORMAT,
-        ctx.vocabularies,
         VocabularyKind::Format,
         string(resource, "format"),
     );
-    out.concept(
+    ctx.concept(
+        out,
         distribution,
-        dcat::MEDIA_TYPE,
-        ctx.vocabularies,
         VocabularyKind::MediaType,
         string(resource, "mime"),
     );
