@@ -139,3 +139,27 @@ pub fn not_modified(pages: u64) -> String {
         format!(" ({pages} not modified)")
     }
 }
+
+/// What a step of `fedcat harvest` cost: `took 12.3 s (peak memory 812 MiB)`, the peak being
+/// the process's resident high-water mark so far (Linux's `VmHWM`; left out elsewhere).
+pub fn cost_line(elapsed: std::time::Duration) -> String {
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))?
+                .split_whitespace()
+                .nth(1)?
+                .parse::<u64>()
+                .ok()
+        });
+    match peak {
+        Some(kib) => format!(
+            "took {:.1} s (peak memory {} MiB)",
+            elapsed.as_secs_f64(),
+            kib / 1024
+        ),
+        None => format!("took {:.1} s", elapsed.as_secs_f64()),
+    }
+}

@@ -235,6 +235,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         }
                     }
                 };
+                let started = std::time::Instant::now();
                 let Some(_claim) = claim_source(&catalog, &source.id).await? else {
                     bail!(
                         "harvest of {} not started: a job of this source is running in another \
@@ -258,6 +259,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     println!("  {message}");
                 }
                 print_errors(&catalog, report.job_id).await?;
+                eprintln!("  {}", fedcat::harvest::cost_line(started.elapsed()));
                 if report.status == JobStatus::Failed {
                     failed_jobs += 1;
                 }
@@ -274,6 +276,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             // As before: a failed duplicate linking fails the command; a quality snapshot or
             // the search index that could not be updated is reported, and repaired later.
             let mut duplicates_failed = false;
+            let mut step_started = std::time::Instant::now();
             fedcat_domain::pipeline::after_harvest(
                 &config.domain(),
                 &catalog,
@@ -289,6 +292,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     } else {
                         println!("{step}");
                     }
+                    eprintln!("  {}", fedcat::harvest::cost_line(step_started.elapsed()));
+                    step_started = std::time::Instant::now();
                 },
             )
             .await;

@@ -7,8 +7,8 @@
 use crate::DomainError;
 use fedcat_catalog::GraphStore;
 use fedcat_catalog::IriMinter;
-use fedcat_catalog::oxigraph::model::Term;
 use fedcat_catalog::oxigraph::model::Triple;
+use fedcat_catalog::oxigraph::model::{NamedNode, Term};
 use fedcat_catalog::shacl::{RecordConformance, ShaclShapes};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -225,7 +225,18 @@ pub fn source_records(
     iris: &IriMinter,
     source: &str,
 ) -> Result<Vec<(String, Vec<Triple>)>, DomainError> {
-    let rdf_store = store;
+    source_record_graphs(store, iris, source)?
+        .into_iter()
+        .map(|(key, graph)| Ok((key, store.graph_triples(graph.as_ref())?)))
+        .collect()
+}
+
+/// The key and graph name of every record of `source`, in key order.
+pub fn source_record_graphs(
+    store: &dyn GraphStore,
+    iris: &IriMinter,
+    source: &str,
+) -> Result<Vec<(String, NamedNode)>, DomainError> {
     let catalog = iris.source_catalog(source);
     let rows = select(
         store,
@@ -235,15 +246,13 @@ pub fn source_records(
             catalog.as_str()
         ),
     )?;
-    let mut records = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Some(Term::NamedNode(graph)) = &row[0] else {
-            continue;
-        };
-        let triples = rdf_store.graph_triples(graph.as_ref())?;
-        records.push((text(&row[1]), triples));
-    }
-    Ok(records)
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| match &row[0] {
+            Some(Term::NamedNode(graph)) => Some((text(&row[1]), graph.clone())),
+            _ => None,
+        })
+        .collect())
 }
 
 /// Validates every record of `source` against `shapes`.

@@ -312,6 +312,8 @@ impl Catalog {
     ) -> Result<(), CatalogError> {
         self.store_summaries(changed, &summaries, removed, false)
             .await?;
+        // Stored: every summary is read back below, once.
+        drop(summaries);
         let mut members: Vec<Member> = Vec::new();
         for stored in self.dedup_state().dedup_members().await? {
             members.push(Member {
@@ -320,16 +322,23 @@ impl Catalog {
                 old_cluster: stored.cluster_id,
             });
         }
-        let records: Vec<RecordSummary> = members.iter().map(|m| m.summary.clone()).collect();
+        // The summaries are lent to the linker's thread and given back, not copied.
+        let records: Vec<RecordSummary> = members
+            .iter_mut()
+            .map(|m| std::mem::take(&mut m.summary))
+            .collect();
         let threshold = options.threshold;
-        let (linking, keys) = tokio::task::spawn_blocking(move || {
+        let (linking, keys, records) = tokio::task::spawn_blocking(move || {
             let keys: Vec<Vec<u64>> = records
                 .iter()
                 .map(|r| Features::of(r).blocking_keys())
                 .collect();
-            (link(&records, threshold), keys)
+            (link(&records, threshold), keys, records)
         })
         .await?;
+        for (member, summary) in members.iter_mut().zip(records) {
+            member.summary = summary;
+        }
         report.candidates = linking.candidates;
         let keys: Vec<(i64, Vec<u64>)> = members.iter().map(|m| m.id).zip(keys).collect();
         let links: Vec<StoredLink> = linking

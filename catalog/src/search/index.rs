@@ -14,8 +14,10 @@ use std::sync::Mutex;
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::agg_result::{AggregationResult, BucketResult};
 use tantivy::aggregation::{AggregationCollector, Key};
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery, TermSetQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -447,6 +449,106 @@ impl SearchIndex {
             })
             .filter_map(Result::transpose)
             .collect()
+    }
+
+    /// The indexed documents among `ids` (id → document): what a batch of the sync compares
+    /// its documents with.
+    pub fn documents_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, SearchDocument>, CatalogError> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let searcher = self.reader.searcher();
+        let query = TermSetQuery::new(
+            ids.iter()
+                .map(|id| Term::from_field_text(self.fields.id, id)),
+        );
+        let hits = searcher
+            .search(&query, &TopDocs::with_limit(ids.len()).order_by_score())
+            .map_err(|e| error("search", e))?;
+        let mut out = HashMap::with_capacity(hits.len());
+        for (_, address) in hits {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| error("search", e))?;
+            if let Some(document) = self.stored(&doc) {
+                out.insert(document.id.clone(), document);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids of the documents of `source`, each stored document read and dropped in turn.
+    pub fn source_ids(&self, source: &str) -> Result<HashSet<String>, CatalogError> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.facets["source"], source),
+            IndexRecordOption::Basic,
+        );
+        let addresses = searcher
+            .search(&query, &DocSetCollector)
+            .map_err(|e| error("search", e))?;
+        let mut ids = HashSet::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| error("search", e))?;
+            if let Some(id) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
+                ids.insert(id.to_owned());
+            }
+        }
+        Ok(ids)
+    }
+
+    /// The sources that have documents in the index.
+    pub fn indexed_sources(&self) -> Result<Vec<String>, CatalogError> {
+        Ok(self
+            .facet_values("source")?
+            .into_iter()
+            .map(|(source, _)| source)
+            .collect())
+    }
+
+    /// Writes those of `documents` that differ from what is indexed (`indexed`, id →
+    /// document), without committing: a sync stages batch after batch, then commits once.
+    /// Returns how many were written.
+    pub fn stage_changes(
+        &self,
+        indexed: &HashMap<String, SearchDocument>,
+        documents: Vec<SearchDocument>,
+    ) -> Result<usize, CatalogError> {
+        let writer = self.writer.lock().expect("search writer");
+        let mut written = 0;
+        for document in documents {
+            if indexed.get(&document.id) == Some(&document) {
+                continue;
+            }
+            writer.delete_term(Term::from_field_text(self.fields.id, &document.id));
+            writer
+                .add_document(self.to_tantivy(&document))
+                .map_err(|e| error("indexing", e))?;
+            written += 1;
+        }
+        Ok(written)
+    }
+
+    /// Deletes documents by id, without committing.
+    pub fn stage_deletions<'a>(&self, ids: impl IntoIterator<Item = &'a String>) -> usize {
+        let writer = self.writer.lock().expect("search writer");
+        let mut deleted = 0;
+        for id in ids {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+            deleted += 1;
+        }
+        deleted
+    }
+
+    /// Commits what was staged and makes it visible to searches.
+    pub fn commit(&self) -> Result<(), CatalogError> {
+        let mut writer = self.writer.lock().expect("search writer");
+        writer
+            .commit()
+            .map_err(|e| error("committing the index", e))?;
+        self.reader.reload().map_err(|e| error("reloading", e))?;
+        Ok(())
     }
 
     /// Makes the documents of `sources` exactly `documents`: new and changed ones are written,

@@ -131,16 +131,56 @@ pub struct DatasetAssessment {
     pub days_since_modified: Option<i64>,
 }
 
-/// Measures and scores every record of `source` as stored, with the last check of each URL
-/// (`links`; an unchecked URL's metrics are reported as not measured).
-#[expect(
-    clippy::too_many_lines,
-    reason = "the assessment of every record of a source in its sequence: SHACL with three shape sets, measures, scores, with the facts shared by all records"
-)]
+/// How many records are read, validated and measured together: what one batch holds (the
+/// records' triples, their SHACL results and measurements) is a few megabytes whatever the
+/// size of the source.
+pub const ASSESSMENT_BATCH: usize = 500;
+
+/// Measures and scores every record of `source` as stored (see [`assess_records`]), collected
+/// in one list: for reports and tests on small sources. The quality snapshot goes through
+/// [`assess_source_in_batches`].
 pub fn assess_source(
     store: &dyn GraphStore,
     iris: &IriMinter,
     source: &str,
+    assessor: &Assessor<'_>,
+) -> Result<Vec<DatasetAssessment>, DomainError> {
+    let mut all = Vec::new();
+    assess_source_in_batches(store, iris, source, assessor, &mut |batch| {
+        all.extend(batch);
+        Ok(())
+    })?;
+    Ok(all)
+}
+
+/// Measures and scores every record of `source`, [`ASSESSMENT_BATCH`] records at a time in
+/// key order, handing each batch's assessments to `on_batch`: memory stays that of one batch.
+pub fn assess_source_in_batches(
+    store: &dyn GraphStore,
+    iris: &IriMinter,
+    source: &str,
+    assessor: &Assessor<'_>,
+    on_batch: &mut dyn FnMut(Vec<DatasetAssessment>) -> Result<(), DomainError>,
+) -> Result<(), DomainError> {
+    let graphs = crate::report::source_record_graphs(store, iris, source)?;
+    for chunk in graphs.chunks(ASSESSMENT_BATCH) {
+        let records = chunk
+            .iter()
+            .map(|(key, graph)| Ok((key.clone(), store.graph_triples(graph.as_ref())?)))
+            .collect::<Result<Vec<_>, DomainError>>()?;
+        on_batch(assess_records(&records, assessor)?)?;
+    }
+    Ok(())
+}
+
+/// Measures and scores records (key, triples), with the last check of each URL (`links`; an
+/// unchecked URL's metrics are reported as not measured).
+#[expect(
+    clippy::too_many_lines,
+    reason = "the assessment of records in its sequence: SHACL with three shape sets, measures, scores, with the facts shared by all records"
+)]
+pub fn assess_records(
+    records: &[(String, Vec<Triple>)],
     assessor: &Assessor<'_>,
 ) -> Result<Vec<DatasetAssessment>, DomainError> {
     let Assessor {
@@ -151,7 +191,6 @@ pub fn assess_source(
         today,
         strict_head,
     } = *assessor;
-    let records = crate::report::source_records(store, iris, source)?;
     type Results = HashMap<String, Vec<Violation>>;
     let validate =
         |set: &Option<ShaclShapes>, augment: bool| -> Result<Option<Results>, DomainError> {
@@ -190,7 +229,7 @@ pub fn assess_source(
         "http://www.w3.org/ns/dcat#Dataset",
     ));
     let mut out = Vec::new();
-    for (key, triples) in &records {
+    for (key, triples) in records {
         let Some(dataset) = triples
             .iter()
             .find(|t| t.predicate == rdf::TYPE && t.object == dataset_type)

@@ -69,92 +69,95 @@ fn median(values: &mut [i32]) -> f64 {
     }
 }
 
-/// The ten paths most datasets violate, with the number of datasets violating each.
-fn top_paths<'a>(per_dataset: impl Iterator<Item = &'a Vec<String>>) -> Vec<(String, usize)> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for paths in per_dataset {
-        let distinct: std::collections::BTreeSet<&str> = paths.iter().map(String::as_str).collect();
-        for path in distinct {
-            *counts.entry(path).or_default() += 1;
+/// Counts how many datasets have each path (a dataset counts once per path).
+fn count_paths(counts: &mut HashMap<String, usize>, paths: &[String]) {
+    let distinct: std::collections::BTreeSet<&str> = paths.iter().map(String::as_str).collect();
+    for path in distinct {
+        match counts.get_mut(path) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert(path.to_owned(), 1);
+            }
         }
     }
-    let mut top: Vec<(String, usize)> =
-        counts.into_iter().map(|(p, n)| (p.to_owned(), n)).collect();
+}
+
+/// The ten paths most datasets violate, with the number of datasets violating each.
+fn top_paths(counts: &HashMap<String, usize>) -> Vec<(String, usize)> {
+    let mut top: Vec<(String, usize)> = counts.iter().map(|(p, n)| (p.clone(), *n)).collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(10);
     top
 }
 
-/// The indicators of one producer.
-#[expect(
-    clippy::too_many_lines,
-    reason = "every indicator of QUALITY.md computed over the assessments, in the document's order"
-)]
-pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
-    let share = |part: usize, whole: usize| part as f64 / whole.max(1) as f64;
-    let mut mqa: Vec<i32> = assessments.iter().map(|a| a.scores.mqa.total).collect();
-    let mut ext: Vec<i32> = assessments.iter().map(|a| a.scores.ext.total).collect();
-    let mean = |v: &[i32]| v.iter().map(|x| f64::from(*x)).sum::<f64>() / v.len().max(1) as f64;
-    let distributions: usize = assessments.iter().map(|a| a.distributions).sum();
-    let mut bands = [0; 4];
-    let mut stars_histogram = [0; 6];
-    let mut not_measured: Vec<&'static str> = Vec::new();
-    for a in assessments {
+/// A producer's indicators being gathered one assessment at a time, so that a source of any
+/// size is assessed in batches: what it keeps per dataset is a few numbers (the scores and
+/// days for the medians), everything else is counts.
+#[derive(Debug, Default)]
+pub struct IndicatorTally {
+    mqa: Vec<i32>,
+    ext: Vec<i32>,
+    distributions: usize,
+    bands: [usize; 4],
+    stars: [usize; 6],
+    not_measured: std::collections::BTreeSet<&'static str>,
+    violation_paths: HashMap<String, usize>,
+    vocabulary_violation_paths: HashMap<String, usize>,
+    /// Datasets validated, and those conforming (none validated: validation is off).
+    validated: usize,
+    conforming: usize,
+    links_checked: usize,
+    links_working: usize,
+    fresh: (usize, usize),
+    status_codes: std::collections::BTreeMap<&'static str, std::collections::BTreeMap<u16, usize>>,
+    /// Per boolean metric: (true, measured).
+    tallies: std::collections::BTreeMap<&'static str, (usize, usize)>,
+    /// Distributions with an uptime, those available (≥ 95 %), and the sum of their uptimes.
+    uptimes: (usize, usize, u64),
+    days: Vec<i32>,
+    open_licence: usize,
+    machine_readable: usize,
+    non_proprietary: usize,
+}
+
+impl IndicatorTally {
+    /// Counts one dataset's assessment.
+    pub fn add(&mut self, a: &DatasetAssessment) {
+        self.mqa.push(a.scores.mqa.total);
+        self.ext.push(a.scores.ext.total);
+        self.distributions += a.distributions;
         let band = match a.scores.mqa.rating {
             Rating::Excellent => 0,
             Rating::Good => 1,
             Rating::Sufficient => 2,
             Rating::Bad => 3,
         };
-        bands[band] += 1;
-        stars_histogram[usize::from(a.stars.min(5))] += 1;
-        not_measured.extend(a.scores.not_measured.iter().copied());
-    }
-    not_measured.sort_unstable();
-    not_measured.dedup();
-    let top_violations = top_paths(assessments.iter().map(|a| &a.violation_paths));
-    let top_vocabulary_violations =
-        top_paths(assessments.iter().map(|a| &a.vocabulary_violation_paths));
-    let conformance_share = assessments.first().and_then(|a| a.conforms).map(|_| {
-        share(
-            assessments
-                .iter()
-                .filter(|a| a.conforms == Some(true))
-                .count(),
-            assessments.len(),
-        )
-    });
-    let links_checked: usize = assessments.iter().map(|a| a.links_checked).sum();
-    let links_working: usize = assessments.iter().map(|a| a.links_working).sum();
-    let fresh: Vec<bool> = assessments
-        .iter()
-        .filter_map(|a| match a.measurements.dataset_values.get("E18") {
-            Some(Value::Bool(b)) => Some(*b),
-            _ => None,
-        })
-        .collect();
-    let mut status_codes: std::collections::BTreeMap<
-        &'static str,
-        std::collections::BTreeMap<u16, usize>,
-    > = std::collections::BTreeMap::new();
-    let mut tallies: std::collections::BTreeMap<&'static str, (usize, usize)> =
-        std::collections::BTreeMap::new();
-    let mut tally = |values: &std::collections::BTreeMap<&'static str, Value>| {
-        for (id, value) in values {
-            if let Value::Bool(b) = value {
-                let entry = tallies.entry(id).or_default();
-                entry.0 += usize::from(*b);
-                entry.1 += 1;
-            }
+        self.bands[band] += 1;
+        self.stars[usize::from(a.stars.min(5))] += 1;
+        self.not_measured
+            .extend(a.scores.not_measured.iter().copied());
+        count_paths(&mut self.violation_paths, &a.violation_paths);
+        count_paths(
+            &mut self.vocabulary_violation_paths,
+            &a.vocabulary_violation_paths,
+        );
+        if let Some(conforms) = a.conforms {
+            self.validated += 1;
+            self.conforming += usize::from(conforms);
         }
-    };
-    for a in assessments {
-        tally(&a.measurements.dataset_values);
+        self.links_checked += a.links_checked;
+        self.links_working += a.links_working;
+        if let Some(Value::Bool(fresh)) = a.measurements.dataset_values.get("E18") {
+            self.fresh.0 += usize::from(*fresh);
+            self.fresh.1 += 1;
+        }
+        self.tally(&a.measurements.dataset_values);
         for (_, values) in &a.measurements.distributions {
-            tally(values);
+            self.tally(values);
             for (id, name) in [("M5", "access_url"), ("M7", "download_url")] {
                 if let Some(Value::Status(code)) = values.get(id) {
-                    *status_codes
+                    *self
+                        .status_codes
                         .entry(name)
                         .or_default()
                         .entry(*code)
@@ -162,57 +165,75 @@ pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
                 }
             }
         }
+        for uptime in &a.uptimes {
+            self.uptimes.0 += 1;
+            self.uptimes.1 += usize::from(*uptime >= 95);
+            self.uptimes.2 += u64::from(*uptime);
+        }
+        if let Some(days) = a.days_since_modified {
+            self.days
+                .push(days.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
+        }
+        self.open_licence += a.open_licence;
+        self.machine_readable += a.machine_readable;
+        self.non_proprietary += a.non_proprietary;
     }
-    let metric_shares = tallies
-        .into_iter()
-        .map(|(id, (yes, all))| (id, share(yes, all)))
-        .collect();
-    let uptimes: Vec<u8> = assessments
-        .iter()
-        .flat_map(|a| a.uptimes.iter().copied())
-        .collect();
-    let mut days: Vec<i32> = assessments
-        .iter()
-        .filter_map(|a| a.days_since_modified)
-        .map(|d| d.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
-        .collect();
-    Indicators {
-        available_share: (!uptimes.is_empty())
-            .then(|| share(uptimes.iter().filter(|u| **u >= 95).count(), uptimes.len())),
-        mean_uptime: (!uptimes.is_empty()).then(|| {
-            uptimes.iter().map(|u| f64::from(*u)).sum::<f64>() / 100.0 / uptimes.len() as f64
-        }),
-        median_days_since_modified: (!days.is_empty()).then(|| median(&mut days)),
-        status_codes,
-        metric_shares,
-        freshness_share: (!fresh.is_empty())
-            .then(|| share(fresh.iter().filter(|b| **b).count(), fresh.len())),
-        working_links_share: (links_checked > 0).then(|| share(links_working, links_checked)),
-        datasets: assessments.len(),
-        distributions,
-        mqa_mean: mean(&mqa),
-        mqa_median: median(&mut mqa),
-        ext_mean: mean(&ext),
-        ext_median: median(&mut ext),
-        bands,
-        open_licence_share: share(
-            assessments.iter().map(|a| a.open_licence).sum(),
-            distributions,
-        ),
-        machine_readable_share: share(
-            assessments.iter().map(|a| a.machine_readable).sum(),
-            distributions,
-        ),
-        non_proprietary_share: share(
-            assessments.iter().map(|a| a.non_proprietary).sum(),
-            distributions,
-        ),
-        conformance_share,
-        stars: stars_histogram,
-        top_violations,
-        top_vocabulary_violations,
-        not_measured,
+
+    fn tally(&mut self, values: &std::collections::BTreeMap<&'static str, Value>) {
+        for (id, value) in values {
+            if let Value::Bool(b) = value {
+                let entry = self.tallies.entry(id).or_default();
+                entry.0 += usize::from(*b);
+                entry.1 += 1;
+            }
+        }
     }
+
+    /// The indicators of the datasets counted.
+    pub fn finish(mut self) -> Indicators {
+        let share = |part: usize, whole: usize| part as f64 / whole.max(1) as f64;
+        let mean = |v: &[i32]| v.iter().map(|x| f64::from(*x)).sum::<f64>() / v.len().max(1) as f64;
+        let datasets = self.mqa.len();
+        let (with_uptime, available, uptime_sum) = self.uptimes;
+        Indicators {
+            available_share: (with_uptime > 0).then(|| share(available, with_uptime)),
+            mean_uptime: (with_uptime > 0).then(|| uptime_sum as f64 / 100.0 / with_uptime as f64),
+            median_days_since_modified: (!self.days.is_empty()).then(|| median(&mut self.days)),
+            metric_shares: self
+                .tallies
+                .iter()
+                .map(|(id, (yes, all))| (*id, share(*yes, *all)))
+                .collect(),
+            status_codes: self.status_codes,
+            freshness_share: (self.fresh.1 > 0).then(|| share(self.fresh.0, self.fresh.1)),
+            working_links_share: (self.links_checked > 0)
+                .then(|| share(self.links_working, self.links_checked)),
+            datasets,
+            distributions: self.distributions,
+            mqa_mean: mean(&self.mqa),
+            mqa_median: median(&mut self.mqa),
+            ext_mean: mean(&self.ext),
+            ext_median: median(&mut self.ext),
+            bands: self.bands,
+            open_licence_share: share(self.open_licence, self.distributions),
+            machine_readable_share: share(self.machine_readable, self.distributions),
+            non_proprietary_share: share(self.non_proprietary, self.distributions),
+            conformance_share: (self.validated > 0).then(|| share(self.conforming, datasets)),
+            stars: self.stars,
+            top_violations: top_paths(&self.violation_paths),
+            top_vocabulary_violations: top_paths(&self.vocabulary_violation_paths),
+            not_measured: self.not_measured.into_iter().collect(),
+        }
+    }
+}
+
+/// The indicators of one producer.
+pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
+    let mut tally = IndicatorTally::default();
+    for assessment in assessments {
+        tally.add(assessment);
+    }
+    tally.finish()
 }
 
 /// `fedcat report quality` for one producer.

@@ -10,9 +10,12 @@ mod indicators;
 mod links;
 mod snapshot;
 
-pub use assess::{Assessor, DatasetAssessment, ShapeSets, assess_source};
+pub use assess::{
+    ASSESSMENT_BATCH, Assessor, DatasetAssessment, ShapeSets, assess_records, assess_source,
+    assess_source_in_batches,
+};
 pub use facts::facts;
-pub use indicators::{Indicators, indicators, render};
+pub use indicators::{IndicatorTally, Indicators, indicators, render};
 pub use links::{AVAILABILITY_CHECKS, LinkRun, check_source_links, link_checks};
 pub use snapshot::{snapshot_source, summary_line};
 

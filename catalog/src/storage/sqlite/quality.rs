@@ -173,23 +173,24 @@ impl QualityState for SqliteState {
     async fn link_history(&self, history: u32) -> Result<LinkHistory, CatalogError> {
         let rows: Vec<(String, String, i64, i64, Option<String>, Option<i64>)> = sqlx::query_as(
             "SELECT url, checked_at, head_status, status, content_type, content_length
-             FROM link_checks
+             FROM (SELECT *, ROW_NUMBER() OVER (
+                       PARTITION BY url ORDER BY checked_at DESC, id DESC) AS n
+                   FROM link_checks)
+             WHERE n <= ?1
              ORDER BY url, checked_at DESC, id DESC",
         )
+        .bind(i64::from(history))
         .fetch_all(&self.pool)
         .await?;
         let mut out = LinkHistory::new();
         for (url, at, head, status, content_type, length) in rows {
-            let checks = out.entry(url).or_default();
-            if checks.len() < history as usize {
-                checks.push(LinkCheckRow {
-                    checked_at: parse_time(&at)?,
-                    head_status: u16::try_from(head).unwrap_or_default(),
-                    status: u16::try_from(status).unwrap_or_default(),
-                    content_type,
-                    content_length: length.and_then(|n| u64::try_from(n).ok()),
-                });
-            }
+            out.entry(url).or_default().push(LinkCheckRow {
+                checked_at: parse_time(&at)?,
+                head_status: u16::try_from(head).unwrap_or_default(),
+                status: u16::try_from(status).unwrap_or_default(),
+                content_type,
+                content_length: length.and_then(|n| u64::try_from(n).ok()),
+            });
         }
         Ok(out)
     }

@@ -1,0 +1,198 @@
+//! The whole `fedcat harvest` command at scale (issue 18; a benchmark, never a timed test).
+//!
+//! A CKAN portal of `FEDCAT_BENCH_RECORDS` generated packages (default 100,000: the real
+//! recorded packages repeated under fresh ids, see `common/ckan_portal.rs`) is served on
+//! loopback by a child process; the release `fedcat` binary harvests it with the embedded
+//! defaults (SHACL, duplicates, quality snapshot and search index on) three times: first
+//! (every record new), again unchanged, and again after 1 % of the packages changed on the
+//! portal. For each run the benchmark prints the wall time and peak RSS of the whole command
+//! and the time and peak RSS after each step as the command reports them (`took …` lines on
+//! standard error). Then, as the reference measured in the same run, Oxigraph's own bulk
+//! loader loads the same quads (dumped from fedcat's store as N-Quads) into a fresh store.
+//!
+//! Run: `cargo bench --bench pipeline_scale`;
+//! `FEDCAT_BENCH_RECORDS=1000000 cargo bench --bench pipeline_scale` for a million.
+#![allow(
+    clippy::too_many_lines,
+    reason = "a test or a benchmark reads as one scenario, top to bottom"
+)]
+
+#[allow(dead_code)]
+#[path = "../tests/e2e/fake_portal.rs"]
+mod fake_portal;
+
+#[path = "common/ckan_portal.rs"]
+mod ckan_portal;
+
+use fedcat_catalog::oxigraph::io::RdfFormat;
+use fedcat_catalog::oxigraph::store::Store;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What one run of the command took.
+struct Run {
+    wall: Duration,
+    peak_rss_mib: u64,
+    /// The command's own `took` lines, after the line they follow.
+    steps: Vec<String>,
+}
+
+/// Runs `fedcat harvest`, echoing its output, and samples its resident memory (VmHWM is read
+/// from /proc while it runs, the last reading just before it exits).
+fn harvest(config: &Path) -> Run {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fedcat"))
+        .arg("--config")
+        .arg(config)
+        .arg("harvest")
+        .env_remove("FEDCAT_CONFIG")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let sampler = std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            if let Some(kib) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            {
+                peak = peak.max(kib);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        peak
+    });
+    let stdout = child.stdout.take().unwrap();
+    let out_lines = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .inspect(|line| println!("    | {line}"))
+            .collect::<Vec<_>>()
+    });
+    let mut steps = Vec::new();
+    let mut previous = String::new();
+    for line in BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+    {
+        if line.contains("page read") {
+            continue;
+        }
+        eprintln!("    ! {line}");
+        if line.trim_start().starts_with("took ") {
+            steps.push(format!("{previous} — {}", line.trim()));
+        }
+        previous = line;
+    }
+    let status = child.wait().unwrap();
+    let wall = started.elapsed();
+    let _ = out_lines.join();
+    let peak_rss_mib = sampler.join().unwrap_or(0) / 1024;
+    assert!(status.success(), "fedcat harvest failed: {status}");
+    Run {
+        wall,
+        peak_rss_mib,
+        steps,
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    if ckan_portal::serve_if_child().await {
+        return;
+    }
+    let count: usize = std::env::var("FEDCAT_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let mut portal = ckan_portal::PortalChild::start(count);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fedcat.toml"),
+        "data_dir = \"data\"\nbase_iri = \"http://localhost:8080\"\nlisten = \"127.0.0.1:0\"\n\
+         [serve]\nharvest_on_start = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sources.toml"),
+        format!(
+            "[[source]]\nid = \"bench\"\ntitle = \"Bench\"\ntype = \"ckan\"\nurl = \"{}\"\n\
+             page_size = 1000\nlanguage = \"fr\"\n",
+            portal.url
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("fedcat.toml");
+
+    let mut runs = Vec::new();
+    for (name, changed) in [
+        ("first harvest (every record new)", 0),
+        ("unchanged re-run", 0),
+        ("1 % changed", count / 100),
+    ] {
+        if changed > 0 {
+            portal.change(changed);
+        }
+        println!("== {name}: fedcat harvest of {count} records");
+        let run = harvest(&config);
+        println!(
+            "== {name}: {:.1} s, peak RSS {} MiB",
+            run.wall.as_secs_f64(),
+            run.peak_rss_mib
+        );
+        runs.push((name, run));
+    }
+
+    // The reference: Oxigraph's bulk loader on the same quads, in a fresh store.
+    let store_dir = dir.path().join("data/store");
+    let dump = dir.path().join("dump.nq");
+    let quads = {
+        let store = Store::open_read_only(&store_dir).unwrap();
+        let file = std::io::BufWriter::new(std::fs::File::create(&dump).unwrap());
+        store.dump_to_writer(RdfFormat::NQuads, file).unwrap();
+        store.len().unwrap()
+    };
+    let reference = dir.path().join("reference-store");
+    let started = Instant::now();
+    {
+        let store = Store::open(&reference).unwrap();
+        store
+            .bulk_loader()
+            .load_from_reader(
+                RdfFormat::NQuads,
+                std::io::BufReader::new(std::fs::File::open(&dump).unwrap()),
+            )
+            .unwrap();
+    }
+    let bulk = started.elapsed();
+
+    println!();
+    println!("| run | whole command | peak RSS |");
+    println!("|---|---|---|");
+    for (name, run) in &runs {
+        println!(
+            "| {name} | {:.1} s | {} MiB |",
+            run.wall.as_secs_f64(),
+            run.peak_rss_mib
+        );
+    }
+    println!(
+        "| Oxigraph bulk load of the same {quads} quads ({:.0} per record) | {:.1} s | |",
+        quads as f64 / count as f64,
+        bulk.as_secs_f64()
+    );
+    println!();
+    for (name, run) in &runs {
+        println!("{name}, step by step:");
+        for step in &run.steps {
+            println!("  {step}");
+        }
+    }
+}
