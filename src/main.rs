@@ -425,13 +425,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     run.checked - run.ok,
                     run.skipped
                 );
-                let indicators =
+                let snapshot =
                     fedcat_domain::quality::snapshot_source(&config.domain(), &catalog, &source.id)
                         .await
                         .map_err(anyhow::Error::msg)?;
                 println!(
                     "{}",
-                    fedcat_domain::quality::summary_line(&source.id, &indicators)
+                    fedcat_domain::quality::summary_line(&source.id, &snapshot)
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -4,7 +4,7 @@
 //! prints it or logs it; a step that fails does not stop the next ones (the harvested records
 //! are kept whatever happens after).
 
-use crate::quality::Indicators;
+use crate::quality::Snapshot;
 use crate::{DomainConfig, DomainError};
 use fedcat_catalog::Catalog;
 use fedcat_catalog::dedup::DedupReport;
@@ -21,9 +21,9 @@ pub enum Step<'a> {
     Quality {
         /// The source.
         source: &'a str,
-        /// Its indicators (boxed: they are large beside the other outcomes), or why they were
-        /// not computed.
-        outcome: Result<Box<Indicators>, DomainError>,
+        /// Its snapshot (boxed: it is large beside the other outcomes), or why it was not
+        /// taken.
+        outcome: Result<Box<Snapshot>, DomainError>,
     },
     /// The search index: (documents written, deleted), or why it was not updated.
     Search(Result<(usize, usize), DomainError>),
@@ -54,8 +54,8 @@ impl fmt::Display for Step<'_> {
             ),
             Step::Quality {
                 source,
-                outcome: Ok(indicators),
-            } => f.write_str(&crate::quality::summary_line(source, indicators)),
+                outcome: Ok(snapshot),
+            } => f.write_str(&crate::quality::summary_line(source, snapshot)),
             Step::Quality {
                 source,
                 outcome: Err(error),

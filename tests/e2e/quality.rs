@@ -44,7 +44,8 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     let before =
         fedcat_domain::quality::snapshot_source(&deployment.config.domain(), &catalog, "local")
             .await
-            .unwrap();
+            .unwrap()
+            .indicators;
     assert_eq!(before.working_links_share, None, "nothing checked yet");
     assert!(before.not_measured.contains(&"M5"));
 
@@ -99,7 +100,8 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     let after =
         fedcat_domain::quality::snapshot_source(&deployment.config.domain(), &catalog, "local")
             .await
-            .unwrap();
+            .unwrap()
+            .indicators;
     assert_eq!(after.datasets, 1);
     assert_eq!(after.distributions, 3);
     assert_eq!(after.working_links_share, Some(2.0 / 3.0));
@@ -232,5 +234,84 @@ async fn link_checks_feed_the_url_metrics_and_indicators_are_kept_over_time() {
     assert_eq!(
         definitions as usize,
         fedcat_catalog::quality::metrics::ALL.len()
+    );
+}
+
+/// The work of a snapshot is proportional to change (issue 18): the real datasud packages are
+/// harvested and assessed; a second snapshot assesses nothing and finds the same indicators; one
+/// package edited on the portal (its title, as a producer would) is the one record assessed
+/// again, and the indicators computed from the kept per-record memos equal those of assessing
+/// every record from scratch; a package removed from the portal loses its assessment graph.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_snapshot_assesses_only_what_changed_and_its_indicators_match_a_full_assessment() {
+    let portal = FakePortal::start().await;
+    let packages = ckan_packages(DATASUD);
+    let datasud = portal.add_ckan("datasud", packages.clone());
+    let deployment = Deployment::new(&source_toml("datasud", "ckan", &datasud, ""), "");
+    let catalog = deployment.open().await;
+    let config = deployment.config.domain();
+    let snapshot = || fedcat_domain::quality::snapshot_source(&config, &catalog, "datasud");
+
+    deployment.harvest(&catalog, "datasud").await;
+    let first = snapshot().await.unwrap();
+    assert_eq!(first.records, packages.len());
+    assert_eq!((first.assessed, first.forgotten), (packages.len(), 0));
+    assert_eq!(first.indicators.datasets, packages.len());
+
+    let again = snapshot().await.unwrap();
+    assert_eq!(again.assessed, 0, "nothing changed");
+    assert_eq!(again.indicators, first.indicators);
+
+    let edited = packages[1]["id"].as_str().unwrap().to_owned();
+    portal.edit_ckan_package("datasud", &edited, |package| {
+        package["title"] = Value::from("Déchetteries (mise à jour)");
+        package["notes"] = Value::Null;
+    });
+    deployment.harvest(&catalog, "datasud").await;
+    let after_edit = snapshot().await.unwrap();
+    assert_eq!(after_edit.assessed, 1);
+    let facts = fedcat_domain::quality::facts(&deployment.config.vocabularies);
+    let shapes = fedcat_domain::quality::ShapeSets::load(&config).unwrap();
+    let links = fedcat_domain::quality::link_checks(&catalog).await.unwrap();
+    let assessor = fedcat_domain::quality::Assessor {
+        facts: &facts,
+        shapes: &shapes,
+        table: &config.score_table,
+        links: &links,
+        today: chrono::Utc::now().date_naive(),
+        strict_head: config.strict_head,
+    };
+    let from_scratch = fedcat_domain::quality::indicators(
+        &fedcat_domain::quality::assess_source(
+            catalog.graphs(),
+            catalog.iris(),
+            "datasud",
+            &assessor,
+        )
+        .unwrap(),
+    );
+    assert_eq!(after_edit.indicators, from_scratch);
+    assert_ne!(
+        after_edit.indicators, first.indicators,
+        "the description dropped changes a score"
+    );
+
+    let removed = packages[2]["id"].as_str().unwrap().to_owned();
+    portal.remove_ckan_package("datasud", &removed);
+    deployment.harvest(&catalog, "datasud").await;
+    let after_removal = snapshot().await.unwrap();
+    assert_eq!(
+        (after_removal.assessed, after_removal.forgotten),
+        (0, 1),
+        "{after_removal:?}"
+    );
+    assert_eq!(after_removal.indicators.datasets, packages.len() - 1);
+    let graph = catalog.iris().quality_graph("datasud", &removed);
+    assert!(
+        catalog
+            .graphs()
+            .graph_triples(graph.as_ref())
+            .unwrap()
+            .is_empty()
     );
 }

@@ -83,6 +83,10 @@ pub struct Measurements {
     pub dataset_values: BTreeMap<&'static str, Value>,
     /// Per distribution (IRI or blank-node label): values by metric id.
     pub distributions: Vec<(String, BTreeMap<&'static str, Value>)>,
+    /// The first day on which a value measured against the day of the assessment may differ
+    /// (an update deadline passed, a future date reached); `None` when none depends on it. A
+    /// record unchanged since its assessment needs no new one before that day.
+    pub recheck_on: Option<chrono::NaiveDate>,
 }
 
 const EU_FILE_TYPE: &str = "http://publications.europa.eu/resource/authority/file-type/";
@@ -354,16 +358,28 @@ pub fn measure(
         .collect();
     // udata's rule: updated in time when today is at most one day past the last modification
     // plus the declared period.
+    let deadline = frequencies
+        .iter()
+        .find_map(|f| frequency_days(f))
+        .map(|days| dates[1].map(|modified| modified + chrono::Duration::days(days + 1)));
     set(
         m::UPDATE_IN_TIME,
-        match frequencies.iter().find_map(|f| frequency_days(f)) {
+        match deadline {
             None => Value::NotMeasured,
-            Some(days) => Value::Bool(
-                dates[1]
-                    .is_some_and(|modified| today <= modified + chrono::Duration::days(days + 1)),
-            ),
+            Some(deadline) => Value::Bool(deadline.is_some_and(|deadline| today <= deadline)),
         },
     );
+    // The values above and below that change with the day: past the deadline, and when a
+    // future issue or modification date is reached.
+    let recheck_on = [
+        deadline.flatten().map(|d| d + chrono::Duration::days(1)),
+        dates[0],
+        dates[1],
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|day| *day > today)
+    .min();
     set(
         m::DATE_CONSISTENCY,
         Value::Bool(match (dates[0], dates[1]) {
@@ -651,5 +667,6 @@ pub fn measure(
         dataset: dataset.to_owned(),
         dataset_values: values,
         distributions: per_distribution,
+        recheck_on,
     }
 }

@@ -26,9 +26,9 @@ pub use sqlite::SqliteState;
 pub use state::{
     FileDownload, FileSample, IndicatorSnapshotRow, IssueAction, JobCounts, JobErrorRow,
     JobOutcome, JobRow, JobState, JobStatus, KnownRecord, LinkCheckRow, LinkHistory,
-    MAX_ISSUE_VALUE, NewJobError, NewLinkCheck, NewSource, PageMemo, QualityState,
-    RecordFingerprint, RecordState, RecordUpsert, RepairCount, StaleRecord, ValueIssue, now_text,
-    parse_time, time_text,
+    MAX_ISSUE_VALUE, NewJobError, NewLinkCheck, NewSource, PageMemo, QualityMemo, QualityMemoKey,
+    QualityState, RecordFingerprint, RecordState, RecordUpsert, RepairCount, StaleRecord,
+    ValueIssue, now_text, parse_time, time_text,
 };
 
 /// Every state trait at once: what the catalogue needs of its state database.

@@ -363,6 +363,32 @@ pub struct RecordFingerprint {
     pub first_seen_at: String,
 }
 
+/// What decides whether a record's last assessment still holds (see
+/// [`QualityState::quality_memo_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualityMemoKey {
+    /// The record's content hash when it was assessed.
+    pub content_hash: String,
+    /// The fingerprint of the assessment's other inputs.
+    pub inputs: String,
+    /// The first day a date-bound value may differ.
+    pub recheck_on: Option<chrono::NaiveDate>,
+}
+
+/// A record's last assessment, as far as the indicators need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualityMemo {
+    /// The record's key.
+    pub record_key: String,
+    /// When it holds.
+    pub key: QualityMemoKey,
+    /// The dataset's publisher (its name), for the per-publisher series.
+    pub publisher: Option<String>,
+    /// The dataset's part of the indicators (JSON, the domain's to read); `None` for a record
+    /// without a dataset.
+    pub tally: Option<String>,
+}
+
 /// One stored check of a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkCheckRow {
@@ -603,6 +629,39 @@ pub trait RecordState: Send + Sync {
 /// snapshots.
 #[async_trait]
 pub trait QualityState: Send + Sync {
+    /// The memo keys of every assessed record of a source (record key → memo, tally left out).
+    async fn quality_memo_keys(
+        &self,
+        source_id: &str,
+    ) -> Result<std::collections::HashMap<String, QualityMemoKey>, CatalogError>;
+
+    /// Creates or replaces the memos of assessed records, in one transaction.
+    async fn save_quality_memos(
+        &self,
+        source_id: &str,
+        memos: &[QualityMemo],
+    ) -> Result<(), CatalogError>;
+
+    /// Forgets the memos of records gone.
+    async fn forget_quality_memos(
+        &self,
+        source_id: &str,
+        record_keys: &[&str],
+    ) -> Result<(), CatalogError>;
+
+    /// Up to `limit` memos of a source, in record key order, after `after` (the first page:
+    /// `None`): a snapshot reads them page by page.
+    async fn quality_memo_page(
+        &self,
+        source_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<QualityMemo>, CatalogError>;
+
+    /// What changes when URLs are checked or files downloaded: an assessment made before a
+    /// change of it read other link facts.
+    async fn link_generation(&self) -> Result<String, CatalogError>;
+
     /// Keeps a producer's indicators (JSON) as taken at `taken_at`.
     async fn save_indicators(
         &self,

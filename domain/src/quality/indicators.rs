@@ -90,11 +90,143 @@ fn top_paths(counts: &HashMap<String, usize>) -> Vec<(String, usize)> {
     top
 }
 
-/// A producer's indicators being gathered one assessment at a time, so that a source of any
-/// size is assessed in batches: what it keeps per dataset is a few numbers (the scores and
-/// days for the medians), everything else is counts.
-#[derive(Debug, Default)]
+/// One dataset's part of its producer's indicators: what [`IndicatorTally`] needs of its
+/// assessment, small enough to be kept per record in the state database
+/// ([`fedcat_catalog::storage::QualityMemo`]) so that the indicators of a source are computed
+/// without assessing again the records that did not change.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DatasetTally {
+    /// MQA and extended scores.
+    pub mqa: i32,
+    /// Extended score.
+    pub ext: i32,
+    /// MQA rating: 0 excellent, 1 good, 2 sufficient, 3 bad.
+    pub band: u8,
+    /// Five-star level.
+    pub stars: u8,
+    /// Distributions, and those under an open licence, machine-readable, non-proprietary.
+    pub distributions: u32,
+    /// Under an open licence (E16).
+    pub open_licence: u32,
+    /// Machine-readable (M12).
+    pub machine_readable: u32,
+    /// Non-proprietary (M11).
+    pub non_proprietary: u32,
+    /// Metrics not measured.
+    pub not_measured: Vec<String>,
+    /// Distinct SHACL violation paths.
+    pub violation_paths: Vec<String>,
+    /// Distinct controlled-vocabulary violation paths.
+    pub vocabulary_violation_paths: Vec<String>,
+    /// DCAT-AP conformance (`None`: not validated).
+    pub conforms: Option<bool>,
+    /// Distributions with a checked URL, and those answering 2xx.
+    pub links_checked: u32,
+    /// Answering 2xx.
+    pub links_working: u32,
+    /// Updated in time (E18), when the frequency promises a period.
+    pub fresh: Option<bool>,
+    /// Boolean metrics: (id, true, measured) over the dataset and its distributions.
+    pub metrics: Vec<(String, u32, u32)>,
+    /// Status codes of the access and download URLs: (name, code, distributions).
+    pub status_codes: Vec<(String, u16, u32)>,
+    /// Per distribution with a checked URL, the share (%) of its recent checks answered 2xx.
+    pub uptimes: Vec<u8>,
+    /// The dataset's `dct:modified` day.
+    pub modified: Option<chrono::NaiveDate>,
+}
+
+impl DatasetTally {
+    /// The part of an assessment made on `today` that the indicators count.
+    pub fn of(a: &DatasetAssessment, today: chrono::NaiveDate) -> Self {
+        let band = match a.scores.mqa.rating {
+            Rating::Excellent => 0,
+            Rating::Good => 1,
+            Rating::Sufficient => 2,
+            Rating::Bad => 3,
+        };
+        let mut metrics: std::collections::BTreeMap<&str, (u32, u32)> =
+            std::collections::BTreeMap::new();
+        let mut status_codes: std::collections::BTreeMap<(&str, u16), u32> =
+            std::collections::BTreeMap::new();
+        let mut tally = |values: &std::collections::BTreeMap<&'static str, Value>| {
+            for (id, value) in values {
+                if let Value::Bool(b) = value {
+                    let entry = metrics.entry(id).or_default();
+                    entry.0 += u32::from(*b);
+                    entry.1 += 1;
+                }
+            }
+        };
+        tally(&a.measurements.dataset_values);
+        for (_, values) in &a.measurements.distributions {
+            tally(values);
+            for (id, name) in [("M5", "access_url"), ("M7", "download_url")] {
+                if let Some(Value::Status(code)) = values.get(id) {
+                    *status_codes.entry((name, *code)).or_default() += 1;
+                }
+            }
+        }
+        let distinct = |paths: &[String]| {
+            let set: std::collections::BTreeSet<&String> = paths.iter().collect();
+            set.into_iter().cloned().collect()
+        };
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Self {
+            mqa: a.scores.mqa.total,
+            ext: a.scores.ext.total,
+            band,
+            stars: a.stars.min(5),
+            distributions: count(a.distributions),
+            open_licence: count(a.open_licence),
+            machine_readable: count(a.machine_readable),
+            non_proprietary: count(a.non_proprietary),
+            not_measured: a
+                .scores
+                .not_measured
+                .iter()
+                .map(|m| (*m).to_owned())
+                .collect(),
+            violation_paths: distinct(&a.violation_paths),
+            vocabulary_violation_paths: distinct(&a.vocabulary_violation_paths),
+            conforms: a.conforms,
+            links_checked: count(a.links_checked),
+            links_working: count(a.links_working),
+            fresh: match a.measurements.dataset_values.get("E18") {
+                Some(Value::Bool(fresh)) => Some(*fresh),
+                _ => None,
+            },
+            metrics: metrics
+                .into_iter()
+                .map(|(id, (yes, all))| (id.to_owned(), yes, all))
+                .collect(),
+            status_codes: status_codes
+                .into_iter()
+                .map(|((name, code), n)| (name.to_owned(), code, n))
+                .collect(),
+            uptimes: a.uptimes.clone(),
+            modified: a
+                .days_since_modified
+                .map(|days| today - chrono::Duration::days(days)),
+        }
+    }
+}
+
+/// The `&'static` name of a metric id or status-code group read back from a memo (unknown
+/// ones, from another version, are left out).
+fn static_name(name: &str) -> Option<&'static str> {
+    ["access_url", "download_url"]
+        .into_iter()
+        .chain(fedcat_catalog::quality::metrics::ALL.iter().map(|m| m.id))
+        .find(|known| *known == name)
+}
+
+/// A producer's indicators being gathered one dataset at a time, so that a source of any size
+/// is counted in batches: what it keeps per dataset is a few numbers (the scores and days for
+/// the medians), everything else is counts.
+#[derive(Debug)]
 pub struct IndicatorTally {
+    today: chrono::NaiveDate,
     mqa: Vec<i32>,
     ext: Vec<i32>,
     distributions: usize,
@@ -121,72 +253,88 @@ pub struct IndicatorTally {
 }
 
 impl IndicatorTally {
-    /// Counts one dataset's assessment.
-    pub fn add(&mut self, a: &DatasetAssessment) {
-        self.mqa.push(a.scores.mqa.total);
-        self.ext.push(a.scores.ext.total);
-        self.distributions += a.distributions;
-        let band = match a.scores.mqa.rating {
-            Rating::Excellent => 0,
-            Rating::Good => 1,
-            Rating::Sufficient => 2,
-            Rating::Bad => 3,
-        };
-        self.bands[band] += 1;
-        self.stars[usize::from(a.stars.min(5))] += 1;
+    /// An empty tally; days since modification are counted to `today`.
+    pub fn new(today: chrono::NaiveDate) -> Self {
+        Self {
+            today,
+            mqa: Vec::new(),
+            ext: Vec::new(),
+            distributions: 0,
+            bands: [0; 4],
+            stars: [0; 6],
+            not_measured: std::collections::BTreeSet::new(),
+            violation_paths: HashMap::new(),
+            vocabulary_violation_paths: HashMap::new(),
+            validated: 0,
+            conforming: 0,
+            links_checked: 0,
+            links_working: 0,
+            fresh: (0, 0),
+            status_codes: std::collections::BTreeMap::new(),
+            tallies: std::collections::BTreeMap::new(),
+            uptimes: (0, 0, 0),
+            days: Vec::new(),
+            open_licence: 0,
+            machine_readable: 0,
+            non_proprietary: 0,
+        }
+    }
+
+    /// Counts one dataset.
+    pub fn add(&mut self, d: &DatasetTally) {
+        let n = |count: u32| count as usize;
+        self.mqa.push(d.mqa);
+        self.ext.push(d.ext);
+        self.distributions += n(d.distributions);
+        self.bands[usize::from(d.band.min(3))] += 1;
+        self.stars[usize::from(d.stars.min(5))] += 1;
         self.not_measured
-            .extend(a.scores.not_measured.iter().copied());
-        count_paths(&mut self.violation_paths, &a.violation_paths);
+            .extend(d.not_measured.iter().filter_map(|m| static_name(m)));
+        count_paths(&mut self.violation_paths, &d.violation_paths);
         count_paths(
             &mut self.vocabulary_violation_paths,
-            &a.vocabulary_violation_paths,
+            &d.vocabulary_violation_paths,
         );
-        if let Some(conforms) = a.conforms {
+        if let Some(conforms) = d.conforms {
             self.validated += 1;
             self.conforming += usize::from(conforms);
         }
-        self.links_checked += a.links_checked;
-        self.links_working += a.links_working;
-        if let Some(Value::Bool(fresh)) = a.measurements.dataset_values.get("E18") {
-            self.fresh.0 += usize::from(*fresh);
+        self.links_checked += n(d.links_checked);
+        self.links_working += n(d.links_working);
+        if let Some(fresh) = d.fresh {
+            self.fresh.0 += usize::from(fresh);
             self.fresh.1 += 1;
         }
-        self.tally(&a.measurements.dataset_values);
-        for (_, values) in &a.measurements.distributions {
-            self.tally(values);
-            for (id, name) in [("M5", "access_url"), ("M7", "download_url")] {
-                if let Some(Value::Status(code)) = values.get(id) {
-                    *self
-                        .status_codes
-                        .entry(name)
-                        .or_default()
-                        .entry(*code)
-                        .or_default() += 1;
-                }
+        for (id, yes, all) in &d.metrics {
+            if let Some(id) = static_name(id) {
+                let entry = self.tallies.entry(id).or_default();
+                entry.0 += n(*yes);
+                entry.1 += n(*all);
             }
         }
-        for uptime in &a.uptimes {
+        for (name, code, count) in &d.status_codes {
+            if let Some(name) = static_name(name) {
+                *self
+                    .status_codes
+                    .entry(name)
+                    .or_default()
+                    .entry(*code)
+                    .or_default() += n(*count);
+            }
+        }
+        for uptime in &d.uptimes {
             self.uptimes.0 += 1;
             self.uptimes.1 += usize::from(*uptime >= 95);
             self.uptimes.2 += u64::from(*uptime);
         }
-        if let Some(days) = a.days_since_modified {
+        if let Some(modified) = d.modified {
+            let days = (self.today - modified).num_days();
             self.days
                 .push(days.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32);
         }
-        self.open_licence += a.open_licence;
-        self.machine_readable += a.machine_readable;
-        self.non_proprietary += a.non_proprietary;
-    }
-
-    fn tally(&mut self, values: &std::collections::BTreeMap<&'static str, Value>) {
-        for (id, value) in values {
-            if let Value::Bool(b) = value {
-                let entry = self.tallies.entry(id).or_default();
-                entry.0 += usize::from(*b);
-                entry.1 += 1;
-            }
-        }
+        self.open_licence += n(d.open_licence);
+        self.machine_readable += n(d.machine_readable);
+        self.non_proprietary += n(d.non_proprietary);
     }
 
     /// The indicators of the datasets counted.
@@ -227,11 +375,12 @@ impl IndicatorTally {
     }
 }
 
-/// The indicators of one producer.
+/// The indicators of one producer, from its datasets' assessments (made today).
 pub fn indicators(assessments: &[DatasetAssessment]) -> Indicators {
-    let mut tally = IndicatorTally::default();
+    let today = chrono::Utc::now().date_naive();
+    let mut tally = IndicatorTally::new(today);
     for assessment in assessments {
-        tally.add(assessment);
+        tally.add(&DatasetTally::of(assessment, today));
     }
     tally.finish()
 }

@@ -15,9 +15,9 @@ pub use assess::{
     assess_source_in_batches,
 };
 pub use facts::facts;
-pub use indicators::{IndicatorTally, Indicators, indicators, render};
+pub use indicators::{DatasetTally, IndicatorTally, Indicators, indicators, render};
 pub use links::{AVAILABILITY_CHECKS, LinkRun, check_source_links, link_checks};
-pub use snapshot::{snapshot_source, summary_line};
+pub use snapshot::{Snapshot, snapshot_source, summary_line};
 
 use crate::DomainConfig;
 use fedcat_catalog::oxigraph::model::Triple;

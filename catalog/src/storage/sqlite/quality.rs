@@ -4,12 +4,141 @@ use super::SqliteState;
 use crate::CatalogError;
 use crate::storage::state::{
     FileDownload, FileSample, IndicatorSnapshotRow, LinkCheckRow, LinkHistory, NewLinkCheck,
-    QualityState, parse_time, time_text,
+    QualityMemo, QualityMemoKey, QualityState, parse_time, time_text,
 };
 use async_trait::async_trait;
 
 #[async_trait]
 impl QualityState for SqliteState {
+    async fn quality_memo_keys(
+        &self,
+        source_id: &str,
+    ) -> Result<std::collections::HashMap<String, QualityMemoKey>, CatalogError> {
+        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT record_key, content_hash, inputs, recheck_on FROM quality_memos
+             WHERE source_id = ?1",
+        )
+        .bind(source_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, content_hash, inputs, recheck_on)| {
+                let memo = QualityMemoKey {
+                    content_hash,
+                    inputs,
+                    recheck_on: recheck_on.as_deref().and_then(parse_day),
+                };
+                (key, memo)
+            })
+            .collect())
+    }
+
+    async fn save_quality_memos(
+        &self,
+        source_id: &str,
+        memos: &[QualityMemo],
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.pool.begin().await?;
+        for memo in memos {
+            sqlx::query(
+                "INSERT INTO quality_memos
+                     (source_id, record_key, content_hash, inputs, recheck_on, publisher, tally)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(source_id, record_key) DO UPDATE SET
+                     content_hash = ?3, inputs = ?4, recheck_on = ?5, publisher = ?6, tally = ?7",
+            )
+            .bind(source_id)
+            .bind(&memo.record_key)
+            .bind(&memo.key.content_hash)
+            .bind(&memo.key.inputs)
+            .bind(memo.key.recheck_on.map(|day| day.to_string()))
+            .bind(&memo.publisher)
+            .bind(&memo.tally)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn forget_quality_memos(
+        &self,
+        source_id: &str,
+        record_keys: &[&str],
+    ) -> Result<(), CatalogError> {
+        // One statement per thousand keys (passed as a JSON array).
+        for chunk in record_keys.chunks(1000) {
+            sqlx::query(
+                "DELETE FROM quality_memos WHERE source_id = ?1
+                   AND record_key IN (SELECT value FROM json_each(?2))",
+            )
+            .bind(source_id)
+            .bind(serde_json::Value::from(chunk).to_string())
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn quality_memo_page(
+        &self,
+        source_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<QualityMemo>, CatalogError> {
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT record_key, content_hash, inputs, recheck_on, publisher, tally
+             FROM quality_memos
+             WHERE source_id = ?1 AND (?2 IS NULL OR record_key > ?2)
+             ORDER BY record_key LIMIT ?3",
+        )
+        .bind(source_id)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(record_key, content_hash, inputs, recheck_on, publisher, tally)| QualityMemo {
+                    record_key,
+                    key: QualityMemoKey {
+                        content_hash,
+                        inputs,
+                        recheck_on: recheck_on.as_deref().and_then(parse_day),
+                    },
+                    publisher,
+                    tally,
+                },
+            )
+            .collect())
+    }
+
+    async fn link_generation(&self) -> Result<String, CatalogError> {
+        let (checks, last_check, samples, last_sample): (i64, Option<i64>, i64, Option<String>) =
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM link_checks), (SELECT MAX(id) FROM link_checks),
+                        (SELECT COUNT(*) FROM file_samples),
+                        (SELECT MAX(checked_at) FROM file_samples)",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(format!(
+            "{checks}:{}:{samples}:{}",
+            last_check.unwrap_or(0),
+            last_sample.unwrap_or_default()
+        ))
+    }
+
     async fn save_indicators(
         &self,
         source_id: &str,
@@ -194,4 +323,9 @@ impl QualityState for SqliteState {
         }
         Ok(out)
     }
+}
+
+/// A day as stored (`YYYY-MM-DD`).
+fn parse_day(text: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
