@@ -103,6 +103,45 @@ fn harvest(config: &Path) -> Run {
     }
 }
 
+/// Where the quads of the store are: per kind of graph (records, their assessments, the meta
+/// graph, the links…), and per predicate inside the record graphs.
+struct Breakdown {
+    graphs: std::collections::HashMap<&'static str, u64>,
+    record_predicates: std::collections::HashMap<String, u64>,
+}
+
+fn quad_breakdown(store: &Store) -> Breakdown {
+    let mut graphs = std::collections::HashMap::new();
+    let mut record_predicates = std::collections::HashMap::new();
+    for quad in store.iter() {
+        let quad = quad.unwrap();
+        let graph = quad.graph_name.to_string();
+        // The graph names of `IriMinter`: graph/quality/…, graph/quality-metrics, graph/meta,
+        // graph/links, graph/{source}/{key}.
+        let kind = if graph.contains("/graph/quality/") {
+            "quality (DQV) graphs"
+        } else if graph.ends_with("/graph/meta>") {
+            "meta graph (provenance)"
+        } else if graph.ends_with("/graph/links>") {
+            "links graph (duplicates)"
+        } else if graph.contains("/graph/") && !graph.ends_with("/graph/quality-metrics>") {
+            "record graphs"
+        } else {
+            "other graphs"
+        };
+        *graphs.entry(kind).or_default() += 1;
+        if kind == "record graphs" {
+            *record_predicates
+                .entry(quad.predicate.as_str().to_owned())
+                .or_default() += 1;
+        }
+    }
+    Breakdown {
+        graphs,
+        record_predicates,
+    }
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     if ckan_portal::serve_if_child().await {
@@ -153,11 +192,11 @@ async fn main() {
     // The reference: Oxigraph's bulk loader on the same quads, in a fresh store.
     let store_dir = dir.path().join("data/store");
     let dump = dir.path().join("dump.nq");
-    let quads = {
+    let (quads, breakdown) = {
         let store = Store::open_read_only(&store_dir).unwrap();
         let file = std::io::BufWriter::new(std::fs::File::create(&dump).unwrap());
         store.dump_to_writer(RdfFormat::NQuads, file).unwrap();
-        store.len().unwrap()
+        (store.len().unwrap(), quad_breakdown(&store))
     };
     let reference = dir.path().join("reference-store");
     let started = Instant::now();
@@ -188,6 +227,19 @@ async fn main() {
         quads as f64 / count as f64,
         bulk.as_secs_f64()
     );
+    println!();
+    println!("quads per record, by graph (over {count} records):");
+    let mut kinds: Vec<_> = breakdown.graphs.iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(a.1));
+    for (kind, n) in kinds {
+        println!("  {kind:<28} {:>8.1}", *n as f64 / count as f64);
+    }
+    println!("record graphs, by predicate (per record):");
+    let mut predicates: Vec<_> = breakdown.record_predicates.iter().collect();
+    predicates.sort_by(|a, b| b.1.cmp(a.1));
+    for (predicate, n) in predicates.iter().take(40) {
+        println!("  {predicate:<70} {:>6.2}", **n as f64 / count as f64);
+    }
     println!();
     for (name, run) in &runs {
         println!("{name}, step by step:");

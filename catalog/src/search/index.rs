@@ -181,7 +181,23 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    facet_cache: Mutex<FacetCache>,
 }
+
+/// The total and facet counts of searches without text (an empty search, filters only: the
+/// most frequent and, on a large index, the costliest to count), kept for the index generation
+/// they were counted on.
+#[derive(Default)]
+struct FacetCache {
+    generation: u64,
+    counts: HashMap<String, (usize, Facets)>,
+}
+
+/// Facet → (value, datasets), most frequent first.
+type Facets = BTreeMap<String, Vec<(String, u64)>>;
+
+/// The most searches without text whose counts are kept; past it the cache starts again.
+const FACET_CACHE_ENTRIES: usize = 512;
 
 /// A time in microseconds that tantivy's nanosecond dates can hold (years 1678 to 2262): a
 /// bound a client writes (`metadata_modified:[2999-01-01 TO *]`) or a portal's year 9999 must
@@ -334,6 +350,7 @@ impl SearchIndex {
             reader,
             writer: Mutex::new(writer),
             fields,
+            facet_cache: Mutex::new(FacetCache::default()),
         })
     }
 
@@ -870,6 +887,67 @@ impl SearchIndex {
                     .collect()
             }
         };
+        let (total, facets) = self.counts(&searcher, &built, query, has_text)?;
+        let mut hits = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| error("search", e))?;
+            if let Some(document) = self.stored(&doc) {
+                hits.push(document);
+            }
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    /// The total and the facet counts of a search: from the cache for a search without text
+    /// counted before on this generation of the index, counted (and kept) otherwise.
+    fn counts(
+        &self,
+        searcher: &tantivy::Searcher,
+        built: &dyn Query,
+        query: &SearchQuery,
+        has_text: bool,
+    ) -> Result<(usize, Facets), CatalogError> {
+        if has_text {
+            return self.count_facets(searcher, built);
+        }
+        // What decides the counts: everything but the page and the order.
+        let key = format!(
+            "{:?}",
+            SearchQuery {
+                offset: 0,
+                limit: 0,
+                sort: Sort::default(),
+                ..query.clone()
+            }
+        );
+        let generation = searcher.generation().generation_id();
+        {
+            let cache = self.facet_cache.lock().expect("facet cache");
+            if cache.generation == generation
+                && let Some(counted) = cache.counts.get(&key)
+            {
+                return Ok(counted.clone());
+            }
+        }
+        let counted = self.count_facets(searcher, built)?;
+        let mut cache = self.facet_cache.lock().expect("facet cache");
+        if cache.generation != generation || cache.counts.len() >= FACET_CACHE_ENTRIES {
+            cache.generation = generation;
+            cache.counts.clear();
+        }
+        cache.counts.insert(key, counted.clone());
+        Ok(counted)
+    }
+
+    fn count_facets(
+        &self,
+        searcher: &tantivy::Searcher,
+        built: &dyn Query,
+    ) -> Result<(usize, Facets), CatalogError> {
         let mut aggregations = serde_json::Map::new();
         for name in FACETS {
             aggregations.insert(
@@ -882,7 +960,7 @@ impl SearchIndex {
                 .map_err(|e| error("facet request", e))?;
         let collector = AggregationCollector::from_aggs(aggregations, Default::default());
         let (total, counted) = searcher
-            .search(&built, &(Count, collector))
+            .search(built, &(Count, collector))
             .map_err(|e| error("search", e))?;
         let mut facets = BTreeMap::new();
         for (name, result) in counted.0 {
@@ -900,18 +978,7 @@ impl SearchIndex {
                 facets.insert(name, values);
             }
         }
-        let mut hits = Vec::with_capacity(addresses.len());
-        for address in addresses {
-            let doc: TantivyDocument = searcher.doc(address).map_err(|e| error("search", e))?;
-            if let Some(document) = self.stored(&doc) {
-                hits.push(document);
-            }
-        }
-        Ok(SearchResults {
-            total,
-            hits,
-            facets,
-        })
+        Ok((total, facets))
     }
 
     /// Every value of a facet over the whole index, with its number of datasets.
@@ -1199,5 +1266,35 @@ mod tests {
                 .unwrap();
             assert!(outcome.is_ok(), "{outcome:?}");
         }
+    }
+
+    /// Counts of searches without text are kept per index generation: the same empty search
+    /// on other pages and orders gives the same counts, and a sync that adds a document
+    /// (a new generation) is counted again, not served stale.
+    #[test]
+    fn counts_without_text_are_kept_until_the_index_changes() {
+        let index = index_of(&["Vaccination", "Hôpitaux", "Urgences"]);
+        let first = search(&index, None, 0, 1, Sort::Relevance);
+        let second = search(&index, None, 2, 1, Sort::Title);
+        assert_eq!(first.total, 3);
+        assert_eq!((second.total, &second.facets), (first.total, &first.facets));
+        assert_eq!(first.facet("publisher"), [("ARS".to_owned(), 3)]);
+        let mut documents = index.documents(Some("s")).unwrap();
+        documents.push(SearchDocument {
+            id: "s/new".into(),
+            source: "s".into(),
+            dataset: "http://example.org/d/new".into(),
+            titles: vec!["Pharmacies".into()],
+            publisher: Some("RAMQ".into()),
+            primary: true,
+            ..Default::default()
+        });
+        index.sync(&["s"], documents).unwrap();
+        let after = search(&index, None, 0, 1, Sort::Relevance);
+        assert_eq!(after.total, 4);
+        assert_eq!(
+            after.facet("publisher"),
+            [("ARS".to_owned(), 3), ("RAMQ".to_owned(), 1)]
+        );
     }
 }
