@@ -103,6 +103,63 @@ fn harvest(config: &Path) -> Run {
     }
 }
 
+/// Starts `fedcat serve` on the harvested catalogue (no harvest at start), waits until the
+/// search API answers (the index is checked against the store at start-up), sends a few
+/// searches, and returns the time to the first answer and the peak RSS (MiB) of the server.
+async fn serve_once(config: &Path) -> (Duration, u64) {
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fedcat"))
+        .arg("--config")
+        .arg(config)
+        .arg("serve")
+        .env_remove("FEDCAT_CONFIG")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let mut answered = None;
+    for query in std::iter::repeat_n(["", "q=sant%C3%A9", "q=donn%C3%A9es&page=2"], 7)
+        .flatten()
+        .take(20)
+    {
+        loop {
+            let response = client
+                .get(format!("http://{address}/api/datasets?{query}"))
+                .send()
+                .await;
+            if response.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        answered.get_or_insert_with(|| started.elapsed());
+    }
+    let peak = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    let _ = child.kill();
+    let _ = child.wait();
+    (answered.unwrap_or_default(), peak / 1024)
+}
+
 /// Where the quads of the store are: per kind of graph (records, their assessments, the meta
 /// graph, the links…), and per predicate inside the record graphs.
 struct Breakdown {
@@ -189,6 +246,8 @@ async fn main() {
         runs.push((name, run));
     }
 
+    let serve = serve_once(&config).await;
+
     // The reference: Oxigraph's bulk loader on the same quads, in a fresh store.
     let store_dir = dir.path().join("data/store");
     let dump = dir.path().join("dump.nq");
@@ -222,6 +281,11 @@ async fn main() {
             run.peak_rss_mib
         );
     }
+    println!(
+        "| fedcat serve: start, search index checked against the store, 20 searches | {:.1} s to answer | {} MiB |",
+        serve.0.as_secs_f64(),
+        serve.1
+    );
     println!(
         "| Oxigraph bulk load of the same {quads} quads ({:.0} per record) | {:.1} s | |",
         quads as f64 / count as f64,
