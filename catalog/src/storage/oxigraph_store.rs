@@ -28,7 +28,17 @@ pub struct OxigraphStore {
     generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The store's directory; `None` in memory.
     path: Option<std::path::PathBuf>,
+    /// Quad changes committed by transactions since the write buffers were last flushed (an
+    /// estimate: see [`OxigraphStore::committed`]).
+    unflushed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
+
+/// How many quad changes transactions may leave in RocksDB's write buffers (memtables) before
+/// they are flushed to disk. Oxigraph sizes those buffers for throughput (128 MiB each, up to
+/// six per index, eleven indexes): left alone, a long run of transactions — the first quality
+/// snapshot of a large source — holds gigabytes in them. Each quad change is about six index
+/// entries; 250,000 changes keep the buffers near 200 MiB.
+const FLUSH_AFTER_CHANGES: u64 = 250_000;
 
 impl OxigraphStore {
     /// Opens (creating if needed) the RocksDB-backed store in `path`.
@@ -41,6 +51,7 @@ impl OxigraphStore {
             store: Store::open(path)?,
             generation: Default::default(),
             path: Some(path.to_owned()),
+            unflushed: Default::default(),
         })
     }
 
@@ -50,6 +61,7 @@ impl OxigraphStore {
             store: Store::new()?,
             generation: Default::default(),
             path: None,
+            unflushed: Default::default(),
         })
     }
 
@@ -60,6 +72,7 @@ impl OxigraphStore {
             store: Store::open_read_only(path)?,
             generation: Default::default(),
             path: Some(path.to_owned()),
+            unflushed: Default::default(),
         })
     }
 }
@@ -79,6 +92,23 @@ impl OxigraphStore {
     /// A guard that notes a write when the write method ends.
     fn writing(&self) -> Written<'_> {
         Written(&self.generation)
+    }
+
+    /// Notes `changes` quad changes committed by a transaction (quads inserted, and an estimate
+    /// of those removed), and flushes the write buffers once [`FLUSH_AFTER_CHANGES`] have
+    /// accumulated, so that their memory stays bounded whatever the number of transactions.
+    fn committed(&self, changes: usize) -> Result<(), CatalogError> {
+        let changes = u64::try_from(changes).unwrap_or(u64::MAX);
+        let total = self
+            .unflushed
+            .fetch_add(changes, std::sync::atomic::Ordering::Relaxed)
+            .saturating_add(changes);
+        if total >= FLUSH_AFTER_CHANGES && self.path.is_some() {
+            self.unflushed
+                .store(0, std::sync::atomic::Ordering::Relaxed);
+            self.store.flush()?;
+        }
+        Ok(())
     }
 }
 
@@ -113,6 +143,7 @@ impl GraphStore for OxigraphStore {
             replacements.iter().partition(|r| r.replaces);
         if !changed.is_empty() {
             let mut tx = self.store.start_transaction()?;
+            let mut changes = 0;
             for replacement in changed {
                 tx.clear_graph(replacement.graph.as_ref())?;
                 remove_subject_in_graph(&mut tx, replacement.graph.as_ref().into(), meta_graph)?;
@@ -120,8 +151,11 @@ impl GraphStore for OxigraphStore {
                 for quad in replacement.quads.iter().chain(&replacement.meta) {
                     tx.insert(quad);
                 }
+                // The old graph is about the size of the new one.
+                changes += 2 * (replacement.quads.len() + replacement.meta.len());
             }
             tx.commit()?;
+            self.committed(changes)?;
         }
         if !new.is_empty() {
             // Graphs that do not exist yet need no clearing: the bulk loader writes them several
@@ -157,6 +191,8 @@ impl GraphStore for OxigraphStore {
             tx.remove(quad);
         }
         tx.commit()?;
+        // A record graph holds about a hundred and fifty quads.
+        self.committed(graphs.len() * 150 + extra_meta.len())?;
         Ok(())
     }
 
@@ -167,6 +203,7 @@ impl GraphStore for OxigraphStore {
             tx.insert(quad);
         }
         tx.commit()?;
+        self.committed(quads.len())?;
         Ok(())
     }
 
@@ -196,6 +233,7 @@ impl GraphStore for OxigraphStore {
             tx.insert(quad);
         }
         tx.commit()?;
+        self.committed(2 * quads.len())?;
         Ok(())
     }
 
@@ -249,6 +287,7 @@ impl GraphStore for OxigraphStore {
             tx.insert(quad);
         }
         tx.commit()?;
+        self.committed(2 * quads.len() + subjects.len())?;
         Ok(())
     }
 
@@ -275,13 +314,17 @@ impl GraphStore for OxigraphStore {
     fn replace_graphs(&self, graphs: &[(NamedNode, Vec<Quad>)]) -> Result<(), CatalogError> {
         let _written = self.writing();
         let mut tx = self.store.start_transaction()?;
+        let mut changes = 0;
         for (graph, quads) in graphs {
             tx.clear_graph(graph.as_ref())?;
             for quad in quads {
                 tx.insert(quad);
             }
+            // The old graph is about the size of the new one (a graph removed: unknown).
+            changes += 2 * quads.len().max(64);
         }
         tx.commit()?;
+        self.committed(changes)?;
         Ok(())
     }
 
