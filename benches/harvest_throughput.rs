@@ -3,7 +3,7 @@
 //! 1,000 per page; fedcat harvests them into an on-disk catalogue (RocksDB + SQLite), then
 //! harvests again (every record unchanged). Prints records/s for both passes and the peak RSS
 //! of the harvesting process: the fake portal runs in a child process (this same binary with
-//! `FEDCAT_BENCH_PORTAL=1`), so its memory is not counted.
+//! `FEDCAT_BENCH_PORTAL=<count>`, see `common/ckan_portal.rs`), so its memory is not counted.
 //!
 //! Run: `cargo bench --bench harvest_throughput` (release build);
 //! `FEDCAT_BENCH_RECORDS=200000 cargo bench --bench harvest_throughput` for the memory check.
@@ -16,54 +16,18 @@
 #[path = "../tests/e2e/fake_portal.rs"]
 mod fake_portal;
 
+#[path = "common/ckan_portal.rs"]
+mod ckan_portal;
+
+#[path = "common/procfs.rs"]
+mod procfs;
+
 use fedcat_catalog::Catalog;
 use fedcat_harvester::config::SourcesFile;
 use fedcat_harvester::{
     HarvestOptions, HttpClient, HttpSettings, Vocabularies, build_source, harvest_source,
 };
-use serde_json::Value;
 use std::time::Instant;
-
-const FIXTURES: [&str; 6] = [
-    "ckan/extracted/datasud.fr_package_search_snapshot__00.json",
-    "ckan/extracted/legado.dados.gov.br_vcr_catalog__00.json",
-    "ckan/extracted/legado.dados.gov.br_vcr_search_or_query__00.json",
-    "ckan/extracted/legado.dados.gov.br_vcr_read_packages_by_organization__00.json",
-    "ckan/amsterdam-dcatd_demo.ckan.org_packages.json",
-    "ckan/hdx_package_show_unesco-data-for-zimbabwe.json",
-];
-
-/// Real packages repeated with new package and resource ids until `count`.
-fn packages(count: usize) -> Vec<Value> {
-    let originals: Vec<Value> = FIXTURES
-        .iter()
-        .flat_map(|f| fake_portal::ckan_packages(f))
-        .collect();
-    (0..count)
-        .map(|i| {
-            let mut package = originals[i % originals.len()].clone();
-            let id = format!("{}-{i}", package["id"].as_str().unwrap_or("p"));
-            package["id"] = Value::String(id.clone());
-            if let Some(resources) = package["resources"].as_array_mut() {
-                for (r, resource) in resources.iter_mut().enumerate() {
-                    resource["id"] = Value::String(format!("{id}-r{r}"));
-                }
-            }
-            package
-        })
-        .collect()
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
@@ -71,31 +35,11 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50_000);
-    if std::env::var_os("FEDCAT_BENCH_PORTAL").is_some() {
-        // The child: serve the packages, say where, and live until the parent closes stdin.
-        let portal = fake_portal::FakePortal::start().await;
-        let url = portal.add_ckan("bench", packages(count));
-        println!("{url}");
-        let _ = tokio::task::spawn_blocking(|| {
-            let mut sink = String::new();
-            let _ = std::io::stdin().read_line(&mut sink);
-        })
-        .await;
+    if ckan_portal::serve_if_child().await {
         return;
     }
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .env("FEDCAT_BENCH_PORTAL", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut url,
-    )
-    .unwrap();
-    let url = url.trim().to_owned();
+    let portal = ckan_portal::PortalChild::start(count);
+    let url = portal.url.clone();
     let sources = SourcesFile::from_toml(
         "bench",
         &format!("[[source]]\nid = \"bench\"\ntitle = \"Bench\"\ntype = \"ckan\"\nurl = \"{url}\"\npage_size = 1000\nlanguage = \"fr\"\n"),
@@ -161,8 +105,7 @@ async fn main() {
     println!(
         "store: {} quads; peak RSS of the harvesting process {} MiB",
         catalog.graphs().len().unwrap(),
-        peak_rss_kib().unwrap_or(0) / 1024
+        procfs::peak_rss_kib(std::process::id()) / 1024
     );
-    drop(child.stdin.take());
-    let _ = child.wait();
+    drop(portal);
 }

@@ -24,6 +24,9 @@ mod fake_portal;
 #[path = "common/ckan_portal.rs"]
 mod ckan_portal;
 
+#[path = "common/procfs.rs"]
+mod procfs;
+
 use fedcat_catalog::oxigraph::io::RdfFormat;
 use fedcat_catalog::oxigraph::store::Store;
 use std::io::{BufRead, BufReader};
@@ -56,14 +59,8 @@ fn harvest(config: &Path) -> Run {
     let pid = child.id();
     let sampler = std::thread::spawn(move || {
         let mut peak = 0;
-        while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            if let Some(kib) = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-            {
-                peak = peak.max(kib);
-            }
+        while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            peak = peak.max(procfs::peak_rss_kib(pid));
             std::thread::sleep(Duration::from_millis(50));
         }
         peak
@@ -146,15 +143,7 @@ async fn serve_once(config: &Path) -> (Duration, u64) {
         }
         answered.get_or_insert_with(|| started.elapsed());
     }
-    let peak = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .unwrap_or(0);
+    let peak = procfs::peak_rss_kib(child.id());
     let _ = child.kill();
     let _ = child.wait();
     (answered.unwrap_or_default(), peak / 1024)

@@ -591,30 +591,11 @@ impl SearchIndex {
         indexed: HashMap<String, SearchDocument>,
         documents: Vec<SearchDocument>,
     ) -> Result<(usize, usize), CatalogError> {
-        let mut writer = self.writer.lock().expect("search writer");
-        let mut seen = HashSet::new();
-        let mut written = 0;
-        for document in documents {
-            seen.insert(document.id.clone());
-            if indexed.get(&document.id) == Some(&document) {
-                continue;
-            }
-            writer.delete_term(Term::from_field_text(self.fields.id, &document.id));
-            writer
-                .add_document(self.to_tantivy(&document))
-                .map_err(|e| error("indexing", e))?;
-            written += 1;
-        }
-        let mut deleted = 0;
-        for id in indexed.keys().filter(|id| !seen.contains(*id)) {
-            writer.delete_term(Term::from_field_text(self.fields.id, id));
-            deleted += 1;
-        }
+        let seen: HashSet<String> = documents.iter().map(|d| d.id.clone()).collect();
+        let written = self.stage_changes(&indexed, documents)?;
+        let deleted = self.stage_deletions(indexed.keys().filter(|id| !seen.contains(*id)));
         if written + deleted > 0 {
-            writer
-                .commit()
-                .map_err(|e| error("committing the index", e))?;
-            self.reader.reload().map_err(|e| error("reloading", e))?;
+            self.commit()?;
         }
         Ok((written, deleted))
     }
